@@ -1,0 +1,41 @@
+import { PostgresDatabase } from './postgres.js'
+import { SqliteDatabase } from './sqlite.js'
+import type { Database } from './types.js'
+
+export type { Database, Dialect, Migration, Queryable, SqlValue } from './types.js'
+
+/** Whether `url` names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url)
+}
+
+/**
+ * Opens a database: `postgres://…` / `postgresql://…` for PostgreSQL, anything else is a SQLite file path
+ * (`sqlite:` prefix optional, `:memory:` allowed; parent directories are created).
+ */
+export async function openDatabase(url: string, options: { poolSize?: number } = {}): Promise<Database> {
+  if (isPostgresUrl(url)) {
+    const db = new PostgresDatabase(url, { max: options.poolSize ?? 10 })
+    try {
+      await db.query('SELECT 1')
+    } catch (error) {
+      await db.close()
+      throw new Error(`cannot connect to PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+    return db
+  }
+  return new SqliteDatabase(url.replace(/^sqlite:(\/\/)?/i, ''))
+}
+
+/** A database URL without its password, for logs and error messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@')
+}
+
+/** True for a unique or primary-key violation on either backend, so callers can answer "already exists". */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { openDatabase } from './index.js'
+import type { Database, Dialect } from './types.js'
+
+/** A fresh, empty database that lives until `drop()`. */
+export interface TestStore {
+  url: string
+  drop(): Promise<void>
+}
+
+export interface Backend {
+  name: Dialect
+  /** A fresh empty database URL, to open as often as a test needs (restarts), then drop. */
+  createStore(): Promise<TestStore>
+  /** A fresh empty database, dropped when closed. */
+  open(): Promise<Database>
+  toString(): string
+}
+
+const POSTGRES_HINT =
+  'set TEST_DATABASE_URL to a PostgreSQL superuser URL (scripts/test-postgres.sh starts one and prints it)'
+
+function sqliteStore(): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'stateless-auth-test-'))
+  return Promise.resolve({
+    url: join(dir, 'test.sqlite'),
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  })
+}
+
+async function postgresStore(adminUrl: string): Promise<TestStore> {
+  const name = `sa_test_${process.pid}_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  try {
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl })
+      await client.connect()
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      } finally {
+        await client.end()
+      }
+    },
+  }
+}
+
+function backend(name: Dialect, createStore: () => Promise<TestStore>): Backend {
+  return {
+    name,
+    createStore,
+    async open() {
+      const store = await createStore()
+      const db = await openDatabase(store.url, { poolSize: 4 })
+      const close = db.close.bind(db)
+      return Object.assign(db, {
+        close: async () => {
+          await close()
+          await store.drop()
+        },
+      })
+    },
+    toString: () => name,
+  }
+}
+
+/** Why the PostgreSQL backend is not available, or `undefined` when it is. */
+export function postgresSkipReason(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.TEST_DATABASE_URL ? undefined : `PostgreSQL not tested: ${POSTGRES_HINT}`
+}
+
+/**
+ * The backends a storage suite must pass on: SQLite always, PostgreSQL when `TEST_DATABASE_URL` is set.
+ * Under `CI=true` a missing PostgreSQL is an error, so CI can never pass by silently testing one backend.
+ */
+export function backends(env: NodeJS.ProcessEnv = process.env): Backend[] {
+  const list = [backend('sqlite', sqliteStore)]
+  const adminUrl = env.TEST_DATABASE_URL
+  if (adminUrl) list.push(backend('postgres', () => postgresStore(adminUrl)))
+  else if (env.CI === 'true') throw new Error(`CI=true but ${POSTGRES_HINT}`)
+  else console.warn(`[stateless-auth] ${postgresSkipReason(env)}`)
+  return list
+}
