@@ -1,0 +1,183 @@
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRouteHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import { parseBearer } from '../bearer.js'
+import { type AccessTokenClaims, assertScopes } from '../claims.js'
+import { errorResponse } from '../errors.js'
+import type { VerifierOptions } from '../options.js'
+import { createVerifier, type Verifier } from '../verifier.js'
+
+/** A preHandler that authenticates (and maybe authorizes) a request, answering failures itself. */
+export type AuthPreHandler = (this: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+/** Per-route configuration: `config: { auth: { scopes: ['orders:read'] } }` (or `auth: true`). */
+export interface RouteAuthConfig {
+  scopes?: string[]
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    verifier: Verifier
+    /** preHandler: verifies the bearer token and sets `request.auth`, or answers 400/401/503. */
+    authenticate: AuthPreHandler
+    /** preHandler factory: authenticates if needed, then requires every scope (403 `insufficient_scope`). */
+    requireScopes: (...scopes: string[]) => AuthPreHandler
+  }
+  interface FastifyRequest {
+    /** The verified access-token claims, or `null` before/without authentication. */
+    auth: AccessTokenClaims | null
+  }
+  interface FastifyContextConfig {
+    auth?: RouteAuthConfig | boolean
+  }
+}
+
+/** Options of the Fastify plugin: verifier options (or a ready verifier) plus the challenge's `realm`. */
+export type FastifyVerifierOptions = (VerifierOptions | { verifier: Verifier }) & {
+  /** `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3). Default: the first audience. */
+  realm?: string
+}
+
+// The token already extracted (and size-checked) by us, handed to @fastify/jwt through `extractToken`.
+const extracted = new WeakMap<FastifyRequest, string>()
+
+async function sendFailure(
+  reply: FastifyReply,
+  verifier: Verifier,
+  err: unknown,
+  realm: string,
+  scope?: readonly string[],
+): Promise<void> {
+  const error = verifier.reject(err)
+  if (error.statusCode >= 500) reply.log.warn({ err: error.cause ?? error, code: error.code }, error.message)
+  const { statusCode, headers, body } = errorResponse(error, { realm, ...(scope ? { scope } : {}) })
+  await reply.code(statusCode).headers(headers).send(body)
+}
+
+/**
+ * The preHandler factory, usable without the plugin instance at hand: `{ preHandler: requireScopes('orders:read') }`.
+ * It runs `authenticate` first when the request is not authenticated yet.
+ *
+ * @example
+ * ```ts
+ * import { requireScopes } from '@stateless-auth/verifier/fastify'
+ * app.get('/orders', { preHandler: requireScopes('orders:read') }, async (request) => list(request.auth!.sub))
+ * ```
+ */
+export function requireScopes(...scopes: string[]): AuthPreHandler {
+  return async function requireScopesHandler(request, reply) {
+    const server = request.server
+    if (request.auth === null) {
+      await server.authenticate.call(server, request, reply)
+      if (reply.sent || request.auth === null) return
+    }
+    try {
+      assertScopes(request.auth, scopes)
+    } catch (err) {
+      await sendFailure(reply, server.verifier, err, realmOf.get(server.verifier) ?? 'api', scopes)
+    }
+  }
+}
+
+const realmOf = new WeakMap<Verifier, string>()
+
+async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOptions): Promise<void> {
+  const owned = !('verifier' in opts)
+  // Options are validated before anything is decorated, so a bad config fails registration, not requests.
+  const verifier = 'verifier' in opts ? opts.verifier : createVerifier(opts)
+  const { options } = verifier
+  const realm = opts.realm ?? options.audience[0] ?? 'api'
+  realmOf.set(verifier, realm)
+
+  // Signature and registered-claim checks run in @fastify/jwt (fast-jwt). Keys come from our key store instead of
+  // get-jwks (see README "Security notes"): the secret callback never looks at the token's iss/jku/x5u/jwk.
+  await fastify.register(fastifyJwt, {
+    decoratorName: 'auth',
+    decode: { complete: true },
+    secret: {
+      public: (
+        _request: FastifyRequest,
+        token: unknown,
+        callback: (e: Error | null, key?: string) => void,
+      ) => {
+        const header = (token as { header?: Record<string, unknown> }).header ?? {}
+        verifier.resolveKey(header).then(
+          (key) => callback(null, key.pem),
+          (err: Error) => callback(err),
+        )
+      },
+    },
+    verify: {
+      extractToken: (request: FastifyRequest) => extracted.get(request),
+      algorithms: [...options.algorithms],
+      allowedIss: options.issuer,
+      allowedAud: [...options.audience],
+      checkTyp: 'at+jwt',
+      requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti', ...options.requiredClaims],
+      clockTolerance: options.clockToleranceMs,
+    },
+  })
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    request.auth = null
+    try {
+      const token = parseBearer(request.headers.authorization, options.maxTokenLength)
+      const cached = verifier.cached(token)
+      if (cached !== undefined) {
+        request.auth = cached
+        return
+      }
+      extracted.set(request, token)
+      // @fastify/jwt answers several failures (future nbf, bad typ, unknown key, disallowed alg) with raw
+      // errors that become 500s; catching them here and mapping them is what keeps every failure a 4xx/503.
+      const payload = (await request.jwtVerify()) as unknown as Record<string, unknown>
+      request.auth = verifier.accept(payload, headerKid(token), token)
+    } catch (err) {
+      request.auth = null
+      await sendFailure(reply, verifier, err, realm)
+    }
+  }
+
+  fastify.decorate('verifier', verifier)
+  fastify.decorate('authenticate', authenticate)
+  fastify.decorate('requireScopes', requireScopes)
+
+  const addRouteAuth: onRouteHookHandler = (route) => {
+    const auth = route.config?.auth
+    if (auth === undefined || auth === false) return
+    const scopes = auth === true ? [] : (auth.scopes ?? [])
+    const existing = route.preHandler === undefined ? [] : [route.preHandler].flat()
+    route.preHandler = [authenticate, ...(scopes.length > 0 ? [requireScopes(...scopes)] : []), ...existing]
+  }
+  fastify.addHook('onRoute', addRouteAuth)
+
+  if (owned) fastify.addHook('onClose', async () => verifier.close())
+}
+
+function headerKid(token: string): string | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'))
+    return typeof header?.kid === 'string' ? header.kid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Fastify plugin: decorates `fastify.verifier`, `fastify.authenticate`, `fastify.requireScopes` and
+ * `request.auth`, and protects routes that declare `config: { auth: { scopes } }`.
+ *
+ * @example
+ * ```ts
+ * import verifierPlugin from '@stateless-auth/verifier/fastify'
+ *
+ * await app.register(verifierPlugin, { issuer: 'http://localhost:4000', audience: 'urn:stateless-auth:orders-api' })
+ * app.get('/orders', { config: { auth: { scopes: ['orders:read'] } } }, async (request) => request.auth!.sub)
+ * ```
+ */
+export const fastifyVerifier = fp(verifierPlugin, {
+  name: '@stateless-auth/verifier',
+  fastify: '5.x',
+})
+
+export default fastifyVerifier

@@ -1,0 +1,72 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type AccessTokenClaims, assertScopes } from '../claims.js'
+import { errorResponse } from '../errors.js'
+import type { VerifierOptions } from '../options.js'
+import { createVerifier, type Verifier } from '../verifier.js'
+
+/** A request once the middleware has run: `auth` holds the verified claims. */
+export type AuthenticatedRequest = IncomingMessage & { auth?: AccessTokenClaims | null }
+
+/** `(req, res, next?)`: Express/Connect middleware, or a plain `node:http` step when `next` is omitted. */
+export type AuthMiddleware = (
+  req: AuthenticatedRequest,
+  res: ServerResponse,
+  next?: (err?: unknown) => void,
+) => Promise<boolean>
+
+/** Options of {@link createAuthMiddleware}. */
+export interface AuthMiddlewareOptions {
+  /** Scopes every request must hold (403 `insufficient_scope` otherwise). Default none. */
+  scopes?: string[]
+  /** `realm` of the `WWW-Authenticate` challenge. Default: the verifier's first audience. */
+  realm?: string
+}
+
+/**
+ * Middleware for `node:http` servers and Express. It sets `req.auth` and calls `next()` on success; on failure it
+ * writes the whole answer itself (status, `WWW-Authenticate`, `Retry-After`, JSON `{ error, error_description }`)
+ * and does not call `next`. The returned promise resolves to `true` when the request may proceed, which is how a
+ * plain `node:http` handler uses it.
+ *
+ * @example
+ * ```ts
+ * // Express
+ * app.get('/orders', createAuthMiddleware(verifier, { scopes: ['orders:read'] }), (req, res) => res.json(req.auth))
+ *
+ * // node:http
+ * const auth = createAuthMiddleware({ issuer, audience }, { scopes: ['orders:read'] })
+ * http.createServer(async (req, res) => {
+ *   if (!(await auth(req, res))) return
+ *   res.end(JSON.stringify({ sub: req.auth!.sub }))
+ * })
+ * ```
+ */
+export function createAuthMiddleware(
+  verifierOrOptions: Verifier | VerifierOptions,
+  options: AuthMiddlewareOptions = {},
+): AuthMiddleware {
+  const verifier = 'verify' in verifierOrOptions ? verifierOrOptions : createVerifier(verifierOrOptions)
+  const scopes = options.scopes ?? []
+  const realm = options.realm ?? verifier.options.audience[0] ?? 'api'
+
+  return async function authMiddleware(req, res, next) {
+    req.auth = null
+    try {
+      const claims = await verifier.authenticate(req.headers.authorization)
+      assertScopes(claims, scopes)
+      req.auth = claims
+    } catch (err) {
+      // authenticate() already counted its own failures; scope failures are counted here.
+      const error =
+        err instanceof Error && 'code' in err && err.code === 'VERIFIER_ERR_INSUFFICIENT_SCOPE'
+          ? verifier.reject(err)
+          : err
+      const { statusCode, headers, body } = errorResponse(error, { realm, scope: scopes })
+      if (!res.headersSent) res.writeHead(statusCode, headers)
+      res.end(JSON.stringify(body))
+      return false
+    }
+    next?.()
+    return true
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * `@stateless-auth/verifier`: verify OAuth 2.0 JWT access tokens (RFC 9068) locally, with keys from the
+ * authorization server's JWKS. Framework-free; adapters live in `@stateless-auth/verifier/fastify` and
+ * `@stateless-auth/verifier/node`.
+ */
+export { parseBearer } from './bearer.js'
+export {
+  type AccessTokenClaims,
+  assertScopes,
+  getScopes,
+  hasScopes,
+  RFC9068_REQUIRED_CLAIMS,
+} from './claims.js'
+export {
+  ERROR_CODES,
+  type ErrorResponse,
+  errorResponse,
+  mapError,
+  type OAuthBearerError,
+  VerifierError,
+  type VerifierErrorCode,
+  verifierError,
+  wwwAuthenticate,
+} from './errors.js'
+export type { ImportedKey } from './keys/import-jwk.js'
+export {
+  metadataUrlFor,
+  type SupportedAlgorithm,
+  type VerifierEvent,
+  type VerifierOptions,
+} from './options.js'
+export { createVerifier, type Verifier, type VerifierStats } from './verifier.js'

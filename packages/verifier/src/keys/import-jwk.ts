@@ -1,0 +1,67 @@
+import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import type { SupportedAlgorithm } from '../options.js'
+
+/** A JWKS entry turned into something a signature verifier can use without further parsing. */
+export interface ImportedKey {
+  kid: string
+  /** The only algorithms this key may verify (RFC 8725 §3.1: one algorithm family per key). */
+  algorithms: SupportedAlgorithm[]
+  /** SPKI PEM, what fast-jwt imports once per verifier. */
+  pem: string
+  /** Canonical JSON of the JWK, to reuse an already imported key when a refetch returns it unchanged. */
+  fingerprint: string
+}
+
+const RSA: SupportedAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
+const EC_CURVES: Record<string, SupportedAlgorithm> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' }
+
+function family(jwk: Record<string, unknown>): SupportedAlgorithm[] {
+  if (jwk.kty === 'RSA') return RSA
+  if (jwk.kty === 'EC' && typeof jwk.crv === 'string' && EC_CURVES[jwk.crv]) return [EC_CURVES[jwk.crv]!]
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return ['EdDSA']
+  return []
+}
+
+/**
+ * Imports one JWK for signature verification, or says why it is skipped. Skipped: keys not meant for signatures
+ * (`use` other than `sig`, `key_ops` without `verify`, RFC 7517 §4.2–4.3), keys carrying private members, keys
+ * whose `alg` is not allowlisted or does not fit their `kty`/`crv`, and RSA keys under 2048 bits (RFC 7518 §3.3).
+ */
+export function importJwk(
+  raw: unknown,
+  allowlist: readonly SupportedAlgorithm[],
+): { key: ImportedKey } | { skipped: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { skipped: 'not an object' }
+  const jwk = raw as Record<string, unknown>
+  if (typeof jwk.kid !== 'string' || jwk.kid.length === 0) return { skipped: 'no kid' }
+  if (jwk.use !== undefined && jwk.use !== 'sig') return { skipped: `use is ${String(jwk.use)}` }
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) {
+    return { skipped: 'key_ops lacks verify' }
+  }
+  if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in jwk)) return { skipped: 'has private members' }
+  const fits = family(jwk)
+  let algorithms: SupportedAlgorithm[]
+  if (jwk.alg !== undefined) {
+    const alg = jwk.alg as SupportedAlgorithm
+    if (!fits.includes(alg) || !allowlist.includes(alg))
+      return { skipped: `alg ${String(jwk.alg)} not usable` }
+    algorithms = [alg]
+  } else {
+    algorithms = fits.filter((a) => allowlist.includes(a))
+  }
+  if (algorithms.length === 0) return { skipped: 'no allowed algorithm fits this key' }
+  try {
+    const { kty, crv, n, e, x, y } = jwk as Record<string, string | undefined>
+    const publicJwk = Object.fromEntries(
+      Object.entries({ kty, crv, n, e, x, y }).filter(([, v]) => v !== undefined),
+    ) as JsonWebKey
+    const keyObject = createPublicKey({ key: publicJwk, format: 'jwk' })
+    const bits = keyObject.asymmetricKeyDetails?.modulusLength
+    if (kty === 'RSA' && (bits === undefined || bits < 2048))
+      return { skipped: 'RSA key shorter than 2048 bits' }
+    const pem = keyObject.export({ type: 'spki', format: 'pem' }).toString()
+    return { key: { kid: jwk.kid, algorithms, pem, fingerprint: `${algorithms.join(',')}|${pem}` } }
+  } catch (err) {
+    return { skipped: `cannot import: ${err instanceof Error ? err.message : String(err)}` }
+  }
+}

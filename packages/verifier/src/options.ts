@@ -1,0 +1,198 @@
+import type { VerifierErrorCode } from './errors.js'
+import { verifierError } from './errors.js'
+
+/** Asymmetric JWS algorithms (RFC 7518 §3.1, RFC 8037 §3.1) a verifier can be told to accept. */
+export type SupportedAlgorithm =
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+
+const SUPPORTED: ReadonlySet<string> = new Set<SupportedAlgorithm>([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+])
+
+/** What a verifier reports through `onEvent`. */
+export type VerifierEvent =
+  | {
+      type: 'jwks_fetch'
+      reason: 'initial' | 'unknown_kid' | 'refresh'
+      ok: boolean
+      durationMs: number
+      /** Usable keys after the fetch (the previous set when it failed). */
+      keys: number
+      error?: string
+    }
+  | { type: 'key_cache_hit'; kid: string }
+  | { type: 'key_cache_miss'; kid: string }
+  | { type: 'verified'; kid: string | undefined; cached: boolean }
+  | { type: 'verification_failed'; code: VerifierErrorCode }
+
+/**
+ * Options of {@link createVerifier}. Only `issuer` and `audience` are required.
+ *
+ * @example
+ * ```ts
+ * const options: VerifierOptions = { issuer: 'http://localhost:4000', audience: 'urn:stateless-auth:orders-api' }
+ * ```
+ */
+export interface VerifierOptions {
+  /** Exact expected `iss` (RFC 9068 §4). Also where metadata is discovered when neither URI below is given. */
+  issuer: string
+  /** Accepted `aud` value(s): the token's `aud` must contain one of them (RFC 9068 §4). */
+  audience: string | readonly string[]
+  /** JWKS URL. Default: the `jwks_uri` of the issuer's RFC 8414 metadata, read once. */
+  jwksUri?: string
+  /** Where to read RFC 8414 metadata (e.g. an internal URL in containers); its `issuer` must still equal `issuer`. */
+  metadataUri?: string
+  /** Accepted algorithms. Default `['RS256', 'PS256', 'ES256', 'EdDSA']`; `none` and HS* are refused. */
+  algorithms?: readonly SupportedAlgorithm[]
+  /** Seconds of clock skew allowed for `exp`, `nbf` and `iat`. Default 5. */
+  clockTolerance?: number
+  /** Claims required on top of RFC 9068's `iss exp aud sub client_id iat jti`. Default none. */
+  requiredClaims?: readonly string[]
+  /** JWKS/metadata request timeout in ms (AbortSignal). Default 5000. */
+  fetchTimeout?: number
+  /** Minimum ms between two JWKS fetches caused by unknown `kid`s or failures. Default 30000. */
+  cooldown?: number
+  /** Age in ms after which the JWKS is refetched in the background, dropping removed keys. Default 300000. */
+  refreshInterval?: number
+  /** Most keys kept from one JWKS. Default 20. */
+  maxKeys?: number
+  /** Longest token accepted, in characters, checked before any parsing. Default 8192. */
+  maxTokenLength?: number
+  /** Largest JWKS or metadata document read, in bytes. Default 262144. */
+  maxResponseBytes?: number
+  /** Verified-token cache (keyed by a SHA-256 of the token, never outliving `exp`). Default `false`. */
+  cache?: false | { max?: number }
+  /** Observability hook; exceptions it throws are swallowed. */
+  onEvent?: (event: VerifierEvent) => void
+  /** fetch implementation. Default: the global `fetch`. */
+  fetch?: typeof fetch
+}
+
+export interface ResolvedOptions {
+  issuer: string
+  audience: string[]
+  jwksUri: string | undefined
+  metadataUri: string
+  algorithms: SupportedAlgorithm[]
+  clockToleranceMs: number
+  requiredClaims: string[]
+  fetchTimeout: number
+  cooldown: number
+  refreshInterval: number
+  maxKeys: number
+  maxTokenLength: number
+  maxResponseBytes: number
+  cacheMax: number
+  onEvent: ((event: VerifierEvent) => void) | undefined
+  fetch: typeof fetch
+}
+
+function invalid(message: string): never {
+  throw verifierError('VERIFIER_ERR_INVALID_OPTIONS', message)
+}
+
+function httpUrl(name: string, value: unknown): string {
+  if (typeof value !== 'string') invalid(`${name} must be a string URL`)
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    invalid(`${name} must be an absolute URL, got "${value}"`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') invalid(`${name} must be an http(s) URL`)
+  return value
+}
+
+function positive(name: string, value: unknown, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    invalid(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`)
+  }
+  return value
+}
+
+/**
+ * RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path, and a trailing `/` of the
+ * issuer is removed first. `https://as.example/tenant` → `https://as.example/.well-known/oauth-authorization-server/tenant`.
+ *
+ * @example
+ * ```ts
+ * metadataUrlFor('http://localhost:4000') // 'http://localhost:4000/.well-known/oauth-authorization-server'
+ * ```
+ */
+export function metadataUrlFor(issuer: string): string {
+  const url = new URL(issuer)
+  const path = url.pathname.replace(/\/$/, '')
+  return `${url.origin}/.well-known/oauth-authorization-server${path}`
+}
+
+/** Validates options once, at construction, so a misconfiguration fails at boot rather than per request. */
+export function resolveOptions(options: VerifierOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) invalid('options are required')
+  const issuer = httpUrl('issuer', options.issuer)
+  const audience = typeof options.audience === 'string' ? [options.audience] : options.audience
+  if (
+    !Array.isArray(audience) ||
+    audience.length === 0 ||
+    !audience.every((a) => typeof a === 'string' && a)
+  ) {
+    invalid('audience must be a non-empty string or a non-empty array of strings')
+  }
+  const algorithms = [...(options.algorithms ?? ['RS256', 'PS256', 'ES256', 'EdDSA'])]
+  if (algorithms.length === 0) invalid('algorithms must not be empty')
+  for (const alg of algorithms as string[]) {
+    // RFC 8725 §3.1/§3.2: never accept unsigned tokens, and never an HMAC "secret" taken from a public JWKS.
+    if (alg === 'none' || /^HS/i.test(alg)) {
+      invalid(`algorithm "${alg}" can never be used with a JWKS: only asymmetric algorithms are allowed`)
+    }
+    if (!SUPPORTED.has(alg)) invalid(`algorithm "${alg}" is not supported`)
+  }
+  const requiredClaims = [...(options.requiredClaims ?? [])]
+  if (!requiredClaims.every((c) => typeof c === 'string' && c)) invalid('requiredClaims must be strings')
+  const cache = options.cache ?? false
+  if (cache !== false && (typeof cache !== 'object' || cache === null))
+    invalid('cache must be false or { max }')
+  const fetchImpl = options.fetch ?? globalThis.fetch
+  if (typeof fetchImpl !== 'function') invalid('fetch must be a function')
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    invalid('onEvent must be a function')
+  return {
+    issuer,
+    audience: [...audience],
+    jwksUri: options.jwksUri === undefined ? undefined : httpUrl('jwksUri', options.jwksUri),
+    metadataUri:
+      options.metadataUri === undefined
+        ? metadataUrlFor(issuer)
+        : httpUrl('metadataUri', options.metadataUri),
+    algorithms,
+    clockToleranceMs: positive('clockTolerance', options.clockTolerance, 5, true) * 1000,
+    requiredClaims,
+    fetchTimeout: positive('fetchTimeout', options.fetchTimeout, 5000),
+    cooldown: positive('cooldown', options.cooldown, 30_000, true),
+    refreshInterval: positive('refreshInterval', options.refreshInterval, 300_000),
+    maxKeys: Math.floor(positive('maxKeys', options.maxKeys, 20)),
+    maxTokenLength: Math.floor(positive('maxTokenLength', options.maxTokenLength, 8192)),
+    maxResponseBytes: Math.floor(positive('maxResponseBytes', options.maxResponseBytes, 262_144)),
+    cacheMax: cache === false ? 0 : Math.floor(positive('cache.max', cache.max, 1000)),
+    onEvent: options.onEvent,
+    fetch: fetchImpl,
+  }
+}
