@@ -1,0 +1,130 @@
+import { decodeJwt } from './jwt.js'
+import type { Api } from './session/store.js'
+
+/** What one API answered, as the page shows it. */
+export interface ApiAnswer {
+  request: { method: string; url: string; kid: string | undefined; aud: unknown }
+  status: number | undefined
+  body: unknown
+  wwwAuthenticate: string | undefined
+  /** Set when the API could not be reached at all. */
+  networkError?: string
+}
+
+/** The API's own counters, read from its `/metrics` before and after a call. */
+export interface Observation {
+  jwksFetches: { before: number | undefined; after: number | undefined }
+  verified: { before: number | undefined; after: number | undefined }
+  failed: { before: number | undefined; after: number | undefined }
+}
+
+export interface ObservedCall extends ApiAnswer {
+  api: Api
+  observation: Observation
+}
+
+/** Sums every series of each counter in a Prometheus text exposition (format 0.0.4). */
+export function parseCounters(text: string): Map<string, { total: number; series: Map<string, number> }> {
+  const counters = new Map<string, { total: number; series: Map<string, number> }>()
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)/.exec(line)
+    if (!match) continue
+    const value = Number(match[3])
+    if (!Number.isFinite(value)) continue
+    const name = match[1]!
+    const entry = counters.get(name) ?? { total: 0, series: new Map() }
+    entry.total += value
+    entry.series.set(match[2] ?? '', value)
+    counters.set(name, entry)
+  }
+  return counters
+}
+
+interface Snapshot {
+  jwksFetches: number
+  verified: number
+  failed: number
+}
+
+export function createApiClient(urls: Record<Api, string>, timeoutMs = 5000) {
+  async function snapshot(api: Api): Promise<Snapshot | undefined> {
+    try {
+      const res = await fetch(`${urls[api]}/metrics`, { signal: AbortSignal.timeout(timeoutMs) })
+      if (!res.ok) return undefined
+      const counters = parseCounters(await res.text())
+      const verifications = counters.get('token_verifications_total')?.series ?? new Map<string, number>()
+      let verified = 0
+      let failed = 0
+      for (const [labels, value] of verifications) {
+        if (labels.includes('outcome="verified"')) verified += value
+        else failed += value
+      }
+      return { jwksFetches: counters.get('jwks_fetches_total')?.total ?? 0, verified, failed }
+    } catch {
+      return undefined
+    }
+  }
+
+  async function send(
+    api: Api,
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+  ): Promise<ApiAnswer> {
+    const decoded = decodeJwt(token)
+    const url = `${urls[api]}${path}`
+    const answer: ApiAnswer = {
+      request: { method, url, kid: decoded?.header.kid as string | undefined, aud: decoded?.payload.aud },
+      status: undefined,
+      body: undefined,
+      wwwAuthenticate: undefined,
+    }
+    try {
+      const res = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      answer.status = res.status
+      answer.wwwAuthenticate = res.headers.get('www-authenticate') ?? undefined
+      const text = await res.text()
+      try {
+        answer.body = JSON.parse(text)
+      } catch {
+        answer.body = text
+      }
+    } catch (err) {
+      answer.networkError = (err as Error).message
+    }
+    return answer
+  }
+
+  return {
+    snapshot,
+    /** Calls the API with `token` and reads its counters around the call, so the page can show what it did. */
+    async call(api: Api, method: string, path: string, token: string, body?: unknown): Promise<ObservedCall> {
+      const before = await snapshot(api)
+      const answer = await send(api, method, path, token, body)
+      const after = await snapshot(api)
+      return {
+        api,
+        ...answer,
+        observation: {
+          jwksFetches: { before: before?.jwksFetches, after: after?.jwksFetches },
+          verified: { before: before?.verified, after: after?.verified },
+          failed: { before: before?.failed, after: after?.failed },
+        },
+      }
+    },
+  }
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>
+
+export const API_PATHS: Record<Api, string> = { orders: '/orders', inventory: '/inventory' }

@@ -1,0 +1,32 @@
+import createError from '@fastify/error'
+
+/**
+ * Every error the web app answers with, each with a stable code and its HTTP status. The JSON routes under
+ * `/api` send `{ error, error_description }`; the HTML routes render the same message on an error page.
+ */
+export const ConfigError = createError('WEB_ERR_CONFIG', 'invalid configuration: %s', 500)
+export const NotSignedIn = createError('WEB_ERR_NOT_SIGNED_IN', 'sign in first', 401)
+export const LoginFailed = createError('WEB_ERR_LOGIN_FAILED', 'sign-in failed: %s', 400)
+/** RFC 9207 §2.4: an authorization response from another issuer is refused (mix-up defence). */
+export const IssuerMismatch = createError(
+  'WEB_ERR_ISSUER_MISMATCH',
+  'authorization response from %s, expected %s',
+  400,
+)
+export const DiscoveryFailed = createError('WEB_ERR_DISCOVERY', 'authorization-server metadata: %s', 503)
+export const SessionExpired = createError(
+  'WEB_ERR_SESSION_EXPIRED',
+  'the session can no longer get tokens: %s',
+  401,
+)
+export const UnknownExperiment = createError('WEB_ERR_UNKNOWN_EXPERIMENT', 'no experiment named %s', 404)
+
+/** The error code (`WEB_ERR_…`) of one of our errors, for `switch` and tests. */
+export type WebErrorCode =
+  | 'WEB_ERR_CONFIG'
+  | 'WEB_ERR_NOT_SIGNED_IN'
+  | 'WEB_ERR_LOGIN_FAILED'
+  | 'WEB_ERR_ISSUER_MISMATCH'
+  | 'WEB_ERR_DISCOVERY'
+  | 'WEB_ERR_SESSION_EXPIRED'
+  | 'WEB_ERR_UNKNOWN_EXPERIMENT'

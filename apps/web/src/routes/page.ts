@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify'
+import { clientScript, stylesheet } from '../views/assets.js'
+import { renderPage, tokenPanel } from '../views/page.js'
+
+export interface PageRouteOptions {
+  issuer: string
+  controlAvailable: boolean
+  adminAvailable: boolean
+}
+
+export async function pageRoutes(app: FastifyInstance, options: PageRouteOptions) {
+  app.get('/', async (request, reply) => {
+    const session = request.sessionId ? await app.sessions.get(request.sessionId) : undefined
+    const query = request.query as Record<string, unknown>
+    const notice =
+      query['signed-out'] !== undefined ? 'You are signed out; the refresh token was revoked.' : undefined
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
+    return renderPage({ session, ...options, ...(notice ? { notice } : {}) })
+  })
+
+  // The token panel alone, so the page can redraw it after a refresh without a reload.
+  app.get('/partials/token', async (request, reply) => {
+    const session = request.sessionId ? await app.sessions.get(request.sessionId) : undefined
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
+    if (!session?.tokens.orders) return reply.code(401).send('')
+    return tokenPanel(session).value
+  })
+
+  app.get('/app.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(clientScript),
+  )
+  app.get('/app.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(stylesheet),
+  )
+}
