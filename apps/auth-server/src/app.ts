@@ -1,0 +1,153 @@
+import cookie from '@fastify/cookie'
+import csrf from '@fastify/csrf-protection'
+import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import type { AuthServerConfig } from './config.js'
+import type { AuthServerContext } from './context.js'
+import { randomToken } from './crypto.js'
+import { registerErrorHandling } from './error-handler.js'
+import { TooManyRequests } from './errors.js'
+import { KeyStore } from './keys/keystore.js'
+import { LoginThrottle } from './oauth/login-throttle.js'
+import admin from './routes/admin.js'
+import authorize from './routes/authorize.js'
+import health from './routes/health.js'
+import introspection from './routes/introspection.js'
+import metadata from './routes/metadata.js'
+import revocation from './routes/revocation.js'
+import token from './routes/token.js'
+import userinfo from './routes/userinfo.js'
+import { seedClients, seedDemoUsers } from './seed.js'
+import { openStorage, type Storage } from './storage/index.js'
+import { TokenIssuer } from './tokens.js'
+
+export type { AuthServerConfig, SigningAlg } from './config.js'
+export { LOCAL_DEFAULTS, loadConfig } from './config.js'
+export type { AuthServerContext } from './context.js'
+export * from './errors.js'
+export type { Storage } from './storage/index.js'
+export { openStorage } from './storage/index.js'
+
+export interface AuthServerDeps {
+  /** Clock in milliseconds, like `Date.now` (the default); tests pass their own to move time. */
+  now?: () => number
+  /** An opened storage to use instead of opening `config.databaseUrl`; the caller then closes it. */
+  storage?: Storage
+  /** Fastify logger options; off by default so tests stay quiet. */
+  logger?: FastifyServerOptions['logger']
+}
+
+/**
+ * Builds the authorization server without listening: opens and migrates the store, seeds the configured
+ * clients and demo users, makes sure a signing key exists, and registers every endpoint.
+ *
+ * @example
+ * const app = await buildApp(loadConfig({ ISSUER: 'http://127.0.0.1:4000', DATABASE_URL: ':memory:' }))
+ * await app.listen({ port: 4000, host: '127.0.0.1' })
+ */
+export async function buildApp(
+  config: AuthServerConfig,
+  deps: AuthServerDeps = {},
+): Promise<FastifyInstance> {
+  const clock = deps.now ?? Date.now
+  const now = () => Math.floor(clock() / 1000)
+  const storage = deps.storage ?? (await openStorage(config.databaseUrl))
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // Requests to this server are small forms; anything bigger is refused before it is parsed.
+    bodyLimit: 16 * 1024,
+    routerOptions: { maxParamLength: 200 },
+  })
+  app.addHook('onClose', async () => {
+    if (!deps.storage) await storage.close()
+  })
+  try {
+    await seedClients(storage, config, now())
+    if (config.seedDemoUsers) await seedDemoUsers(storage, config.demoUserPassword, now())
+    const keys = new KeyStore(storage, config, now)
+    await keys.ensure()
+    const ctx: AuthServerContext = {
+      config,
+      storage,
+      keys,
+      tokens: new TokenIssuer(config, keys, storage, now),
+      throttle: new LoginThrottle(config.loginMaxFailures, config.rateLimitWindow, now),
+      now,
+    }
+    await app.register(
+      fp(
+        async (instance) => {
+          instance.decorate('auth', ctx)
+        },
+        { name: 'auth-server-context', fastify: '5.x' },
+      ),
+    )
+  } catch (error) {
+    await app.close()
+    throw error
+  }
+
+  const secure = config.issuer.startsWith('https:')
+  await app.register(helmet, {
+    // JSON and redirects need no sources at all; HTML pages set their own, slightly wider policy.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
+    hsts: secure,
+  })
+  await app.register(cookie, { secret: config.cookieSecret ?? randomToken() })
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure },
+  })
+  // OAuth endpoints take application/x-www-form-urlencoded only (RFC 6749 §3.2); JSON bodies are refused.
+  app.removeAllContentTypeParsers()
+  await app.register(formbody)
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new TooManyRequests(`rate limit exceeded, retry in ${context.after}`, Math.ceil(context.ttl / 1000)),
+  })
+  registerErrorHandling(app)
+  app.addHook('onSend', async (_request, reply) => {
+    // Everything here is personal or security-relevant unless a route says otherwise (metadata, JWKS, CSS).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+  })
+
+  await app.register(health)
+  await app.register(metadata)
+  await app.register(authorize)
+  await app.register(token)
+  await app.register(revocation)
+  await app.register(introspection)
+  await app.register(userinfo)
+  await app.register(admin)
+
+  const timers: NodeJS.Timeout[] = []
+  if (config.keyRotationInterval > 0) {
+    const every = Math.min(config.keyRotationInterval, 60) * 1000
+    timers.push(
+      setInterval(
+        () => app.auth.keys.rotateIfDue().catch((err) => app.log.error({ err }, 'rotation')),
+        every,
+      ),
+    )
+  }
+  timers.push(
+    setInterval(() => storage.purgeExpired(now()).catch((err) => app.log.error({ err }, 'purge')), 3600_000),
+  )
+  for (const timer of timers) timer.unref()
+  app.addHook('onClose', async () => {
+    for (const timer of timers) clearInterval(timer)
+  })
+  return app
+}

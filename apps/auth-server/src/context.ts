@@ -1,0 +1,22 @@
+import type { AuthServerConfig } from './config.js'
+import type { KeyStore } from './keys/keystore.js'
+import type { LoginThrottle } from './oauth/login-throttle.js'
+import type { Storage } from './storage/index.js'
+import type { TokenIssuer } from './tokens.js'
+
+/** What every route needs, decorated once on the instance as `app.auth`. */
+export interface AuthServerContext {
+  config: AuthServerConfig
+  storage: Storage
+  keys: KeyStore
+  tokens: TokenIssuer
+  throttle: LoginThrottle
+  /** Current time in epoch seconds (injectable for tests). */
+  now(): number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    auth: AuthServerContext
+  }
+}

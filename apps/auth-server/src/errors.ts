@@ -1,0 +1,146 @@
+/**
+ * Every error this server answers with. OAuth errors carry their RFC error code, HTTP status and a stable
+ * `code` (`AUTH_ERR_…`) so callers and tests can `switch (err.code)`.
+ */
+export class AuthServerError extends Error {
+  readonly code: string
+  readonly statusCode: number
+  constructor(code: string, statusCode: number, message: string) {
+    super(message)
+    this.name = new.target.name
+    this.code = code
+    this.statusCode = statusCode
+  }
+}
+
+/** A configuration that cannot start the server; thrown by `loadConfig` before anything listens. */
+export class ConfigError extends AuthServerError {
+  constructor(message: string) {
+    super('AUTH_ERR_CONFIG', 500, message)
+  }
+}
+
+/** Key material that cannot be used (e.g. encrypted at rest but no `KEY_ENCRYPTION_SECRET`). */
+export class KeyStoreError extends AuthServerError {
+  constructor(message: string) {
+    super('AUTH_ERR_KEYSTORE', 500, message)
+  }
+}
+
+/** RFC 6749 §5.2 error response: `{ error, error_description }` with the status the spec prescribes. */
+export class OAuthError extends AuthServerError {
+  readonly error: string
+  readonly headers: Record<string, string>
+  constructor(error: string, statusCode: number, description: string, headers: Record<string, string> = {}) {
+    super(`AUTH_ERR_${error.toUpperCase()}`, statusCode, description)
+    this.error = error
+    this.headers = headers
+  }
+
+  toJSON(): { error: string; error_description: string } {
+    return { error: this.error, error_description: this.message }
+  }
+}
+
+export class InvalidRequest extends OAuthError {
+  constructor(description: string) {
+    super('invalid_request', 400, description)
+  }
+}
+
+/** RFC 6749 §5.2: 401 with `WWW-Authenticate` when the client tried HTTP Basic. */
+export class InvalidClient extends OAuthError {
+  constructor(description: string, usedBasic = false) {
+    super('invalid_client', 401, description, usedBasic ? { 'www-authenticate': 'Basic realm="token"' } : {})
+  }
+}
+
+export class InvalidGrant extends OAuthError {
+  constructor(description: string) {
+    super('invalid_grant', 400, description)
+  }
+}
+
+export class UnauthorizedClient extends OAuthError {
+  constructor(description: string) {
+    super('unauthorized_client', 400, description)
+  }
+}
+
+export class UnsupportedGrantType extends OAuthError {
+  constructor(description: string) {
+    super('unsupported_grant_type', 400, description)
+  }
+}
+
+export class InvalidScope extends OAuthError {
+  constructor(description: string) {
+    super('invalid_scope', 400, description)
+  }
+}
+
+/** RFC 8707 §2: the requested resource is unknown or not allowed for this client. */
+export class InvalidTarget extends OAuthError {
+  constructor(description: string) {
+    super('invalid_target', 400, description)
+  }
+}
+
+export class AccessDenied extends OAuthError {
+  constructor(description: string) {
+    super('access_denied', 403, description)
+  }
+}
+
+export class UnsupportedResponseType extends OAuthError {
+  constructor(description: string) {
+    super('unsupported_response_type', 400, description)
+  }
+}
+
+export class LoginRequired extends OAuthError {
+  constructor(description: string) {
+    super('login_required', 400, description)
+  }
+}
+
+export class ConsentRequired extends OAuthError {
+  constructor(description: string) {
+    super('consent_required', 400, description)
+  }
+}
+
+/** RFC 6750 §3.1: bearer-token failures answer with `WWW-Authenticate: Bearer error="…"`. */
+export class InvalidToken extends OAuthError {
+  constructor(description: string) {
+    super('invalid_token', 401, description, {
+      'www-authenticate': `Bearer error="invalid_token", error_description="${description.replace(/"/g, "'")}"`,
+    })
+  }
+}
+
+export class InsufficientScope extends OAuthError {
+  constructor(scope: string) {
+    super('insufficient_scope', 403, `the token lacks the ${scope} scope`, {
+      'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
+    })
+  }
+}
+
+export class Unauthorized extends OAuthError {
+  constructor(description: string) {
+    super('unauthorized', 401, description, { 'www-authenticate': 'Bearer realm="admin"' })
+  }
+}
+
+export class NotFound extends OAuthError {
+  constructor(description: string) {
+    super('not_found', 404, description)
+  }
+}
+
+export class TooManyRequests extends OAuthError {
+  constructor(description: string, retryAfter: number) {
+    super('too_many_requests', 429, description, { 'retry-after': String(retryAfter) })
+  }
+}

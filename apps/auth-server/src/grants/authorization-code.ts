@@ -1,0 +1,55 @@
+import type { AuthServerContext } from '../context.js'
+import { constantTimeEqual, s256, sha256 } from '../crypto.js'
+import { InvalidGrant, InvalidRequest } from '../errors.js'
+import { type Params, required, resolveAudience, resourceList } from '../oauth/params.js'
+import type { Client } from '../storage/index.js'
+import { issueForGrant, type TokenResponse } from './issue.js'
+
+export const grantType = 'authorization_code'
+
+// RFC 7636 §4.1: 43–128 characters from the unreserved set.
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/
+
+/** RFC 6749 §4.1.3 with RFC 7636 §4.6 (PKCE) and RFC 9700 §4.5 (replay revokes what the code issued). */
+export async function handler(
+  ctx: AuthServerContext,
+  client: Client,
+  params: Params,
+): Promise<TokenResponse> {
+  const code = required(params, 'code')
+  const redirectUri = required(params, 'redirect_uri')
+  const verifier = required(params, 'code_verifier')
+  if (!VERIFIER.test(verifier)) throw new InvalidRequest('code_verifier must be 43-128 unreserved characters')
+  const requestedResources = resourceList(params)
+
+  const now = ctx.now()
+  const redemption = await ctx.storage.codes.consume(sha256(code), now)
+  if (redemption.status === 'unknown') throw new InvalidGrant('authorization code is invalid')
+  const stored = redemption.value
+  if (redemption.status === 'replayed') {
+    await ctx.storage.grants.revoke(stored.grantId, now)
+    throw new InvalidGrant('authorization code was already used; the tokens issued from it are revoked')
+  }
+  // The code is burnt from here on: any mismatch below fails for good, as a stolen code should.
+  if (stored.clientId !== client.client_id)
+    throw new InvalidGrant('authorization code was issued to another client')
+  if (stored.expiresAt <= now) throw new InvalidGrant('authorization code has expired')
+  if (stored.redirectUri !== redirectUri)
+    throw new InvalidGrant('redirect_uri does not match the authorization request')
+  if (!constantTimeEqual(s256(verifier), stored.codeChallenge))
+    throw new InvalidGrant('PKCE verification failed')
+
+  const grant = await ctx.storage.grants.find(stored.grantId)
+  if (!grant || grant.revokedAt !== null) throw new InvalidGrant('the authorization was revoked')
+  const user = await ctx.storage.users.findById(grant.userId)
+  if (!user || user.disabledAt !== null) throw new InvalidGrant('the user may no longer sign in')
+  const audience = resolveAudience(requestedResources, grant.resources)
+  return issueForGrant(ctx, {
+    client,
+    grant,
+    user,
+    audience,
+    scopes: grant.scope.split(' '),
+    nonce: stored.nonce,
+  })
+}

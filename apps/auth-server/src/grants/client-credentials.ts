@@ -1,0 +1,40 @@
+import type { AuthServerContext } from '../context.js'
+import { UnauthorizedClient } from '../errors.js'
+import {
+  optional,
+  type Params,
+  resolveAudience,
+  resolveResources,
+  resolveScopes,
+  resourceList,
+} from '../oauth/params.js'
+import { type Client, isPublic } from '../storage/index.js'
+import type { TokenResponse } from './issue.js'
+
+export const grantType = 'client_credentials'
+
+/** RFC 6749 §4.4: a confidential client acting for itself; `sub` is the client id and no refresh token is issued. */
+export async function handler(
+  ctx: AuthServerContext,
+  client: Client,
+  params: Params,
+): Promise<TokenResponse> {
+  if (isPublic(client)) throw new UnauthorizedClient('a public client cannot use client_credentials')
+  const scopes = resolveScopes(optional(params, 'scope'), client.scopes, client.scopes)
+  const requested = resourceList(params)
+  const audience = resolveAudience(requested, resolveResources(requested, client))
+  const scope = scopes.join(' ')
+  const access = await ctx.tokens.accessToken({
+    subject: client.client_id,
+    clientId: client.client_id,
+    audience,
+    scope,
+    grantId: null,
+  })
+  return {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: access.claims.exp - access.claims.iat,
+    scope,
+  }
+}

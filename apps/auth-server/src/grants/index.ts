@@ -1,0 +1,18 @@
+import type { AuthServerContext } from '../context.js'
+import type { Params } from '../oauth/params.js'
+import type { Client, GrantType } from '../storage/index.js'
+import * as authorizationCode from './authorization-code.js'
+import * as clientCredentials from './client-credentials.js'
+import type { TokenResponse } from './issue.js'
+import * as refreshToken from './refresh-token.js'
+
+export type GrantHandler = (ctx: AuthServerContext, client: Client, params: Params) => Promise<TokenResponse>
+
+/** The grants this server implements; RFC 9700 §2.4 and §2.1.2 rule out the password and implicit grants. */
+export const grants: Record<GrantType, GrantHandler> = {
+  [authorizationCode.grantType]: authorizationCode.handler,
+  [refreshToken.grantType]: refreshToken.handler,
+  [clientCredentials.grantType]: clientCredentials.handler,
+}
+
+export type { TokenResponse }

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto'
+import type { Queryable } from '@stateless-auth/sql'
+import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import type { AuthServerConfig, SigningAlg } from '../config.js'
+import { KeyStoreError } from '../errors.js'
+import type { Storage, StoredKey } from '../storage/index.js'
+import { decryptPrivateKey, encryptPrivateKey } from './encryption.js'
+
+export interface SigningKey {
+  kid: string
+  alg: SigningAlg
+  key: CryptoKey
+}
+
+export type KeyConfig = Pick<
+  AuthServerConfig,
+  'signingAlg' | 'keyEncryptionSecret' | 'jwksMaxAge' | 'accessTokenTtl' | 'clockSkew' | 'keyRotationInterval'
+>
+
+/**
+ * Signing keys with a life cycle that never breaks a token in flight:
+ * pending (published, not signing, for at least the JWKS max-age so every cache has it) → active (signs) →
+ * retired (a newer key signs; still published until the last token it signed has expired) → dropped.
+ * State lives in the database so replicas and restarts agree on it.
+ */
+export class KeyStore {
+  private readonly privateKeys = new Map<string, CryptoKey>()
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly config: KeyConfig,
+    private readonly now: () => number,
+  ) {}
+
+  /** First start: one key that signs at once. Later starts with another `SIGNING_ALG` rotate to it. */
+  async ensure(): Promise<void> {
+    if ((await this.storage.keys.live(this.now())).length > 0) return this.rotateIfAlgChanged()
+    // Generated outside the lock (RSA takes a while); only the replica that finds the table empty inserts.
+    const candidate = await this.generate(this.now())
+    await this.storage.keys.exclusive(async (tx) => {
+      if ((await this.storage.keys.live(this.now(), tx)).length === 0)
+        await this.storage.keys.insert(candidate, tx)
+    })
+    await this.rotateIfAlgChanged()
+  }
+
+  /** Publishes a new key now; it signs once every JWKS cache has had time to see it. */
+  async rotate(): Promise<StoredKey> {
+    const key = await this.generate(this.now() + this.config.jwksMaxAge)
+    await this.storage.keys.exclusive((tx) => this.install(key, tx))
+    return key
+  }
+
+  /** Scheduled rotation: rotates when the newest key is older than the interval; safe to call from replicas. */
+  async rotateIfDue(): Promise<boolean> {
+    const interval = this.config.keyRotationInterval
+    if (interval <= 0 || !(await this.newestOlderThan(interval))) return false
+    const key = await this.generate(this.now() + this.config.jwksMaxAge)
+    return this.storage.keys.exclusive(async (tx) => {
+      // Another replica may have rotated while this one generated its key.
+      if (!(await this.newestOlderThan(interval, tx))) return false
+      await this.install(key, tx)
+      return true
+    })
+  }
+
+  private async rotateIfAlgChanged(): Promise<void> {
+    const newest = (await this.storage.keys.live(this.now())).at(-1)
+    if (newest && newest.alg !== this.config.signingAlg) await this.rotate()
+  }
+
+  private async newestOlderThan(interval: number, tx?: Queryable): Promise<boolean> {
+    const newest = (await this.storage.keys.live(this.now(), tx)).at(-1)
+    return !newest || newest.createdAt + interval <= this.now()
+  }
+
+  private async install(key: StoredKey, tx: Queryable): Promise<void> {
+    await this.storage.keys.insert(key, tx)
+    // The old keys sign until the new one activates; their last tokens expire one lifetime (+ skew) later.
+    const dropAfter = key.activatesAt + this.config.accessTokenTtl + this.config.clockSkew
+    await this.storage.keys.retireOthers(key.kid, key.activatesAt, dropAfter, tx)
+  }
+
+  /** The key that signs now: the most recently activated one. */
+  async signingKey(): Promise<SigningKey> {
+    const now = this.now()
+    const active = (await this.storage.keys.live(now)).filter((k) => k.activatesAt <= now).at(-1)
+    if (!active) throw new KeyStoreError('no active signing key: the key store was not initialised')
+    let key = this.privateKeys.get(active.kid)
+    if (!key) {
+      const jwk = JSON.parse(
+        decryptPrivateKey(active.privateKey, active.kid, this.config.keyEncryptionSecret),
+      )
+      key = (await importJWK(jwk as JWK, active.alg)) as CryptoKey
+      this.privateKeys.set(active.kid, key)
+    }
+    return { kid: active.kid, alg: active.alg as SigningAlg, key }
+  }
+
+  /** RFC 7517 JWK Set of every published key: pending, active and retired-but-not-dropped. Public parts only. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const live = await this.storage.keys.live(this.now())
+    return { keys: live.map((k) => JSON.parse(k.publicJwk) as JWK) }
+  }
+
+  async list(): Promise<StoredKey[]> {
+    return this.storage.keys.live(this.now())
+  }
+
+  private async generate(activatesAt: number): Promise<StoredKey> {
+    const alg = this.config.signingAlg
+    const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })
+    const kid = randomUUID()
+    // RFC 8725 §3.1: one algorithm per key, stated in the JWK so verifiers need not guess.
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }
+    const privateJwk = JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg })
+    return {
+      kid,
+      alg,
+      publicJwk: JSON.stringify(publicJwk),
+      privateKey: encryptPrivateKey(privateJwk, kid, this.config.keyEncryptionSecret),
+      createdAt: this.now(),
+      activatesAt,
+      retiresAt: null,
+      dropAfter: null,
+    }
+  }
+}

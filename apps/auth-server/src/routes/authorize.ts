@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { dummyHash, randomToken, sha256, verifySecret } from '../crypto.js'
+import { AccessDenied, ConsentRequired, LoginRequired, type OAuthError } from '../errors.js'
+import {
+  type AuthorizationRequest,
+  authorizationResponseUrl,
+  parseAuthorizationRequest,
+  RedirectableError,
+  UnverifiedRedirectError,
+} from '../oauth/authorization-request.js'
+import { asParams, MAX_PARAM_LENGTH, type Params } from '../oauth/params.js'
+import { type LoginSession, readSession, writeSession } from '../oauth/session.js'
+import { pageCsp, STYLESHEET } from '../pages/html.js'
+import { consentPage, errorPage, loginPage } from '../pages/pages.js'
+import type { User } from '../storage/index.js'
+
+type Login = LoginSession & { user: User }
+
+/** The form fields carry the authorization request back as a query string; repeated keys become arrays. */
+function queryToParams(query: unknown): Params {
+  const params: Params = {}
+  if (typeof query !== 'string' || query.length > 8 * MAX_PARAM_LENGTH) return params
+  for (const [key, value] of new URLSearchParams(query)) {
+    const previous = params[key]
+    params[key] =
+      previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value]
+  }
+  return params
+}
+
+function field(body: Params, name: string, max = 1024): string | undefined {
+  const value = body[name]
+  return typeof value === 'string' && value.length <= max ? value : undefined
+}
+
+/**
+ * RFC 6749 §4.1.1 authorization endpoint with its login and consent pages. The request is validated on every
+ * step (GET /authorize, POST /login, POST /consent), so nothing a form sends back is trusted.
+ */
+export default fp(
+  async (app) => {
+    const ctx = app.auth
+    const { issuer, sessionTtl, codeTtl, refreshTokenTtl } = ctx.config
+    const secure = issuer.startsWith('https:')
+
+    const page = (reply: FastifyReply, status: number, body: string, request?: AuthorizationRequest) =>
+      reply
+        .code(status)
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', pageCsp(request ? [new URL(request.redirectUri).origin] : []))
+        .send(body)
+
+    const redirectWith = (reply: FastifyReply, status: number, url: string) => reply.redirect(url, status)
+
+    const redirectError = (
+      reply: FastifyReply,
+      status: number,
+      error: OAuthError,
+      request: { redirectUri: string; state: string | undefined },
+    ) =>
+      redirectWith(
+        reply,
+        status,
+        authorizationResponseUrl(request.redirectUri, issuer, {
+          error: error.error,
+          error_description: error.message,
+          state: request.state,
+        }),
+      )
+
+    /** Validates; on failure answers (error page or error redirect) and returns undefined. */
+    async function parse(params: Params, reply: FastifyReply, status: number) {
+      try {
+        return await parseAuthorizationRequest(params, ctx.storage)
+      } catch (error) {
+        if (error instanceof UnverifiedRedirectError) {
+          page(reply, 400, errorPage('This sign-in link is not valid', error.message))
+          return undefined
+        }
+        if (error instanceof RedirectableError) {
+          redirectError(reply, status, error.oauth, error)
+          return undefined
+        }
+        throw error
+      }
+    }
+
+    async function currentLogin(request: FastifyRequest): Promise<Login | undefined> {
+      const session = readSession(request, ctx.now(), sessionTtl)
+      if (!session) return undefined
+      const user = await ctx.storage.users.findById(session.sub)
+      return user && user.disabledAt === null ? { ...session, user } : undefined
+    }
+
+    async function issueCode(
+      reply: FastifyReply,
+      request: AuthorizationRequest,
+      login: Login,
+      status: number,
+    ) {
+      const now = ctx.now()
+      const grantId = randomUUID()
+      await ctx.storage.grants.create({
+        id: grantId,
+        userId: login.user.id,
+        clientId: request.client.client_id,
+        scope: request.scopes.join(' '),
+        resources: request.resources,
+        authTime: login.authTime,
+        createdAt: now,
+        expiresAt: now + refreshTokenTtl,
+      })
+      const code = randomToken()
+      await ctx.storage.codes.create({
+        codeHash: sha256(code),
+        grantId,
+        clientId: request.client.client_id,
+        redirectUri: request.redirectUri,
+        codeChallenge: request.codeChallenge,
+        nonce: request.nonce ?? null,
+        createdAt: now,
+        expiresAt: now + codeTtl,
+      })
+      return redirectWith(
+        reply,
+        status,
+        authorizationResponseUrl(request.redirectUri, issuer, { code, state: request.state }),
+      )
+    }
+
+    /** After login: ask for consent unless the client is first-party or the user already agreed to these scopes. */
+    async function proceed(reply: FastifyReply, request: AuthorizationRequest, login: Login, status: number) {
+      const forceConsent = request.prompt === 'consent'
+      if (!request.client.skip_consent || forceConsent) {
+        const granted = await ctx.storage.consents.find(login.user.id, request.client.client_id)
+        if (forceConsent || request.scopes.some((scope) => !granted.includes(scope))) {
+          if (request.prompt === 'none') {
+            return redirectError(reply, status, new ConsentRequired('the user has not consented'), request)
+          }
+          const csrfToken = reply.generateCsrf()
+          return page(reply, 200, consentPage({ request, csrfToken, username: login.user.username }), request)
+        }
+      }
+      return issueCode(reply, request, login, status)
+    }
+
+    app.get('/assets/style.css', async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+    )
+
+    app.get('/authorize', async (request, reply) => {
+      const authRequest = await parse(asParams(request.query), reply, 302)
+      if (!authRequest) return reply
+      const login = await currentLogin(request)
+      if (!login || authRequest.prompt === 'login') {
+        if (authRequest.prompt === 'none') {
+          return redirectError(reply, 302, new LoginRequired('the user is not signed in'), authRequest)
+        }
+        return page(
+          reply,
+          200,
+          loginPage({ request: authRequest, csrfToken: reply.generateCsrf() }),
+          authRequest,
+        )
+      }
+      return proceed(reply, authRequest, login, 302)
+    })
+
+    app.post(
+      '/login',
+      {
+        preHandler: app.csrfProtection,
+        config: {
+          rateLimit: { max: ctx.config.rateLimitLoginMax, timeWindow: ctx.config.rateLimitWindow * 1000 },
+        },
+      },
+      async (request, reply) => {
+        const body = asParams(request.body)
+        const authRequest = await parse(queryToParams(body.return_to), reply, 303)
+        if (!authRequest) return reply
+        const username = field(body, 'username', 128) ?? ''
+        const password = field(body, 'password') ?? ''
+        const again = (status: number, error: string) =>
+          page(
+            reply,
+            status,
+            loginPage({ request: authRequest, csrfToken: reply.generateCsrf(), username, error }),
+            authRequest,
+          )
+
+        const wait = ctx.throttle.retryAfter(username)
+        if (wait > 0) {
+          reply.header('retry-after', String(wait))
+          return again(429, `Too many failed sign-in attempts. Try again in ${wait} seconds.`)
+        }
+        const user = username ? await ctx.storage.users.findByUsername(username) : undefined
+        // Always run scrypt, and give one message for every failure, so no answer reveals whether a user exists.
+        const passwordOk = await verifySecret(password, user?.passwordHash ?? (await dummyHash()))
+        if (!user || !passwordOk || user.disabledAt !== null) {
+          ctx.throttle.recordFailure(username)
+          return again(400, 'Invalid username or password.')
+        }
+        ctx.throttle.recordSuccess(username)
+        writeSession(reply, { sub: user.id, authTime: ctx.now() }, sessionTtl, secure)
+        const next = new URLSearchParams(authRequest.query)
+        if (next.get('prompt') === 'login') next.delete('prompt')
+        return redirectWith(reply, 303, `/authorize?${next}`)
+      },
+    )
+
+    app.post('/consent', { preHandler: app.csrfProtection }, async (request, reply) => {
+      const body = asParams(request.body)
+      const authRequest = await parse(queryToParams(body.return_to), reply, 303)
+      if (!authRequest) return reply
+      const login = await currentLogin(request)
+      if (!login)
+        return page(
+          reply,
+          200,
+          loginPage({ request: authRequest, csrfToken: reply.generateCsrf() }),
+          authRequest,
+        )
+      const decision = field(body, 'decision')
+      if (decision === 'deny') {
+        return redirectError(reply, 303, new AccessDenied('the user denied the request'), authRequest)
+      }
+      if (decision !== 'allow')
+        return page(reply, 400, errorPage('Unknown decision', 'Choose Allow or Deny.'))
+      await ctx.storage.consents.grant(
+        login.user.id,
+        authRequest.client.client_id,
+        authRequest.scopes,
+        ctx.now(),
+      )
+      return issueCode(reply, authRequest, login, 303)
+    })
+  },
+  { name: 'auth-server-authorize', fastify: '5.x', dependencies: ['auth-server-context'] },
+)

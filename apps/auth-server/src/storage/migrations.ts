@@ -1,0 +1,99 @@
+import type { Migration } from '@stateless-auth/sql'
+
+// Timestamps are epoch seconds (BIGINT), booleans are implied by nullable timestamps, lists are JSON text.
+// Codes and refresh tokens appear only as SHA-256 hashes: the table never holds a usable token.
+export const migrations: Migration[] = [
+  {
+    id: '001-identities',
+    up: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        name TEXT NOT NULL,
+        email TEXT,
+        disabled_at BIGINT,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE clients (
+        id TEXT PRIMARY KEY,
+        secret_hash TEXT,
+        metadata TEXT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE consents (
+        user_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, client_id)
+      );
+    `,
+  },
+  {
+    id: '002-grants-and-tokens',
+    up: `
+      CREATE TABLE grants (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        resources TEXT NOT NULL,
+        auth_time BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        revoked_at BIGINT
+      );
+      CREATE INDEX grants_user ON grants (user_id);
+      CREATE TABLE authorization_codes (
+        code_hash TEXT PRIMARY KEY,
+        grant_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        nonce TEXT,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        consumed_at BIGINT
+      );
+      CREATE TABLE refresh_tokens (
+        token_hash TEXT PRIMARY KEY,
+        grant_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        rotated_at BIGINT,
+        revoked_at BIGINT
+      );
+      CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id);
+      CREATE TABLE access_tokens (
+        jti TEXT PRIMARY KEY,
+        grant_id TEXT,
+        client_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        audience TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        issued_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        revoked_at BIGINT
+      );
+      CREATE INDEX access_tokens_grant ON access_tokens (grant_id);
+      CREATE INDEX access_tokens_expiry ON access_tokens (expires_at);
+    `,
+  },
+  {
+    id: '003-signing-keys',
+    up: `
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        alg TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        private_key TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        activates_at BIGINT NOT NULL,
+        retires_at BIGINT,
+        drop_after BIGINT
+      );
+    `,
+  },
+]

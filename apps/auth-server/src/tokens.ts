@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto'
+import { createLocalJWKSet, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import type { AuthServerConfig } from './config.js'
+import { SIGNING_ALGS } from './config.js'
+import type { KeyStore } from './keys/keystore.js'
+import type { Storage, User } from './storage/index.js'
+
+export interface AccessTokenClaims extends JWTPayload {
+  iss: string
+  sub: string
+  aud: string
+  client_id: string
+  iat: number
+  exp: number
+  jti: string
+  scope: string
+  auth_time?: number
+}
+
+export interface IssuedAccessToken {
+  token: string
+  claims: AccessTokenClaims
+}
+
+export interface AccessTokenRequest {
+  subject: string
+  clientId: string
+  audience: string
+  scope: string
+  grantId: string | null
+  authTime?: number
+}
+
+/** Signs the server's JWTs with the current key and records access-token ids for revocation/introspection. */
+export class TokenIssuer {
+  constructor(
+    private readonly config: Pick<AuthServerConfig, 'issuer' | 'accessTokenTtl' | 'clockSkew'>,
+    private readonly keys: KeyStore,
+    private readonly storage: Storage,
+    private readonly now: () => number,
+  ) {}
+
+  /** RFC 9068 §2: `typ: at+jwt` and the claims iss, exp, aud, sub, client_id, iat, jti (+ scope, auth_time). */
+  async accessToken(request: AccessTokenRequest): Promise<IssuedAccessToken> {
+    const { kid, alg, key } = await this.keys.signingKey()
+    const iat = this.now()
+    const claims: AccessTokenClaims = {
+      iss: this.config.issuer,
+      sub: request.subject,
+      aud: request.audience,
+      client_id: request.clientId,
+      iat,
+      exp: iat + this.config.accessTokenTtl,
+      jti: randomUUID(),
+      scope: request.scope,
+      ...(request.authTime === undefined ? {} : { auth_time: request.authTime }),
+    }
+    const token = await new SignJWT(claims).setProtectedHeader({ typ: 'at+jwt', alg, kid }).sign(key)
+    await this.storage.accessTokens.record({
+      jti: claims.jti,
+      grantId: request.grantId,
+      clientId: request.clientId,
+      subject: request.subject,
+      audience: request.audience,
+      scope: request.scope,
+      issuedAt: iat,
+      expiresAt: claims.exp,
+    })
+    return { token, claims }
+  }
+
+  /**
+   * OpenID Connect Core §2 ID token, typed `JWT` (RFC 8725 §3.11) so it can never pass a verifier that
+   * demands `at+jwt`. Its audience is the client, never a resource server.
+   */
+  async idToken(user: User, clientId: string, scopes: string[], authTime: number, nonce?: string | null) {
+    const { kid, alg, key } = await this.keys.signingKey()
+    const iat = this.now()
+    const claims: JWTPayload = {
+      iss: this.config.issuer,
+      sub: user.id,
+      aud: clientId,
+      iat,
+      exp: iat + this.config.accessTokenTtl,
+      auth_time: authTime,
+      ...(nonce ? { nonce } : {}),
+      ...profileClaims(user, scopes),
+    }
+    return new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg, kid }).sign(key)
+  }
+
+  /**
+   * Verifies one of our own access tokens against the published keys: signature, `typ: at+jwt`, issuer,
+   * expiry (unless `allowExpired`, for revocation). Returns undefined for anything that is not one.
+   */
+  async verifyAccessToken(token: string, options: { allowExpired?: boolean } = {}) {
+    const jwks = createLocalJWKSet(await this.keys.jwks())
+    try {
+      const { payload } = await jwtVerify<AccessTokenClaims>(token, jwks, {
+        issuer: this.config.issuer,
+        typ: 'at+jwt',
+        algorithms: [...SIGNING_ALGS],
+        currentDate: new Date(this.now() * 1000),
+        clockTolerance: options.allowExpired ? Number.MAX_SAFE_INTEGER / 1000 : this.config.clockSkew,
+        requiredClaims: ['sub', 'aud', 'client_id', 'jti', 'exp', 'iat'],
+      })
+      return payload
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return undefined
+      throw error
+    }
+  }
+}
+
+/** OpenID Connect Core §5.4: the `profile` scope releases name claims. */
+export function profileClaims(user: User, scopes: string[]): Record<string, string> {
+  if (!scopes.includes('profile')) return {}
+  return { name: user.name, preferred_username: user.username }
+}
