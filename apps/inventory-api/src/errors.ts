@@ -1,0 +1,33 @@
+import { ResourceServerError } from '@stateless-auth/resource-server'
+
+/** `GET /inventory/:sku` or a reservation for a SKU that is not stocked. */
+export class UnknownSkuError extends ResourceServerError {
+  constructor(sku: string) {
+    super('INVENTORY_ERR_UNKNOWN_SKU', 404, 'not_found', `Unknown SKU "${sku}"`)
+  }
+}
+
+/** A reservation larger than the stock left: nothing was reserved. */
+export class InsufficientStockError extends ResourceServerError {
+  constructor(sku: string, requested: number, available: number) {
+    super(
+      'INVENTORY_ERR_INSUFFICIENT_STOCK',
+      409,
+      'insufficient_stock',
+      `Only ${available} of "${sku}" left, ${requested} requested`,
+      { details: { sku, requested, available } },
+    )
+  }
+}
+
+/** A reservation id reused for a different SKU or quantity: an idempotency key must mean one request. */
+export class ReservationConflictError extends ResourceServerError {
+  constructor(id: string) {
+    super(
+      'INVENTORY_ERR_RESERVATION_CONFLICT',
+      409,
+      'reservation_conflict',
+      `Reservation "${id}" already exists for a different SKU or quantity`,
+    )
+  }
+}

@@ -1,0 +1,62 @@
+import { openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
+import { metadataUrlFor } from '@stateless-auth/verifier'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { OrdersConfig } from './config.js'
+import { createInventoryClient } from './inventory/client.js'
+import { createTokenSource } from './inventory/token-source.js'
+import { orderRoutes } from './routes/orders.js'
+import { migrations } from './storage/migrations.js'
+import { createOrderStore } from './storage/orders.js'
+
+export { LOCAL_CLIENT_SECRET, loadConfig, type OrdersConfig } from './config.js'
+
+/**
+ * Builds orders-api without listening: tests inject requests or listen on port 0, `server.ts` adds the
+ * process concerns. Opens (and migrates) the database; `app.close()` closes it.
+ */
+export async function buildApp(
+  config: OrdersConfig,
+  options: { logger?: FastifyServerOptions['logger']; fetch?: typeof fetch } = {},
+): Promise<FastifyInstance> {
+  const db = await openAppDatabase(config.databaseUrl, migrations)
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: config.bodyLimit })
+  app.addHook('onClose', () => db.close())
+  const tokens = createTokenSource({
+    issuer: config.issuer,
+    metadataUri: config.metadataUri ?? metadataUrlFor(config.issuer),
+    tokenEndpoint: config.client.tokenEndpoint,
+    clientId: config.client.id,
+    clientSecret: config.client.secret,
+    resource: config.inventory.audience,
+    scope: config.inventory.scope,
+    timeoutMs: config.inventory.timeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  })
+  const inventory = createInventoryClient({
+    baseUrl: config.inventory.url,
+    tokens,
+    timeoutMs: config.inventory.timeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  })
+  try {
+    await app.register(resourceServer, {
+      config,
+      realm: 'orders-api',
+      docs: {
+        title: 'orders-api',
+        description:
+          "A user's orders. Every route checks a JWT access token locally against the issuer JWKS; placing an " +
+          'order reserves stock at inventory-api with orders-api’s own client-credentials token.',
+        version: '0.1.0',
+        scopes: { 'orders:read': 'list your own orders', 'orders:write': 'place orders' },
+      },
+      readinessChecks: { database: () => db.query('SELECT 1') },
+    })
+    orderRoutes(app, { store: createOrderStore(db), inventory })
+    await app.ready()
+  } catch (error) {
+    await app.close()
+    throw error
+  }
+  return app
+}

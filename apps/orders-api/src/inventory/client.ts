@@ -1,0 +1,70 @@
+import { BadGatewayError, OutOfStockError, UnknownSkuError, UpstreamUnavailableError } from '../errors.js'
+import type { TokenSource } from './token-source.js'
+
+export interface InventoryClient {
+  /** Reserves stock once per `reservationId`; throws the orders-api error the caller should see. */
+  reserve(input: { sku: string; quantity: number; reservationId: string }): Promise<{ remaining: number }>
+}
+
+/**
+ * inventory-api as orders-api sees it: every call carries orders-api's own token; a 401 (token expired or its
+ * signing key rotated out) gets one retry with a fresh token, anything else becomes a clear 404/409/502/503.
+ */
+export function createInventoryClient(options: {
+  baseUrl: string
+  tokens: TokenSource
+  timeoutMs: number
+  fetch?: typeof fetch
+}): InventoryClient {
+  const doFetch = options.fetch ?? globalThis.fetch
+
+  async function post(path: string, body: unknown, token: string): Promise<Response> {
+    try {
+      return await doFetch(`${options.baseUrl}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      })
+    } catch (error) {
+      throw new UpstreamUnavailableError('inventory-api cannot be reached', error)
+    }
+  }
+
+  return {
+    async reserve({ sku, quantity, reservationId }) {
+      const path = `/inventory/${encodeURIComponent(sku)}/reserve`
+      const body = { quantity, reservation_id: reservationId }
+      let token = await options.tokens.get()
+      let response = await post(path, body, token)
+      if (response.status === 401) {
+        // The reservation id makes this retry safe even if the first attempt had been processed.
+        options.tokens.invalidate(token)
+        token = await options.tokens.get()
+        response = await post(path, body, token)
+      }
+      const answer = (await response.json().catch(() => undefined)) as
+        | { remaining?: unknown; error?: unknown; available?: unknown }
+        | undefined
+      if (response.ok && typeof answer?.remaining === 'number') return { remaining: answer.remaining }
+      if (response.status === 404) throw new UnknownSkuError(sku)
+      if (response.status === 409 && answer?.error === 'insufficient_stock') {
+        throw new OutOfStockError(
+          sku,
+          quantity,
+          typeof answer.available === 'number' ? answer.available : undefined,
+        )
+      }
+      if (response.status === 503 || response.status === 429) {
+        throw new UpstreamUnavailableError(`inventory-api is unavailable (${response.status})`)
+      }
+      throw new BadGatewayError(
+        `inventory-api answered ${response.status}${typeof answer?.error === 'string' ? ` ${answer.error}` : ''}`,
+      )
+    },
+  }
+}

@@ -1,0 +1,55 @@
+import verifierPlugin from '@stateless-auth/verifier/fastify'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { ResourceServerConfig } from './config.js'
+import { installErrorHandler } from './error-handler.js'
+import { type Metrics, resourceServerMetrics } from './metrics.js'
+import { recordVerifierEvent, registerOperationalRoutes } from './observability.js'
+import { type DocsOptions, registerDocs } from './swagger.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The counters served on `/metrics`; apps may define and increment their own. */
+    metrics: Metrics
+  }
+}
+
+export interface ResourceServerOptions {
+  config: ResourceServerConfig
+  /** The `realm` of `WWW-Authenticate` challenges (RFC 6750 §3), e.g. `orders-api`. */
+  realm: string
+  docs: Omit<DocsOptions, 'issuer'>
+  /** Extra `/ready` checks (e.g. a database ping); the verifier's key check is always there. */
+  readinessChecks?: Record<string, () => Promise<unknown>>
+}
+
+/**
+ * Everything a resource server needs around its own routes: token verification with the issuer's public keys
+ * (no call to the authorization server per request), one error format, `/health`, `/ready`, `/metrics` and
+ * OpenAPI docs. Register it before the routes so the docs see them.
+ */
+async function resourceServer(app: FastifyInstance, options: ResourceServerOptions): Promise<void> {
+  const { config } = options
+  const metrics = resourceServerMetrics()
+  app.decorate('metrics', metrics)
+  installErrorHandler(app, options.realm)
+  await registerDocs(app, { ...options.docs, issuer: config.issuer })
+  await app.register(verifierPlugin, {
+    issuer: config.issuer,
+    audience: config.audience,
+    ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+    ...(config.metadataUri ? { metadataUri: config.metadataUri } : {}),
+    ...config.verifier,
+    realm: options.realm,
+    onEvent: (event) => recordVerifierEvent(metrics, event),
+  })
+  registerOperationalRoutes(app, metrics, {
+    signing_keys: () => app.verifier.ready(),
+    ...options.readinessChecks,
+  })
+}
+
+export default fp(resourceServer, {
+  name: '@stateless-auth/resource-server',
+  fastify: '5.x',
+})

@@ -1,0 +1,192 @@
+/**
+ * Test helpers for resource servers: a stand-in authorization server that publishes a JWKS and RFC 8414
+ * metadata on 127.0.0.1, counts every request it serves, and signs RFC 9068 access tokens. It lets most tests
+ * run without the real auth-server, and proves statelessness by counting what reaches it.
+ */
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
+
+export interface TestKey {
+  kid: string
+  alg: 'RS256' | 'ES256'
+  privateKey: CryptoKey
+  publicJwk: JWK
+}
+
+/** Claims of a test token; anything left out gets an RFC 9068 default. `undefined` removes a claim. */
+export interface TestTokenClaims {
+  sub?: string | undefined
+  aud?: string | string[] | undefined
+  scope?: string | undefined
+  client_id?: string | undefined
+  iss?: string | undefined
+  iat?: number | undefined
+  exp?: number | undefined
+  nbf?: number | undefined
+  jti?: string | undefined
+  [claim: string]: unknown
+}
+
+export interface TestTokenOptions {
+  /** `typ` header; RFC 9068 §2.1 requires `at+jwt`. */
+  typ?: string
+  /** Sign with this key instead of the current one (e.g. one never published). */
+  key?: TestKey
+  /** Lifetime in seconds when `exp` is not given. Default 300. */
+  expiresIn?: number
+}
+
+export interface RequestCounts {
+  metadata: number
+  jwks: number
+  /** Every request, including paths that answered 404. */
+  total: number
+}
+
+export interface TestIssuer {
+  /** The issuer identifier (`iss`), e.g. `http://127.0.0.1:54321`. */
+  readonly url: string
+  readonly jwksUri: string
+  readonly metadataUri: string
+  /** Requests served since start or the last `resetCounts()`. */
+  readonly requests: Readonly<RequestCounts>
+  resetCounts(): void
+  /** The key that signs new tokens. */
+  readonly currentKey: TestKey
+  /** Signs an access token: `typ: at+jwt`, with iss, sub, aud, client_id, iat, exp, jti, scope. */
+  token(claims?: TestTokenClaims, options?: TestTokenOptions): Promise<string>
+  /** A key pair that is not published, for forged-signature tests. */
+  createKey(alg?: 'RS256' | 'ES256'): Promise<TestKey>
+  /** Publishes a new key and signs with it from now on; earlier keys stay published. Returns the new kid. */
+  rotate(): Promise<string>
+  /** Stops answering (the port is released); keys are kept. */
+  stop(): Promise<void>
+  /** Listens again on the same port after `stop()`. */
+  start(): Promise<void>
+  close(): Promise<void>
+}
+
+async function newKey(alg: 'RS256' | 'ES256'): Promise<TestKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
+  const kid = randomUUID()
+  // RFC 8725 §3.1: one algorithm per key, stated in the JWK.
+  return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'max-age=300' })
+  res.end(JSON.stringify(body))
+}
+
+/**
+ * Starts a test issuer on `127.0.0.1:0`.
+ *
+ * @example
+ * ```ts
+ * const issuer = await startTestIssuer({ audience: 'urn:stateless-auth:orders-api' })
+ * const token = await issuer.token({ sub: 'alice', scope: 'orders:read' })
+ * ```
+ */
+export async function startTestIssuer(
+  options: { audience?: string; alg?: 'RS256' | 'ES256'; clientId?: string } = {},
+): Promise<TestIssuer> {
+  const alg = options.alg ?? 'RS256'
+  const keys: TestKey[] = [await newKey(alg)]
+  const counts: RequestCounts = { metadata: 0, jwks: 0, total: 0 }
+  let port = 0
+  let server: Server | undefined
+  const base = () => `http://127.0.0.1:${port}`
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    counts.total++
+    const path = (req.url ?? '/').split('?')[0]
+    if (req.method === 'GET' && path === '/.well-known/oauth-authorization-server') {
+      counts.metadata++
+      return json(res, 200, {
+        issuer: base(),
+        jwks_uri: `${base()}/jwks`,
+        token_endpoint: `${base()}/token`,
+        response_types_supported: ['code'],
+      })
+    }
+    if (req.method === 'GET' && path === '/jwks') {
+      counts.jwks++
+      return json(res, 200, { keys: keys.map((key) => key.publicJwk) })
+    }
+    json(res, 404, { error: 'not_found' })
+  }
+
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const next = createServer(handle)
+      next.once('error', reject)
+      next.listen(port, '127.0.0.1', () => {
+        port = (next.address() as AddressInfo).port
+        server = next
+        resolve()
+      })
+    })
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (!server) return resolve()
+      const current = server
+      server = undefined
+      current.close(() => resolve())
+      // Keep-alive sockets from the verifier's fetch would otherwise keep answering.
+      current.closeAllConnections()
+    })
+
+  await listen()
+  const issuer: TestIssuer = {
+    get url() {
+      return base()
+    },
+    get jwksUri() {
+      return `${base()}/jwks`
+    },
+    get metadataUri() {
+      return `${base()}/.well-known/oauth-authorization-server`
+    },
+    get requests() {
+      return { ...counts }
+    },
+    resetCounts() {
+      counts.metadata = 0
+      counts.jwks = 0
+      counts.total = 0
+    },
+    get currentKey() {
+      return keys[keys.length - 1]!
+    },
+    async token(claims = {}, tokenOptions = {}) {
+      const key = tokenOptions.key ?? issuer.currentKey
+      const now = Math.floor(Date.now() / 1000)
+      const payload: Record<string, unknown> = {
+        iss: base(),
+        sub: 'alice',
+        aud: options.audience,
+        client_id: options.clientId ?? 'web',
+        iat: now,
+        exp: now + (tokenOptions.expiresIn ?? 300),
+        jti: randomUUID(),
+        ...claims,
+      }
+      for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name]
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: tokenOptions.typ ?? 'at+jwt' })
+        .sign(key.privateKey)
+    },
+    createKey: (keyAlg = alg) => newKey(keyAlg),
+    async rotate() {
+      const key = await newKey(alg)
+      keys.push(key)
+      return key.kid
+    },
+    stop,
+    start: () => (server ? Promise.resolve() : listen()),
+    close: stop,
+  }
+  return issuer
+}
