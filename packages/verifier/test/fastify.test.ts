@@ -1,0 +1,121 @@
+import { createVerifier } from '@stateless-auth/verifier'
+import verifierPlugin, { requireScopes } from '@stateless-auth/verifier/fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
+import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+
+let key: TestKey
+let as: JwksServer
+let app: FastifyInstance
+
+beforeAll(async () => {
+  key = generateKey('EdDSA')
+  as = await startJwksServer([key])
+})
+afterAll(() => as.close())
+afterEach(() => app?.close())
+
+const bearer = (claims: Record<string, unknown> = {}) => ({
+  authorization: `Bearer ${signToken(key, accessClaims(as.issuer, claims))}`,
+})
+
+async function build(extra: Record<string, unknown> = {}) {
+  app = Fastify()
+  await app.register(verifierPlugin, { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri, ...extra })
+  app.get('/public', async (request) => ({ auth: request.auth }))
+  app.get('/me', { preHandler: app.authenticate }, async (request) => ({ sub: request.auth?.sub }))
+  app.get('/orders', { preHandler: requireScopes('orders:read') }, async (request) => ({
+    sub: request.auth?.sub,
+  }))
+  app.post('/orders', { config: { auth: { scopes: ['orders:write'] } } }, async (request) => ({
+    client: request.auth?.client_id,
+  }))
+  app.get('/any', { config: { auth: true } }, async (request) => ({ jti: request.auth?.jti }))
+  await app.ready()
+  return app
+}
+
+describe('Fastify plugin', () => {
+  it('is named @stateless-auth/verifier and decorates verifier, authenticate, requireScopes and request.auth', async () => {
+    await build()
+    expect(app.hasPlugin('@stateless-auth/verifier')).toBe(true)
+    expect(app.hasPlugin('@fastify/jwt')).toBe(true)
+    expect(typeof app.authenticate).toBe('function')
+    expect(typeof app.requireScopes).toBe('function')
+    expect(typeof app.verifier.verify).toBe('function')
+    expect((await app.inject({ url: '/public', headers: bearer() })).json()).toEqual({ auth: null })
+  })
+
+  it('authenticate sets request.auth to the verified claims', async () => {
+    await build()
+    const res = await app.inject({ url: '/me', headers: bearer() })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ sub: 'alice' })
+  })
+
+  it('requireScopes authenticates on its own and checks the scope', async () => {
+    await build()
+    expect((await app.inject({ url: '/orders', headers: bearer() })).statusCode).toBe(200)
+    const res = await app.inject({ url: '/orders', headers: bearer({ scope: 'inventory:read' }) })
+    expect(res.statusCode).toBe(403)
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="urn:stateless-auth:orders-api", error="insufficient_scope", error_description="This request needs the scope orders:read", scope="orders:read"',
+    )
+    expect(res.json()).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'This request needs the scope orders:read',
+    })
+  })
+
+  it('route config auth.scopes adds authentication and the scope check', async () => {
+    await build({ realm: 'orders' })
+    const none = await app.inject({ method: 'POST', url: '/orders' })
+    expect(none.statusCode).toBe(401)
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="orders"')
+    const read = await app.inject({ method: 'POST', url: '/orders', headers: bearer() })
+    expect(read.statusCode).toBe(403)
+    const write = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: bearer({ scope: 'orders:write' }),
+    })
+    expect(write.json()).toEqual({ client: 'web' })
+    expect((await app.inject({ url: '/any', headers: bearer() })).statusCode).toBe(200)
+  })
+
+  it('answers 503 with Retry-After and no challenge when the JWKS is down, never 500', async () => {
+    as.mode = 'down'
+    try {
+      await build()
+      const res = await app.inject({ url: '/me', headers: bearer() })
+      expect(res.statusCode).toBe(503)
+      expect(res.headers['retry-after']).toMatch(/^\d+$/)
+      expect(res.headers['www-authenticate']).toBeUndefined()
+      expect(res.json()).toMatchObject({ error: 'temporarily_unavailable' })
+    } finally {
+      as.mode = 'ok'
+    }
+  })
+
+  it('serves repeated tokens from the verified-token cache when enabled', async () => {
+    await build({ cache: { max: 100 } })
+    const headers = bearer()
+    for (let i = 0; i < 3; i++) expect((await app.inject({ url: '/me', headers })).statusCode).toBe(200)
+    expect(app.verifier.stats()).toMatchObject({ verified: 3, tokenCacheHits: 2 })
+  })
+
+  it('fails registration on invalid options, before any request', async () => {
+    app = Fastify()
+    app.register(verifierPlugin, { issuer: as.issuer, audience: AUDIENCE, algorithms: ['HS256' as 'RS256'] })
+    await expect(app.ready()).rejects.toMatchObject({ code: 'VERIFIER_ERR_INVALID_OPTIONS' })
+  })
+
+  it('accepts a shared verifier and leaves closing it to its owner', async () => {
+    const verifier = createVerifier({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    await build({ verifier })
+    await app.close()
+    await expect(verifier.verify(bearer().authorization.slice(7))).resolves.toMatchObject({ sub: 'alice' })
+    await verifier.close()
+  })
+})

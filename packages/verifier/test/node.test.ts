@@ -1,0 +1,78 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { type AuthenticatedRequest, createAuthMiddleware } from '@stateless-auth/verifier/node'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
+import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+
+let key: TestKey
+let as: JwksServer
+let server: Server | undefined
+
+beforeAll(async () => {
+  key = generateKey('RS256')
+  as = await startJwksServer([key])
+})
+afterAll(() => as.close())
+afterEach(async () => {
+  server?.closeAllConnections()
+  await new Promise((resolve) => server?.close(resolve))
+  server = undefined
+})
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  server = createServer(handler)
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+const token = (claims: Record<string, unknown> = {}) => signToken(key, accessClaims(as.issuer, claims))
+
+describe('node:http / Express middleware', () => {
+  it('builds its own verifier from options and guards a plain node:http handler', async () => {
+    const auth = createAuthMiddleware({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    let nextCalled = false
+    const base = await serve(async (req, res) => {
+      if (!(await auth(req as AuthenticatedRequest, res))) return
+      nextCalled = true
+      res.end((req as AuthenticatedRequest).auth?.client_id)
+    })
+    const ok = await fetch(base, { headers: { authorization: `Bearer ${token()}` } })
+    expect(await ok.text()).toBe('web')
+    expect(nextCalled).toBe(true)
+    const bad = await fetch(base, { headers: { authorization: 'Bearer not-a-jwt' } })
+    expect(bad.status).toBe(401)
+    expect(bad.headers.get('www-authenticate')).toBe(
+      `Bearer realm="${AUDIENCE}", error="invalid_token", error_description="The access token is not a JWS compact token"`,
+    )
+    expect(bad.headers.get('cache-control')).toBe('no-store')
+    expect(await bad.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'The access token is not a JWS compact token',
+    })
+  })
+
+  it('calls next() Express-style only on success and sets req.auth', async () => {
+    const auth = createAuthMiddleware(
+      { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri },
+      { scopes: ['orders:read'], realm: 'shop' },
+    )
+    const calls: string[] = []
+    const base = await serve((req, res) => {
+      void auth(req as AuthenticatedRequest, res, () => {
+        calls.push((req as AuthenticatedRequest).auth?.sub ?? 'none')
+        res.end('ok')
+      })
+    })
+    expect((await fetch(base, { headers: { authorization: `Bearer ${token()}` } })).status).toBe(200)
+    const forbidden = await fetch(base, { headers: { authorization: `Bearer ${token({ scope: 'x' })}` } })
+    expect(forbidden.status).toBe(403)
+    expect(forbidden.headers.get('www-authenticate')).toMatch(
+      /error="insufficient_scope".*scope="orders:read"$/,
+    )
+    const malformed = await fetch(base, { headers: { authorization: 'Bearer a b' } })
+    expect(malformed.status).toBe(400)
+    expect(malformed.headers.get('www-authenticate')).toMatch(/^Bearer realm="shop", error="invalid_request"/)
+    expect(calls).toEqual(['alice'])
+  })
+})

@@ -1,0 +1,87 @@
+import { createVerifier } from '@stateless-auth/verifier'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
+import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+
+let key: TestKey
+let as: JwksServer
+
+beforeAll(async () => {
+  key = generateKey('ES256')
+  as = await startJwksServer([key])
+})
+afterAll(() => as.close())
+afterEach(() => vi.useRealTimers())
+
+const make = (max?: number) =>
+  createVerifier({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri, cache: max ? { max } : {} })
+
+describe('verified-token cache', () => {
+  it('is off by default', async () => {
+    const verifier = createVerifier({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    const token = signToken(key, accessClaims(as.issuer))
+    await verifier.verify(token)
+    await verifier.verify(token)
+    expect(verifier.stats().tokenCacheHits).toBe(0)
+    await verifier.close()
+  })
+
+  it('answers a repeated token from the cache with the same, frozen claims', async () => {
+    const verifier = make()
+    const token = signToken(key, accessClaims(as.issuer))
+    const first = await verifier.verify(token)
+    const second = await verifier.verify(token)
+    expect(second).toBe(first)
+    expect(Object.isFrozen(second)).toBe(true)
+    expect(verifier.stats()).toMatchObject({
+      verified: 2,
+      tokenCacheHits: 1,
+      keyCacheHits: 0,
+      keyCacheMisses: 1,
+    })
+    await verifier.close()
+  })
+
+  it('never serves a token past its exp', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const verifier = make()
+    const exp = Math.floor(Date.now() / 1000) + 60
+    const token = signToken(key, accessClaims(as.issuer, { exp }))
+    await verifier.verify(token)
+    vi.setSystemTime(exp * 1000)
+    // The verifier's clockTolerance would still accept it on a full check; the cache entry must already be gone.
+    const hitsBefore = verifier.stats().tokenCacheHits
+    await verifier.verify(token).catch(() => {})
+    expect(verifier.stats().tokenCacheHits).toBe(hitsBefore)
+    vi.setSystemTime(exp * 1000 + 6000)
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'VERIFIER_ERR_TOKEN_EXPIRED' })
+    await verifier.close()
+  })
+
+  it('is bounded (least recently used entries go first)', async () => {
+    const verifier = make(2)
+    const [t1, t2, t3] = [1, 2, 3].map(() => signToken(key, accessClaims(as.issuer)))
+    for (const t of [t1, t2, t1, t3]) await verifier.verify(t!)
+    expect(verifier.stats().tokenCacheHits).toBe(1)
+    await verifier.verify(t1!) // still cached: it was used after t2
+    expect(verifier.stats().tokenCacheHits).toBe(2)
+    await verifier.verify(t2!) // evicted by t3
+    expect(verifier.stats().tokenCacheHits).toBe(2)
+    await verifier.close()
+  })
+
+  it('does not cache failures, and refuses oversized tokens before hashing them', async () => {
+    const verifier = make()
+    const bad = signToken(key, accessClaims(as.issuer, { aud: 'other' }))
+    await expect(verifier.verify(bad)).rejects.toMatchObject({ code: 'VERIFIER_ERR_AUDIENCE_INVALID' })
+    await expect(verifier.verify(bad)).rejects.toMatchObject({ code: 'VERIFIER_ERR_AUDIENCE_INVALID' })
+    await expect(verifier.verify('a'.repeat(8193))).rejects.toMatchObject({
+      code: 'VERIFIER_ERR_TOKEN_TOO_LARGE',
+    })
+    expect(verifier.stats().failures).toEqual({
+      VERIFIER_ERR_AUDIENCE_INVALID: 2,
+      VERIFIER_ERR_TOKEN_TOO_LARGE: 1,
+    })
+    await verifier.close()
+  })
+})
