@@ -1,0 +1,54 @@
+/** What an API answered: the parts the narration shows. */
+export interface Answer {
+  status: number
+  wwwAuthenticate: string | null
+  body: unknown
+}
+
+export async function callApi(url: string, token: string): Promise<Answer> {
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(5000),
+  })
+  const text = await res.text()
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {}
+  return { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate'), body }
+}
+
+/** The sum of one Prometheus counter's series at `${baseUrl}/metrics`. */
+export async function counter(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text()
+  let total = 0
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})?\s+(\S+)/.exec(line)
+    if (match?.[1] === name) total += Number(match[2])
+  }
+  return total
+}
+
+export function decodeJwt(token: string): {
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+} {
+  const [h, p] = token.split('.')
+  const part = (s: string | undefined) => JSON.parse(Buffer.from(s ?? '', 'base64url').toString('utf8'))
+  return { header: part(h), payload: part(p) }
+}
+
+/** The token with `claim` changed and its signature kept, as an attacker would edit it. */
+export function tamper(token: string, claim: string, value: unknown): string {
+  const [h, p, s] = token.split('.')
+  const payload = JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8'))
+  payload[claim] = value
+  return [h, Buffer.from(JSON.stringify(payload)).toString('base64url'), s].join('.')
+}
+
+export const short = (token: string) => `${token.slice(0, 16)}…${token.slice(-6)}`
+
+export const describe = (a: Answer) =>
+  `${a.status}${a.wwwAuthenticate ? ` WWW-Authenticate: ${a.wwwAuthenticate}` : ''}${
+    a.status < 300 ? ` ${JSON.stringify(a.body).slice(0, 100)}` : ''
+  }`
