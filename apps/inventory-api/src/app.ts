@@ -1,4 +1,4 @@
-import { openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
+import { fastifyOptions, openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { InventoryConfig } from './config.js'
 import { inventoryRoutes } from './routes/inventory.js'
@@ -16,7 +16,7 @@ export async function buildApp(
   options: { logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<FastifyInstance> {
   const db = await openAppDatabase(config.databaseUrl, migrations)
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: config.bodyLimit })
+  const app = Fastify(fastifyOptions(config, options.logger))
   app.addHook('onClose', () => db.close())
   try {
     await app.register(resourceServer, {

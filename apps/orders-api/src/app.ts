@@ -1,4 +1,4 @@
-import { openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
+import { fastifyOptions, openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
 import { metadataUrlFor } from '@stateless-auth/verifier'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { OrdersConfig } from './config.js'
@@ -19,7 +19,7 @@ export async function buildApp(
   options: { logger?: FastifyServerOptions['logger']; fetch?: typeof fetch } = {},
 ): Promise<FastifyInstance> {
   const db = await openAppDatabase(config.databaseUrl, migrations)
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: config.bodyLimit })
+  const app = Fastify(fastifyOptions(config, options.logger))
   app.addHook('onClose', () => db.close())
   const tokens = createTokenSource({
     issuer: config.issuer,

@@ -24,11 +24,11 @@ function redactUrl(url: string): string {
 }
 
 interface LoggedRequest {
-  method: string
-  url: string
-  host?: string
-  ip?: string
-  id?: string
+  method?: unknown
+  url?: unknown
+  host?: unknown
+  ip?: unknown
+  id?: unknown
 }
 
 /**
@@ -43,13 +43,18 @@ export function loggerOptions(
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
-      req: (req: LoggedRequest) => ({
-        id: req.id,
-        method: req.method,
-        url: redactUrl(req.url),
-        host: req.host,
-        remoteAddress: req.ip,
-      }),
+      // Only these fields, never headers: anything logged as `req` goes through here, not just fastify's.
+      req: (raw: object) => {
+        const req = raw as LoggedRequest
+        const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
+        return {
+          id: req.id,
+          method: text(req.method),
+          url: typeof req.url === 'string' ? redactUrl(req.url) : undefined,
+          host: text(req.host),
+          remoteAddress: text(req.ip),
+        }
+      },
     },
     ...(isTty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l' } } } : {}),
   }
