@@ -50,7 +50,7 @@ describe('stateless verification: the issuer is not called per request', () => {
     const rotated = await h.serviceToken('inventory:read')
     const refused = await get(rotated)
     expect([401, 503]).toContain(refused.status)
-    expect((await refused.json()).error).toEqual(expect.any(String))
+    expect(((await refused.json()) as { error?: unknown }).error).toEqual(expect.any(String))
     expect((await get(before)).status).toBe(200)
 
     await h.issuer.start()
