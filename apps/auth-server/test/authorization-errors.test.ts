@@ -1,0 +1,175 @@
+import * as client from 'openid-client'
+import { describe, expect, it } from 'vitest'
+import { Browser, start, WEB_REDIRECT } from './helpers.js'
+
+async function authorizeUrl(base: string, overrides: Record<string, string | null> = {}) {
+  const params: Record<string, string | null> = {
+    response_type: 'code',
+    client_id: 'web',
+    redirect_uri: WEB_REDIRECT,
+    scope: 'openid orders:read',
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+    state: 'the-state',
+    ...overrides,
+  }
+  const url = new URL(`${base}/authorize`)
+  for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.set(k, v)
+  return url
+}
+
+async function errorRedirect(url: URL) {
+  const response = await fetch(url, { redirect: 'manual' })
+  expect(response.status).toBe(302)
+  const location = new URL(response.headers.get('location')!)
+  expect(location.origin + location.pathname).toBe(WEB_REDIRECT)
+  expect(location.searchParams.get('state')).toBe('the-state')
+  expect(location.searchParams.get('iss')).toBe(url.origin)
+  return {
+    error: location.searchParams.get('error'),
+    description: location.searchParams.get('error_description'),
+  }
+}
+
+describe('the authorization endpoint refuses bad requests', () => {
+  it('never redirects to an unregistered redirect_uri or for an unknown client: it shows an error page', async () => {
+    const server = await start()
+    const cases: Array<Record<string, string | null>> = [
+      { redirect_uri: 'http://localhost:3000/auth/callback/../evil' },
+      { redirect_uri: 'https://attacker.example/cb' },
+      { redirect_uri: 'http://localhost:3000/auth/callback?x=1' },
+      { client_id: 'nobody' },
+      { client_id: null },
+    ]
+    for (const overrides of cases) {
+      const response = await fetch(await authorizeUrl(server.url, overrides), { redirect: 'manual' })
+      expect(response.status).toBe(400)
+      expect(response.headers.get('location')).toBeNull()
+      expect(response.headers.get('content-type')).toMatch(/text\/html/)
+      expect(await response.text()).toContain('not valid')
+    }
+  })
+
+  it('accepts the loopback port exception for demo-cli only on 127.0.0.1 with the registered path', async () => {
+    const server = await start()
+    const base = { client_id: 'demo-cli', scope: 'orders:read' }
+    const ok = await fetch(
+      await authorizeUrl(server.url, { ...base, redirect_uri: 'http://127.0.0.1:9/callback' }),
+    )
+    expect(ok.status).toBe(200)
+    for (const redirect_uri of [
+      'http://127.0.0.1:9/other',
+      'http://localhost:9/callback',
+      'http://10.0.0.1:9/callback',
+    ]) {
+      const response = await fetch(await authorizeUrl(server.url, { ...base, redirect_uri }), {
+        redirect: 'manual',
+      })
+      expect(response.status, redirect_uri).toBe(400)
+    }
+    // web registered an exact URI: no port freedom there.
+    const web = await fetch(
+      await authorizeUrl(server.url, { redirect_uri: 'http://localhost:3001/auth/callback' }),
+    )
+    expect(web.status).toBe(400)
+  })
+
+  it('requires PKCE with S256 and refuses a downgrade to plain (RFC 7636, RFC 9700 §2.1.1)', async () => {
+    const server = await start()
+    expect(await errorRedirect(await authorizeUrl(server.url, { code_challenge: null }))).toEqual({
+      error: 'invalid_request',
+      description: 'code_challenge is required (PKCE)',
+    })
+    expect(
+      (await errorRedirect(await authorizeUrl(server.url, { code_challenge_method: 'plain' }))).error,
+    ).toBe('invalid_request')
+    expect((await errorRedirect(await authorizeUrl(server.url, { code_challenge_method: null }))).error).toBe(
+      'invalid_request',
+    )
+    expect((await errorRedirect(await authorizeUrl(server.url, { code_challenge: 'short' }))).error).toBe(
+      'invalid_request',
+    )
+  })
+
+  it('reports other errors to the verified redirect URI with state and iss', async () => {
+    const server = await start()
+    const cases: Array<[Record<string, string | null>, string]> = [
+      [{ response_type: 'token' }, 'unsupported_response_type'],
+      [{ response_type: null }, 'invalid_request'],
+      [{ scope: 'openid admin:everything' }, 'invalid_scope'],
+      [{ scope: 'inventory:write' }, 'invalid_scope'],
+      [{ scope: null }, 'invalid_scope'],
+      [{ resource: 'urn:stateless-auth:billing-api' }, 'invalid_target'],
+      [{ resource: 'not a uri' }, 'invalid_target'],
+      [{ prompt: 'none' }, 'login_required'],
+      [{ prompt: 'select_account' }, 'invalid_request'],
+    ]
+    for (const [overrides, expected] of cases) {
+      expect(
+        (await errorRedirect(await authorizeUrl(server.url, overrides))).error,
+        JSON.stringify(overrides),
+      ).toBe(expected)
+    }
+    const duplicated = await authorizeUrl(server.url)
+    duplicated.searchParams.append('scope', 'openid')
+    expect((await errorRedirect(duplicated)).error).toBe('invalid_request')
+  })
+
+  it('serves the login page with CSRF protection and a CSP that forbids framing', async () => {
+    const server = await start()
+    const response = await fetch(await authorizeUrl(server.url))
+    expect(response.status).toBe(200)
+    const csp = response.headers.get('content-security-policy')!
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).toContain("default-src 'none'")
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN')
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    const page = await response.text()
+    expect(page).toMatch(/<input type="hidden" name="_csrf" value="[^"]+">/)
+
+    // A forged post without the CSRF cookie and token is refused.
+    const forged = await fetch(`${server.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'alice', password: 'demo-password', return_to: 'client_id=web' }),
+      redirect: 'manual',
+    })
+    expect(forged.status).toBe(403)
+    expect(forged.headers.get('set-cookie') ?? '').not.toContain('sa_session')
+  })
+
+  it('gives the same answer for a wrong password, an unknown user and a disabled user (no enumeration)', async () => {
+    const server = await start()
+    await server.app.auth.storage.users.setDisabled('bob', true, server.app.auth.now())
+    const answers = []
+    for (const [username, password] of [
+      ['alice', 'wrong'],
+      ['mallory', 'demo-password'],
+      ['bob', 'demo-password'],
+    ]) {
+      const browser = new Browser()
+      const url = (await authorizeUrl(server.url)).toString()
+      const page = await (await browser.request(url)).text()
+      const response = await browser.submit(url, page, { username: username!, password: password! })
+      expect(response.status).toBe(400)
+      const body = await response.text()
+      expect(body).toContain('Invalid username or password.')
+      answers.push(body.replace(/value="[^"]*"/g, ''))
+    }
+    expect(new Set(answers).size).toBe(1)
+  })
+
+  it('escapes everything it echoes into the page', async () => {
+    const server = await start()
+    const browser = new Browser()
+    const url = (await authorizeUrl(server.url)).toString()
+    const page = await (await browser.request(url)).text()
+    const response = await browser.submit(url, page, {
+      username: '"><script>alert(1)</script>',
+      password: 'x',
+    })
+    const body = await response.text()
+    expect(body).not.toContain('<script>')
+    expect(body).toContain('&quot;&gt;&lt;script&gt;')
+  })
+})

@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest'
+import { basic, fakeClock, obtainCode, post, redeem, start } from './helpers.js'
+
+async function expectOAuthError(response: Response, status: number, error: string) {
+  expect(response.status).toBe(status)
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+  expect(response.headers.get('cache-control')).toBe('no-store')
+  const body = await response.json()
+  expect(body).toEqual({ error, error_description: expect.any(String) })
+  return body as { error: string; error_description: string }
+}
+
+describe('the token endpoint refuses bad requests (RFC 6749 §5.2)', () => {
+  it('refuses a replayed code and revokes every token issued from it', async () => {
+    const server = await start()
+    const code = await obtainCode(server.url)
+    const first = await redeem(server.url, code)
+    expect(first.status).toBe(200)
+    const tokens = (await first.json()) as { access_token: string; refresh_token: string }
+    const replay = await redeem(server.url, code)
+    const body = await expectOAuthError(replay, 400, 'invalid_grant')
+    expect(body.error_description).toMatch(/already used/)
+
+    // The refresh token from the first redemption is dead, and the access token introspects as inactive.
+    await expectOAuthError(
+      await post(
+        `${server.url}/token`,
+        { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+        basic('web', 'web-secret'),
+      ),
+      400,
+      'invalid_grant',
+    )
+    const introspection = await post(
+      `${server.url}/introspect`,
+      { token: tokens.access_token },
+      basic('web', 'web-secret'),
+    )
+    expect(await introspection.json()).toEqual({ active: false })
+  })
+
+  it('refuses a wrong, missing or malformed code_verifier', async () => {
+    const server = await start()
+    const wrong = await obtainCode(server.url)
+    const other = 'x'.repeat(43)
+    await expectOAuthError(await redeem(server.url, { ...wrong, verifier: other }), 400, 'invalid_grant')
+    // A failed PKCE check burns the code: the right verifier no longer helps an attacker who raced for it.
+    await expectOAuthError(await redeem(server.url, wrong), 400, 'invalid_grant')
+
+    const missing = await obtainCode(server.url)
+    await expectOAuthError(
+      await post(
+        `${server.url}/token`,
+        { grant_type: 'authorization_code', code: missing.code, redirect_uri: missing.redirectUri },
+        basic('web', 'web-secret'),
+      ),
+      400,
+      'invalid_request',
+    )
+    await expectOAuthError(
+      await redeem(server.url, { ...missing, verifier: 'short' }),
+      400,
+      'invalid_request',
+    )
+    // The code survived the malformed attempts and still works with its verifier.
+    expect((await redeem(server.url, missing)).status).toBe(200)
+  })
+
+  it('binds the code to its redirect URI and client', async () => {
+    const server = await start()
+    const code = await obtainCode(server.url)
+    await expectOAuthError(
+      await redeem(server.url, { ...code, redirectUri: 'http://localhost:3000/other' }),
+      400,
+      'invalid_grant',
+    )
+    const cliCode = await obtainCode(server.url, {
+      clientId: 'demo-cli',
+      redirectUri: 'http://127.0.0.1:7000/callback',
+      scope: 'orders:read',
+    })
+    // Redeemed by another (authenticated) client: refused.
+    await expectOAuthError(await redeem(server.url, cliCode), 400, 'invalid_grant')
+  })
+
+  it('expires codes after 60 seconds', async () => {
+    const clock = fakeClock()
+    const server = await start({}, { now: clock.now })
+    const code = await obtainCode(server.url)
+    clock.advance(61)
+    const body = await expectOAuthError(await redeem(server.url, code), 400, 'invalid_grant')
+    expect(body.error_description).toMatch(/expired/)
+  })
+
+  it('authenticates clients: wrong secret, unknown client, two methods at once', async () => {
+    const server = await start()
+    const form = { grant_type: 'client_credentials' }
+    const wrong = await post(`${server.url}/token`, form, basic('orders-api', 'nope'))
+    await expectOAuthError(wrong, 401, 'invalid_client')
+    expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/)
+    await expectOAuthError(
+      await post(`${server.url}/token`, { ...form, client_id: 'orders-api', client_secret: 'nope' }),
+      401,
+      'invalid_client',
+    )
+    await expectOAuthError(
+      await post(`${server.url}/token`, form, basic('ghost', 'x')),
+      401,
+      'invalid_client',
+    )
+    await expectOAuthError(await post(`${server.url}/token`, form), 401, 'invalid_client')
+    await expectOAuthError(
+      await post(
+        `${server.url}/token`,
+        { ...form, client_secret: 'orders-api-secret' },
+        basic('orders-api', 'orders-api-secret'),
+      ),
+      400,
+      'invalid_request',
+    )
+    // A confidential client cannot pretend to be public by leaving its secret out.
+    await expectOAuthError(
+      await post(`${server.url}/token`, { ...form, client_id: 'web' }),
+      401,
+      'invalid_client',
+    )
+    await expectOAuthError(
+      await post(`${server.url}/token`, form, { authorization: 'Basic !!!' }),
+      401,
+      'invalid_client',
+    )
+  })
+
+  it('refuses unknown grant types and grants the client may not use', async () => {
+    const server = await start()
+    const web = basic('web', 'web-secret')
+    await expectOAuthError(
+      await post(`${server.url}/token`, { grant_type: 'password', username: 'alice', password: 'x' }, web),
+      400,
+      'unsupported_grant_type',
+    )
+    await expectOAuthError(
+      await post(`${server.url}/token`, { grant_type: 'implicit' }, web),
+      400,
+      'unsupported_grant_type',
+    )
+    await expectOAuthError(await post(`${server.url}/token`, {}, web), 400, 'invalid_request')
+    await expectOAuthError(
+      await post(`${server.url}/token`, { grant_type: 'client_credentials' }, web),
+      400,
+      'unauthorized_client',
+    )
+    await expectOAuthError(
+      await post(
+        `${server.url}/token`,
+        { grant_type: 'authorization_code', code: 'x', code_verifier: 'y', redirect_uri: 'z' },
+        basic('orders-api', 'orders-api-secret'),
+      ),
+      400,
+      'unauthorized_client',
+    )
+    await expectOAuthError(
+      await post(`${server.url}/token`, { grant_type: '__proto__' }, web),
+      400,
+      'unsupported_grant_type',
+    )
+  })
+
+  it('answers malformed and oversized requests with a 4xx in OAuth JSON, never a 500', async () => {
+    const server = await start()
+    const auth = basic('orders-api', 'orders-api-secret')
+    const json = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ grant_type: 'client_credentials' }),
+    })
+    await expectOAuthError(json, 400, 'invalid_request')
+    const noType = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: auth,
+      body: 'grant_type=client_credentials',
+    })
+    expect(noType.status).toBeGreaterThanOrEqual(400)
+    expect(noType.status).toBeLessThan(500)
+    await expectOAuthError(
+      await post(`${server.url}/token`, { grant_type: 'client_credentials', scope: 'x'.repeat(5000) }, auth),
+      400,
+      'invalid_request',
+    )
+    const huge = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth },
+      body: `grant_type=client_credentials&pad=${'a'.repeat(100_000)}`,
+    })
+    await expectOAuthError(huge, 413, 'invalid_request')
+    const duplicated = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth },
+      body: 'grant_type=client_credentials&grant_type=client_credentials',
+    })
+    await expectOAuthError(duplicated, 400, 'invalid_request')
+    const broken = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth },
+      body: '%%%&&&===',
+    })
+    expect(broken.status).toBe(400)
+    for (const path of ['/revoke', '/introspect', '/userinfo', '/admin/keys/rotate']) {
+      const response = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: '\u0000',
+      })
+      expect(response.status, path).toBeGreaterThanOrEqual(400)
+      expect(response.status, path).toBeLessThan(500)
+      expect(await response.json()).toMatchObject({ error: expect.any(String) })
+    }
+  })
+})
