@@ -192,6 +192,7 @@ export async function obtainCode(
     clientId?: string
     redirectUri?: string
     scope?: string
+    resources?: string[]
     username?: string
     browser?: Browser
   } = {},
@@ -208,6 +209,7 @@ export async function obtainCode(
     code_challenge_method: 'S256',
     state: 'state-1',
   }).toString()
+  for (const resource of options.resources ?? []) authorize.searchParams.append('resource', resource)
   const browser = options.browser ?? new Browser()
   const callback = await browser.authorize(authorize, options)
   const code = callback.searchParams.get('code')

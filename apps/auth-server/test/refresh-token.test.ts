@@ -1,0 +1,153 @@
+import * as client from 'openid-client'
+import { describe, expect, it } from 'vitest'
+import {
+  admin,
+  discover,
+  fakeClock,
+  INVENTORY,
+  ORDERS,
+  obtainCode,
+  redeem,
+  refresh,
+  signIn,
+  start,
+  verifyAccessToken,
+} from './helpers.js'
+
+type Tokens = { access_token: string; refresh_token: string; scope: string; id_token?: string }
+
+describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-checked', () => {
+  it('rotates the refresh token on every use (openid-client refreshTokenGrant)', async () => {
+    const server = await start()
+    const config = await discover(server.url)
+    const { tokens } = await signIn(config)
+    const first = await client.refreshTokenGrant(config, tokens.refresh_token!)
+    expect(first.refresh_token).toBeDefined()
+    expect(first.refresh_token).not.toBe(tokens.refresh_token)
+    expect(first.access_token).not.toBe(tokens.access_token)
+    const { payload } = await verifyAccessToken(server.url, first.access_token, ORDERS)
+    expect(payload).toMatchObject({
+      sub: 'alice',
+      client_id: 'web',
+      scope: 'openid profile offline_access orders:read',
+    })
+    const second = await client.refreshTokenGrant(config, first.refresh_token!)
+    expect(second.refresh_token).not.toBe(first.refresh_token)
+  })
+
+  it('revokes the whole family when a rotated refresh token is used again (RFC 9700 §4.14.2)', async () => {
+    const server = await start()
+    const code = await obtainCode(server.url)
+    const original = (await (await redeem(server.url, code)).json()) as Tokens
+    const rotated = (await (await refresh(server.url, original.refresh_token)).json()) as Tokens
+
+    const reuse = await refresh(server.url, original.refresh_token)
+    expect(reuse.status).toBe(400)
+    expect(await reuse.json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringMatching(/family/),
+    })
+    // The legitimate holder's newer token died with the family.
+    const afterReuse = await refresh(server.url, rotated.refresh_token)
+    expect(afterReuse.status).toBe(400)
+    expect(await afterReuse.json()).toMatchObject({ error: 'invalid_grant' })
+  })
+
+  it('narrows scope and switches audience within the grant, never widens them', async () => {
+    const server = await start()
+    const code = await obtainCode(server.url, {
+      scope: 'openid orders:read inventory:read',
+      resources: [ORDERS, INVENTORY],
+    })
+    let tokens = (await (await redeem(server.url, code)).json()) as Tokens
+    const narrowed = await refresh(server.url, tokens.refresh_token, { scope: 'orders:read' })
+    expect(narrowed.status).toBe(200)
+    tokens = (await narrowed.json()) as Tokens
+    expect(tokens.scope).toBe('orders:read')
+    expect(tokens.id_token).toBeUndefined()
+    expect((await verifyAccessToken(server.url, tokens.access_token, ORDERS)).payload.aud).toBe(ORDERS)
+
+    const switched = await refresh(server.url, tokens.refresh_token, { resource: INVENTORY })
+    tokens = (await switched.json()) as Tokens
+    expect((await verifyAccessToken(server.url, tokens.access_token, INVENTORY)).payload.aud).toBe(INVENTORY)
+
+    const widened = await refresh(server.url, tokens.refresh_token, { scope: 'orders:read orders:write' })
+    expect(await widened.json()).toMatchObject({ error: 'invalid_scope' })
+
+    // Only the resources granted at authorization may be asked for (RFC 8707 §2.2).
+    const code2 = await obtainCode(server.url, { scope: 'inventory:read' })
+    const other = (await (await redeem(server.url, code2)).json()) as Tokens
+    const wrongTarget = await refresh(server.url, other.refresh_token, { resource: INVENTORY })
+    expect(await wrongTarget.json()).toMatchObject({ error: 'invalid_target' })
+  })
+
+  it('refuses a refresh once the user is disabled, and the admin can enable them again', async () => {
+    const server = await start()
+    const code = await obtainCode(server.url, { username: 'bob' })
+    const tokens = (await (await redeem(server.url, code)).json()) as Tokens
+    expect((await admin(server.url, '/admin/users/bob/disable')).status).toBe(200)
+    const refused = await refresh(server.url, tokens.refresh_token)
+    expect(refused.status).toBe(400)
+    expect(await refused.json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringMatching(/user/),
+    })
+    expect((await admin(server.url, '/admin/users/bob/enable')).status).toBe(200)
+    // Bob signs in afresh and gets tokens again.
+    const again = await obtainCode(server.url, { username: 'bob' })
+    expect((await redeem(server.url, again)).status).toBe(200)
+  })
+
+  it('expires a refresh token left idle, and every token past the absolute lifetime', async () => {
+    const clock = fakeClock()
+    const server = await start(
+      { REFRESH_TOKEN_IDLE_TTL: '3600', REFRESH_TOKEN_TTL: '7200' },
+      { now: clock.now },
+    )
+    const idle = (await (await redeem(server.url, await obtainCode(server.url))).json()) as Tokens
+    let active = (await (await redeem(server.url, await obtainCode(server.url))).json()) as Tokens
+    for (let i = 0; i < 3; i++) {
+      clock.advance(3000)
+      const response = await refresh(server.url, active.refresh_token)
+      if (i < 2) {
+        expect(response.status, `refresh ${i}`).toBe(200)
+        active = (await response.json()) as Tokens
+      } else {
+        // 9000 s after login: past the 7200 s absolute lifetime although used within the idle window.
+        expect(await response.json()).toMatchObject({
+          error: 'invalid_grant',
+          error_description: expect.stringMatching(/expired/),
+        })
+      }
+    }
+    const stale = await refresh(server.url, idle.refresh_token)
+    expect(await stale.json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringMatching(/expired/),
+    })
+  })
+
+  it('refuses refresh tokens of another client', async () => {
+    const server = await start()
+    const cli = await obtainCode(server.url, {
+      clientId: 'demo-cli',
+      redirectUri: 'http://127.0.0.1:7000/callback',
+      scope: 'orders:read',
+    })
+    const response = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: 'demo-cli',
+        code: cli.code,
+        code_verifier: cli.verifier,
+        redirect_uri: cli.redirectUri,
+      }),
+    })
+    const tokens = (await response.json()) as Tokens
+    expect(tokens.refresh_token).toBeDefined()
+    const stolen = await refresh(server.url, tokens.refresh_token)
+    expect(await stolen.json()).toMatchObject({ error: 'invalid_grant' })
+  })
+})
