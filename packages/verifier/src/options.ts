@@ -27,7 +27,14 @@ const SUPPORTED: ReadonlySet<string> = new Set<SupportedAlgorithm>([
   'EdDSA',
 ])
 
-/** What a verifier reports through `onEvent`. */
+/**
+ * What a verifier reports through `onEvent`.
+ *
+ * @example
+ * ```ts
+ * createVerifier({ issuer, audience, onEvent: (e) => e.type === 'jwks_fetch' && log.info(e, 'JWKS fetched') })
+ * ```
+ */
 export type VerifierEvent =
   | {
       type: 'jwks_fetch'

@@ -7,7 +7,14 @@ import { type KeyEntry, KeyStore } from './keys/key-store.js'
 import { type ResolvedOptions, resolveOptions, type VerifierEvent, type VerifierOptions } from './options.js'
 import { TokenCache } from './token-cache.js'
 
-/** Counters a resource server can export on `/metrics`. */
+/**
+ * Counters a resource server can export on `/metrics`.
+ *
+ * @example
+ * ```ts
+ * const { verified, jwksFetches, failures } = verifier.stats()
+ * ```
+ */
 export interface VerifierStats {
   verified: number
   failures: Partial<Record<VerifierErrorCode, number>>
@@ -17,7 +24,18 @@ export interface VerifierStats {
   tokenCacheHits: number
 }
 
-/** A configured access-token verifier. Create one per process (it holds the key cache) and share it. */
+/**
+ * A configured access-token verifier. Create one per process (it holds the key cache) and share it.
+ * `resolveKey`, `cached`, `accept` and `reject` exist for adapters; applications use the rest.
+ *
+ * @example
+ * ```ts
+ * const verifier: Verifier = createVerifier({ issuer, audience })
+ * const claims = await verifier.authenticate('Bearer eyJ...')
+ * metrics.set(verifier.stats())
+ * await verifier.close()
+ * ```
+ */
 export interface Verifier {
   /** Verifies a JWT access token (RFC 9068 §4) and returns its claims, or throws a {@link VerifierError}. */
   verify(token: string): Promise<AccessTokenClaims>

@@ -1,0 +1,153 @@
+// Verifications per second: this package's core (cache off / on) against raw fast-jwt with the key in hand and
+// jose's jwtVerify + createRemoteJWKSet, for RS256, ES256 and EdDSA, side by side in one run.
+// Rounds are interleaved (every contender runs once per round, in rotating order) and the median is reported,
+// so machine noise hits all contenders alike. Run: pnpm --filter @stateless-auth/verifier bench [--quick]
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto'
+import { createServer } from 'node:http'
+import { createVerifier as fastJwtVerifier } from 'fast-jwt'
+import { createRemoteJWKSet, jwtVerify } from 'jose'
+import { createVerifier } from '../dist/index.js'
+
+const quick = process.argv.includes('--quick')
+const ROUNDS = quick ? 5 : 15
+const BATCH_MS = quick ? 60 : 150
+const TOKENS = 2000
+const AUDIENCE = 'urn:stateless-auth:orders-api'
+
+const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url')
+
+function makeKey(alg) {
+  const pair =
+    alg === 'RS256'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : alg === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : generateKeyPairSync('ed25519')
+  const kid = `bench-${alg}`
+  return { alg, kid, ...pair, jwk: { ...pair.publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } }
+}
+
+function signToken(key, issuer) {
+  const now = Math.floor(Date.now() / 1000)
+  const input = `${b64({ alg: key.alg, typ: 'at+jwt', kid: key.kid })}.${b64({
+    iss: issuer,
+    sub: 'alice',
+    aud: AUDIENCE,
+    exp: now + 3600,
+    iat: now,
+    jti: randomUUID(),
+    client_id: 'web',
+    scope: 'orders:read',
+  })}`
+  const data = Buffer.from(input)
+  const sig =
+    key.alg === 'EdDSA'
+      ? sign(null, data, key.privateKey)
+      : sign(
+          'sha256',
+          data,
+          key.alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey,
+        )
+  return `${input}.${sig.toString('base64url')}`
+}
+
+async function measure(fn, tokens) {
+  let ops = 0
+  let i = 0
+  const start = performance.now()
+  let elapsed = 0
+  while (elapsed < BATCH_MS) {
+    for (let k = 0; k < 64; k++) {
+      await fn(tokens[i])
+      i = (i + 1) % tokens.length
+    }
+    ops += 64
+    elapsed = performance.now() - start
+  }
+  return (ops / elapsed) * 1000
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+const keys = ['RS256', 'ES256', 'EdDSA'].map(makeKey)
+const server = createServer((_req, res) => {
+  res
+    .writeHead(200, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ keys: keys.map((k) => k.jwk) }))
+})
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+const origin = `http://127.0.0.1:${server.address().port}`
+const issuer = origin
+const jwksUri = `${origin}/jwks.json`
+
+const rows = []
+for (const key of keys) {
+  const tokens = Array.from({ length: TOKENS }, () => signToken(key, issuer))
+  const base = { issuer, audience: AUDIENCE, jwksUri, algorithms: [key.alg] }
+  const coreOff = createVerifier(base)
+  const coreOn = createVerifier({ ...base, cache: { max: TOKENS * 2 } })
+  const raw = fastJwtVerifier({
+    key: key.publicKey.export({ type: 'spki', format: 'pem' }),
+    algorithms: [key.alg],
+  })
+  const remote = createRemoteJWKSet(new URL(jwksUri))
+  const joseOptions = { issuer, audience: AUDIENCE, typ: 'at+jwt', algorithms: [key.alg] }
+  const contenders = {
+    'raw fast-jwt (key in hand)': (t) => raw(t),
+    'core, cache off': (t) => coreOff.verify(t),
+    'core, cache on': (t) => coreOn.verify(t),
+    'jose jwtVerify + remote JWKS': (t) => jwtVerify(t, remote, joseOptions),
+  }
+  // Warm up: load keys, fill the cache, let the JIT settle.
+  for (const fn of Object.values(contenders)) for (const t of tokens) await fn(t)
+  const samples = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]))
+  const names = Object.keys(contenders)
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(round + j) % names.length]
+      samples[name].push(await measure(contenders[name], tokens))
+    }
+  }
+  const rawOps = median(samples['raw fast-jwt (key in hand)'])
+  for (const name of names) {
+    rows.push({
+      alg: key.alg,
+      contender: name,
+      ops: median(samples[name]),
+      ratio: median(samples[name]) / rawOps,
+    })
+  }
+  const off = median(samples['core, cache off'])
+  const on = median(samples['core, cache on'])
+  rows.push({
+    alg: key.alg,
+    contender: 'targets',
+    note: `cache off = ${((off / rawOps) * 100).toFixed(1)}% of raw (target >= 85%: ${off / rawOps >= 0.85 ? 'met' : 'MISSED'}); cache on = ${(on / off).toFixed(1)}x cache off (target >= 10x: ${on / off >= 10 ? 'met' : 'MISSED'})`,
+  })
+  await coreOff.close()
+  await coreOn.close()
+}
+server.close()
+
+const pad = (s, n) => String(s).padEnd(n)
+const lpad = (s, n) => String(s).padStart(n)
+console.log(
+  `\nverifier benchmark — node ${process.version}, ${ROUNDS} interleaved rounds × ${BATCH_MS} ms, median\n`,
+)
+console.log(
+  `${pad('alg', 7)}${pad('contender', 32)}${lpad('verifications/s', 16)}${lpad('vs raw fast-jwt', 17)}`,
+)
+console.log('-'.repeat(72))
+for (const row of rows) {
+  if (row.note) {
+    console.log(`${pad(row.alg, 7)}  → ${row.note}`)
+    continue
+  }
+  console.log(
+    `${pad(row.alg, 7)}${pad(row.contender, 32)}${lpad(Math.round(row.ops).toLocaleString('en-US'), 16)}${lpad(`${row.ratio.toFixed(2)}x`, 17)}`,
+  )
+}
