@@ -189,137 +189,97 @@ interface ForeignError {
   originalError?: unknown
 }
 
-function claimCode(message: string): VerifierErrorCode {
+// Client-facing descriptions of errors that come from third-party libraries (their messages are not ours to show).
+const FOREIGN_DESCRIPTION: Partial<Record<VerifierErrorCode, string>> = {
+  VERIFIER_ERR_NO_CREDENTIALS: 'No access token was sent',
+  VERIFIER_ERR_INVALID_REQUEST: 'The Authorization header is malformed',
+  VERIFIER_ERR_TOKEN_MALFORMED: 'The access token is malformed',
+  VERIFIER_ERR_HEADER_INVALID: 'The token has an unsupported critical header',
+  VERIFIER_ERR_TYPE_INVALID: 'The token type (typ) must be at+jwt',
+  VERIFIER_ERR_ALGORITHM_NOT_ALLOWED: 'The token algorithm is not allowed for its key',
+  VERIFIER_ERR_KEY_NOT_FOUND: 'No key is known for this token',
+  VERIFIER_ERR_SIGNATURE_INVALID: 'The token signature is invalid',
+  VERIFIER_ERR_ISSUER_INVALID: 'The token issuer is not trusted',
+  VERIFIER_ERR_AUDIENCE_INVALID: 'The token is not meant for this audience',
+  VERIFIER_ERR_TOKEN_EXPIRED: 'The access token has expired',
+  VERIFIER_ERR_TOKEN_NOT_YET_VALID: 'The access token is not valid yet',
+  VERIFIER_ERR_CLAIM_INVALID: 'The token has an invalid claim',
+  VERIFIER_ERR_JWKS_UNAVAILABLE: 'The signing keys cannot be loaded right now',
+}
+
+// Codes of fast-jwt (TokenError), @fastify/jwt (FST_JWT_*), jose (ERR_J*) and get-jwks (GetJwksError) that map
+// one-to-one. Codes whose meaning depends on the message or a property are handled in `special` below.
+const FOREIGN_CODES: Record<string, VerifierErrorCode> = {
+  FAST_JWT_MALFORMED: 'VERIFIER_ERR_TOKEN_MALFORMED',
+  FAST_JWT_INVALID_PAYLOAD: 'VERIFIER_ERR_TOKEN_MALFORMED',
+  FAST_JWT_INVALID_ALGORITHM: 'VERIFIER_ERR_ALGORITHM_NOT_ALLOWED',
+  FAST_JWT_INVALID_KEY: 'VERIFIER_ERR_ALGORITHM_NOT_ALLOWED',
+  FAST_JWT_MISSING_SIGNATURE: 'VERIFIER_ERR_SIGNATURE_INVALID',
+  FAST_JWT_INVALID_SIGNATURE: 'VERIFIER_ERR_SIGNATURE_INVALID',
+  FAST_JWT_VERIFY_ERROR: 'VERIFIER_ERR_SIGNATURE_INVALID',
+  FAST_JWT_INVALID_CRIT_HEADER: 'VERIFIER_ERR_HEADER_INVALID',
+  FAST_JWT_EXPIRED: 'VERIFIER_ERR_TOKEN_EXPIRED',
+  FAST_JWT_INACTIVE: 'VERIFIER_ERR_TOKEN_NOT_YET_VALID',
+  FAST_JWT_MISSING_KEY: 'VERIFIER_ERR_KEY_NOT_FOUND',
+  FST_JWT_NO_AUTHORIZATION_IN_HEADER: 'VERIFIER_ERR_NO_CREDENTIALS',
+  FST_JWT_BAD_REQUEST: 'VERIFIER_ERR_INVALID_REQUEST',
+  FST_JWT_AUTHORIZATION_TOKEN_EXPIRED: 'VERIFIER_ERR_TOKEN_EXPIRED',
+  FST_JWT_AUTHORIZATION_TOKEN_UNTRUSTED: 'VERIFIER_ERR_CLAIM_INVALID',
+  ERR_JWT_EXPIRED: 'VERIFIER_ERR_TOKEN_EXPIRED',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'VERIFIER_ERR_SIGNATURE_INVALID',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'VERIFIER_ERR_ALGORITHM_NOT_ALLOWED',
+  ERR_JOSE_NOT_SUPPORTED: 'VERIFIER_ERR_ALGORITHM_NOT_ALLOWED',
+  ERR_JWKS_NO_MATCHING_KEY: 'VERIFIER_ERR_KEY_NOT_FOUND',
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'VERIFIER_ERR_KEY_NOT_FOUND',
+  ERR_JWKS_TIMEOUT: 'VERIFIER_ERR_JWKS_UNAVAILABLE',
+  ERR_JWKS_INVALID: 'VERIFIER_ERR_JWKS_UNAVAILABLE',
+  ERR_JWS_INVALID: 'VERIFIER_ERR_TOKEN_MALFORMED',
+  ERR_JWT_INVALID: 'VERIFIER_ERR_TOKEN_MALFORMED',
+  JWK_NOT_FOUND: 'VERIFIER_ERR_KEY_NOT_FOUND',
+  DOMAIN_NOT_ALLOWED: 'VERIFIER_ERR_ISSUER_INVALID',
+  JWKS_REQUEST_FAILED: 'VERIFIER_ERR_JWKS_UNAVAILABLE',
+  NO_JWKS: 'VERIFIER_ERR_JWKS_UNAVAILABLE',
+  NO_JWKS_URI: 'VERIFIER_ERR_JWKS_UNAVAILABLE',
+  OPENID_CONFIGURATION_REQUEST_FAILED: 'VERIFIER_ERR_JWKS_UNAVAILABLE',
+  AbortError: 'VERIFIER_ERR_JWKS_UNAVAILABLE',
+  TimeoutError: 'VERIFIER_ERR_JWKS_UNAVAILABLE',
+}
+
+// fast-jwt says which claim failed only in its message ("The iss claim value is not allowed.").
+function claimFailure(message: string): VerifierErrorCode {
+  if (/claim is required/.test(message)) return 'VERIFIER_ERR_CLAIM_MISSING'
   if (/\biss\b/.test(message)) return 'VERIFIER_ERR_ISSUER_INVALID'
   if (/\baud\b/.test(message)) return 'VERIFIER_ERR_AUDIENCE_INVALID'
   return 'VERIFIER_ERR_CLAIM_INVALID'
 }
 
-// fast-jwt's TokenError codes (also what @fastify/jwt passes through unchanged).
-function fromFastJwt(code: string, message: string, original: unknown): VerifierError | undefined {
+function special(
+  e: ForeignError,
+  code: string,
+  message: string,
+): VerifierErrorCode | VerifierError | undefined {
   switch (code) {
-    case 'FAST_JWT_MALFORMED':
-    case 'FAST_JWT_INVALID_PAYLOAD':
-      return verifierError('VERIFIER_ERR_TOKEN_MALFORMED', 'The access token is malformed')
     case 'FAST_JWT_INVALID_TYPE':
-      return message === 'Invalid typ.'
-        ? verifierError('VERIFIER_ERR_TYPE_INVALID', 'The token type (typ) must be at+jwt')
-        : verifierError('VERIFIER_ERR_TOKEN_MALFORMED', 'The access token is malformed')
-    case 'FAST_JWT_INVALID_ALGORITHM':
-    case 'FAST_JWT_INVALID_KEY':
-      return verifierError(
-        'VERIFIER_ERR_ALGORITHM_NOT_ALLOWED',
-        'The token algorithm is not allowed for its key',
-      )
-    case 'FAST_JWT_MISSING_SIGNATURE':
-    case 'FAST_JWT_INVALID_SIGNATURE':
-    case 'FAST_JWT_VERIFY_ERROR':
-      return verifierError('VERIFIER_ERR_SIGNATURE_INVALID', 'The token signature is invalid')
-    case 'FAST_JWT_INVALID_CRIT_HEADER':
-      return verifierError('VERIFIER_ERR_HEADER_INVALID', 'The token has an unsupported critical header')
-    case 'FAST_JWT_EXPIRED':
-      return verifierError('VERIFIER_ERR_TOKEN_EXPIRED', 'The access token has expired')
-    case 'FAST_JWT_INACTIVE':
-      return verifierError('VERIFIER_ERR_TOKEN_NOT_YET_VALID', 'The access token is not valid yet')
-    case 'FAST_JWT_MISSING_REQUIRED_CLAIM': {
-      const claim = /The (\w+) claim is required/.exec(message)?.[1] ?? 'a required'
-      return verifierError('VERIFIER_ERR_CLAIM_MISSING', `The token lacks the ${claim} claim`)
-    }
+      return message === 'Invalid typ.' ? 'VERIFIER_ERR_TYPE_INVALID' : 'VERIFIER_ERR_TOKEN_MALFORMED'
+    case 'FAST_JWT_MISSING_REQUIRED_CLAIM':
     case 'FAST_JWT_INVALID_CLAIM_TYPE':
-    case 'FAST_JWT_INVALID_CLAIM_VALUE': {
-      const mapped = claimCode(message)
-      if (mapped === 'VERIFIER_ERR_ISSUER_INVALID')
-        return verifierError(mapped, 'The token issuer is not trusted')
-      if (mapped === 'VERIFIER_ERR_AUDIENCE_INVALID')
-        return verifierError(mapped, 'The token is not meant for this audience')
-      return verifierError(mapped, 'The token has an invalid claim')
-    }
-    case 'FAST_JWT_MISSING_KEY':
-      return verifierError('VERIFIER_ERR_KEY_NOT_FOUND', 'No key is known for this token')
+    case 'FAST_JWT_INVALID_CLAIM_VALUE':
+      return claimFailure(message)
     case 'FAST_JWT_KEY_FETCHING_ERROR':
-      return original === undefined
-        ? verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The signing keys cannot be loaded', {
-            retryAfter: 30,
-          })
-        : mapError(original)
-    default:
-      return undefined
-  }
-}
-
-// @fastify/jwt wraps some fast-jwt errors in its own FST_JWT_* errors, keeping only the message.
-function fromFastifyJwt(code: string, message: string): VerifierError | undefined {
-  switch (code) {
-    case 'FST_JWT_NO_AUTHORIZATION_IN_HEADER':
-      return verifierError('VERIFIER_ERR_NO_CREDENTIALS', 'No access token was sent')
-    case 'FST_JWT_BAD_REQUEST':
-      return verifierError('VERIFIER_ERR_INVALID_REQUEST', 'The Authorization header is malformed')
-    case 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED':
-      return verifierError('VERIFIER_ERR_TOKEN_EXPIRED', 'The access token has expired')
-    case 'FST_JWT_AUTHORIZATION_TOKEN_UNTRUSTED':
-      return verifierError('VERIFIER_ERR_CLAIM_INVALID', 'The access token is not trusted')
-    case 'FST_JWT_AUTHORIZATION_TOKEN_INVALID': {
-      if (/signature/i.test(message)) return fromFastJwt('FAST_JWT_INVALID_SIGNATURE', message, undefined)
-      if (/claim is required/.test(message))
-        return fromFastJwt('FAST_JWT_MISSING_REQUIRED_CLAIM', message, undefined)
-      if (/claim/.test(message)) return fromFastJwt('FAST_JWT_INVALID_CLAIM_VALUE', message, undefined)
-      if (/key/i.test(message)) return fromFastJwt('FAST_JWT_INVALID_KEY', message, undefined)
-      return fromFastJwt('FAST_JWT_MALFORMED', message, undefined)
+      // Our own key resolver failed inside fast-jwt/@fastify/jwt: its error is the real answer.
+      return e.originalError === undefined ? 'VERIFIER_ERR_JWKS_UNAVAILABLE' : mapError(e.originalError)
+    case 'FST_JWT_AUTHORIZATION_TOKEN_INVALID':
+      // @fastify/jwt keeps only fast-jwt's message: "Authorization token is invalid: <fast-jwt message>".
+      if (/signature/i.test(message)) return 'VERIFIER_ERR_SIGNATURE_INVALID'
+      if (/claim/.test(message)) return claimFailure(message)
+      if (/\bkey\b/i.test(message)) return 'VERIFIER_ERR_ALGORITHM_NOT_ALLOWED'
+      return 'VERIFIER_ERR_TOKEN_MALFORMED'
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
+      const claim = String(e.claim)
+      if (claim === 'nbf' || claim === 'iat') return 'VERIFIER_ERR_TOKEN_NOT_YET_VALID'
+      if (claim === 'typ') return 'VERIFIER_ERR_TYPE_INVALID'
+      return claimFailure(claim)
     }
-    default:
-      return undefined
-  }
-}
-
-// get-jwks' GetJwksError codes.
-function fromGetJwks(code: string): VerifierError | undefined {
-  switch (code) {
-    case 'JWK_NOT_FOUND':
-      return verifierError('VERIFIER_ERR_KEY_NOT_FOUND', 'No key is known for this token')
-    case 'DOMAIN_NOT_ALLOWED':
-      return verifierError('VERIFIER_ERR_ISSUER_INVALID', 'The token issuer is not trusted')
-    case 'JWKS_REQUEST_FAILED':
-    case 'NO_JWKS':
-    case 'NO_JWKS_URI':
-    case 'OPENID_CONFIGURATION_REQUEST_FAILED':
-      return verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The signing keys cannot be loaded', {
-        retryAfter: 30,
-      })
-    default:
-      return undefined
-  }
-}
-
-// jose's JOSEError codes (ERR_JWT_CLAIM_VALIDATION_FAILED carries the failing claim).
-function fromJose(code: string, claim: unknown): VerifierError | undefined {
-  switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return verifierError('VERIFIER_ERR_TOKEN_EXPIRED', 'The access token has expired')
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      if (claim === 'nbf' || claim === 'iat')
-        return verifierError('VERIFIER_ERR_TOKEN_NOT_YET_VALID', 'The access token is not valid yet')
-      if (claim === 'typ')
-        return verifierError('VERIFIER_ERR_TYPE_INVALID', 'The token type (typ) must be at+jwt')
-      return fromFastJwt('FAST_JWT_INVALID_CLAIM_VALUE', `${String(claim)} claim`, undefined)
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return verifierError('VERIFIER_ERR_SIGNATURE_INVALID', 'The token signature is invalid')
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-    case 'ERR_JOSE_NOT_SUPPORTED':
-      return verifierError(
-        'VERIFIER_ERR_ALGORITHM_NOT_ALLOWED',
-        'The token algorithm is not allowed for its key',
-      )
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return verifierError('VERIFIER_ERR_KEY_NOT_FOUND', 'No key is known for this token')
-    case 'ERR_JWKS_TIMEOUT':
-    case 'ERR_JWKS_INVALID':
-      return verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The signing keys cannot be loaded', {
-        retryAfter: 30,
-      })
-    case 'ERR_JWS_INVALID':
-    case 'ERR_JWT_INVALID':
-      return verifierError('VERIFIER_ERR_TOKEN_MALFORMED', 'The access token is malformed')
     default:
       return undefined
   }
@@ -342,25 +302,21 @@ function fromJose(code: string, claim: unknown): VerifierError | undefined {
 export function mapError(err: unknown): VerifierError {
   if (err instanceof VerifierError) return err
   const e = (typeof err === 'object' && err !== null ? err : {}) as ForeignError
-  const code = typeof e.code === 'string' ? e.code : ''
+  const code = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : ''
   const message = typeof e.message === 'string' ? e.message : ''
-  let mapped: VerifierError | undefined
-  if (code.startsWith('FAST_JWT_')) mapped = fromFastJwt(code, message, e.originalError)
-  else if (code.startsWith('FST_JWT_')) mapped = fromFastifyJwt(code, message)
-  else if (code.startsWith('ERR_J')) mapped = fromJose(code, e.claim)
-  else if (e.name === 'GetJwksError') mapped = fromGetJwks(code)
-  else if (e.name === 'AbortError' || e.name === 'TimeoutError') {
-    mapped = verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The signing keys cannot be loaded', {
-      retryAfter: 30,
-    })
-  }
+  const mapped = special(e, code, message) ?? FOREIGN_CODES[code]
+  if (mapped instanceof VerifierError) return mapped
   if (mapped === undefined) {
     return verifierError('VERIFIER_ERR_TOKEN_MALFORMED', 'The access token could not be verified', {
       cause: err,
     })
   }
-  if (mapped.cause === undefined && err !== undefined) {
-    Object.defineProperty(mapped, 'cause', { value: err, enumerable: false, configurable: true })
-  }
-  return mapped
+  let description = FOREIGN_DESCRIPTION[mapped] ?? 'The access token is invalid'
+  const claim = /The (\w+) claim is required/.exec(message)?.[1]
+  if (mapped === 'VERIFIER_ERR_CLAIM_MISSING')
+    description = `The token lacks the ${claim ?? 'a required'} claim`
+  return verifierError(mapped, description, {
+    cause: err,
+    ...(mapped === 'VERIFIER_ERR_JWKS_UNAVAILABLE' ? { retryAfter: 30 } : {}),
+  })
 }
