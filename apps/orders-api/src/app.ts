@@ -16,7 +16,11 @@ export { LOCAL_CLIENT_SECRET, loadConfig, type OrdersConfig } from './config.js'
  */
 export async function buildApp(
   config: OrdersConfig,
-  options: { logger?: FastifyServerOptions['logger']; fetch?: typeof fetch } = {},
+  options: {
+    logger?: FastifyServerOptions['logger']
+    /** fetch for every outgoing call (auth-server, inventory-api); tests use it to count them. */
+    fetch?: typeof fetch
+  } = {},
 ): Promise<FastifyInstance> {
   const db = await openAppDatabase(config.databaseUrl, migrations)
   const app = Fastify(fastifyOptions(config, options.logger))
@@ -51,6 +55,7 @@ export async function buildApp(
         scopes: { 'orders:read': 'list your own orders', 'orders:write': 'place orders' },
       },
       readinessChecks: { database: () => db.query('SELECT 1') },
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     })
     orderRoutes(app, { store: createOrderStore(db), inventory })
     await app.ready()

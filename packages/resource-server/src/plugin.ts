@@ -21,6 +21,8 @@ export interface ResourceServerOptions {
   docs: Omit<DocsOptions, 'issuer'>
   /** Extra `/ready` checks (e.g. a database ping); the verifier's key check is always there. */
   readinessChecks?: Record<string, () => Promise<unknown>>
+  /** fetch used for metadata and JWKS (tests count what reaches the issuer). Default: the global fetch. */
+  fetch?: typeof fetch
 }
 
 /**
@@ -41,6 +43,7 @@ async function resourceServer(app: FastifyInstance, options: ResourceServerOptio
     ...(config.metadataUri ? { metadataUri: config.metadataUri } : {}),
     ...config.verifier,
     realm: options.realm,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     onEvent: (event) => recordVerifierEvent(metrics, event),
   })
   registerOperationalRoutes(app, metrics, {

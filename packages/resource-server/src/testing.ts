@@ -41,6 +41,8 @@ export interface TestTokenOptions {
 export interface RequestCounts {
   metadata: number
   jwks: number
+  /** Client-credentials token requests (`POST /token`), granted or not. */
+  token: number
   /** Every request, including paths that answered 404. */
   total: number
 }
@@ -68,6 +70,16 @@ export interface TestIssuer {
   close(): Promise<void>
 }
 
+export interface TestIssuerOptions {
+  /** Default `aud` of tokens. */
+  audience?: string
+  alg?: 'RS256' | 'ES256'
+  /** Default `client_id` of tokens. */
+  clientId?: string
+  /** Confidential clients allowed the client-credentials grant at `POST /token`. */
+  clients?: Record<string, { secret: string; scope: string; tokenTtl?: number }>
+}
+
 async function newKey(alg: 'RS256' | 'ES256'): Promise<TestKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
   const kid = randomUUID()
@@ -89,12 +101,10 @@ function json(res: ServerResponse, status: number, body: unknown): void {
  * const token = await issuer.token({ sub: 'alice', scope: 'orders:read' })
  * ```
  */
-export async function startTestIssuer(
-  options: { audience?: string; alg?: 'RS256' | 'ES256'; clientId?: string } = {},
-): Promise<TestIssuer> {
+export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
   const alg = options.alg ?? 'RS256'
   const keys: TestKey[] = [await newKey(alg)]
-  const counts: RequestCounts = { metadata: 0, jwks: 0, total: 0 }
+  const counts: RequestCounts = { metadata: 0, jwks: 0, token: 0, total: 0 }
   let port = 0
   let server: Server | undefined
   const base = () => `http://127.0.0.1:${port}`
@@ -115,7 +125,35 @@ export async function startTestIssuer(
       counts.jwks++
       return json(res, 200, { keys: keys.map((key) => key.publicJwk) })
     }
+    if (req.method === 'POST' && path === '/token') {
+      counts.token++
+      return void clientCredentials(req).then(
+        ([status, body]) => json(res, status, body),
+        () => json(res, 400, { error: 'invalid_request' }),
+      )
+    }
     json(res, 404, { error: 'not_found' })
+  }
+
+  // RFC 6749 §4.4 with client_secret_basic (§2.3.1) only; enough for a resource server's own tokens.
+  async function clientCredentials(req: IncomingMessage): Promise<[number, object]> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+    const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1]
+    const [id, secret] = Buffer.from(basic ?? '', 'base64')
+      .toString('utf8')
+      .split(':')
+      .map((part) => decodeURIComponent(part.replace(/\+/g, ' ')))
+    const client = id === undefined ? undefined : options.clients?.[id]
+    if (!client || client.secret !== secret) return [401, { error: 'invalid_client' }]
+    if (form.get('grant_type') !== 'client_credentials') return [400, { error: 'unsupported_grant_type' }]
+    const resource = form.get('resource') ?? undefined
+    const access = await issuer.token(
+      { sub: id, client_id: id, aud: resource, scope: form.get('scope') ?? client.scope },
+      { expiresIn: client.tokenTtl ?? 300 },
+    )
+    return [200, { access_token: access, token_type: 'Bearer', expires_in: client.tokenTtl ?? 300 }]
   }
 
   const listen = () =>
@@ -155,6 +193,7 @@ export async function startTestIssuer(
     resetCounts() {
       counts.metadata = 0
       counts.jwks = 0
+      counts.token = 0
       counts.total = 0
     },
     get currentKey() {

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { bearer, type Harness, harness } from './helper.js'
+
+describe('bad input to orders-api is a 4xx in the error format, never a 500', () => {
+  let dir: string
+  let h: Harness
+  let headers: Record<string, string>
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'orders-input-'))
+    h = await harness(join(dir, 'orders.sqlite'))
+    headers = bearer(await h.userToken('alice'))
+  })
+  afterEach(async () => {
+    await h.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const post = (payload: string, extra: Record<string, string> = {}) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { ...headers, 'content-type': 'application/json', ...extra },
+      payload,
+    })
+
+  it.each([
+    ['malformed JSON', '{"sku":', 400],
+    ['an empty body', '', 400],
+    ['a missing quantity', '{"sku":"gadget"}', 400],
+    ['a string quantity', '{"sku":"gadget","quantity":"two"}', 400],
+    ['a fractional quantity', '{"sku":"gadget","quantity":0.5}', 400],
+    ['a negative quantity', '{"sku":"gadget","quantity":-1}', 400],
+    ['an object sku', '{"sku":{"$gt":""},"quantity":1}', 400],
+    ['an array quantity', '{"sku":"gadget","quantity":[1,2]}', 400],
+    ['a sku with a slash', '{"sku":"../inventory","quantity":1}', 400],
+    ['an unknown field', '{"sku":"gadget","quantity":1,"user":"bob"}', 400],
+    ['null', 'null', 400],
+    ['a huge body', JSON.stringify({ sku: 'gadget', quantity: 1, pad: 'x'.repeat(100_000) }), 413],
+  ])('%s → %s', async (_, payload, status) => {
+    const res = await post(payload)
+    expect(res.statusCode).toBe(status)
+    expect(res.json()).toMatchObject({ error: 'invalid_request', error_description: expect.any(String) })
+    expect(await h.stock('gadget')).toBe(10)
+  })
+
+  it('a form body → 415', async () => {
+    const res = await post('sku=gadget&quantity=1', { 'content-type': 'application/x-www-form-urlencoded' })
+    expect(res.statusCode).toBe(415)
+  })
+
+  it.each([
+    ['limit=0', 400],
+    ['limit=abc', 400],
+    ['limit=1000', 400],
+    ['other=1', 400],
+  ])('GET /orders?%s → %s', async (query, status) => {
+    const res = await h.app.inject({ url: `/orders?${query}`, headers })
+    expect(res.statusCode).toBe(status)
+    expect(res.json().error).toBe('invalid_request')
+  })
+
+  it('an unknown SKU → 404', async () => {
+    const res = await post('{"sku":"unknown","quantity":1}')
+    expect(res.statusCode).toBe(404)
+  })
+
+  it('a numeric SKU is read as its string (fastify coerces scalars), so it is an unknown SKU → 404', async () => {
+    const res = await post('{"sku":42,"quantity":1}')
+    expect(res.statusCode).toBe(404)
+    expect(res.json().error_description).toBe('Unknown SKU "42"')
+  })
+})
