@@ -34,7 +34,11 @@ export class KeyStore {
 
   /** First start: one key that signs at once. Later starts with another `SIGNING_ALG` rotate to it. */
   async ensure(): Promise<void> {
-    if ((await this.storage.keys.live(this.now())).length > 0) return this.rotateIfAlgChanged()
+    if ((await this.storage.keys.live(this.now())).length > 0) {
+      await this.rotateIfAlgChanged()
+      await this.signingKey()
+      return
+    }
     // Generated outside the lock (RSA takes a while); only the replica that finds the table empty inserts.
     const candidate = await this.generate(this.now())
     await this.storage.keys.exclusive(async (tx) => {
@@ -42,6 +46,8 @@ export class KeyStore {
         await this.storage.keys.insert(candidate, tx)
     })
     await this.rotateIfAlgChanged()
+    // Decrypt now, so a missing or wrong KEY_ENCRYPTION_SECRET stops the start instead of failing every request.
+    await this.signingKey()
   }
 
   /** Publishes a new key now; it signs once every JWKS cache has had time to see it. */

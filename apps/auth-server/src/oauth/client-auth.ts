@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { dummyHash, verifySecret } from '../crypto.js'
+import { dummyHash, sha256, verifySecret } from '../crypto.js'
 import { InvalidClient, InvalidRequest } from '../errors.js'
 import type { Client, Storage, TokenEndpointAuthMethod } from '../storage/index.js'
 import { optional, type Params } from './params.js'
@@ -42,6 +42,25 @@ function presented(request: FastifyRequest, params: Params): Presented {
   return { method: 'none', clientId: bodyId }
 }
 
+// scrypt is deliberately slow; a confidential client presents the same secret on every call, so a successful
+// check is remembered by (stored hash, SHA-256 of the secret). A changed secret or hash misses the cache.
+const verified = new Map<string, Promise<boolean>>()
+function secretMatches(secret: string, stored: string): Promise<boolean> {
+  const key = `${stored}\u0000${sha256(secret)}`
+  let result = verified.get(key)
+  if (!result) {
+    // Concurrent requests with the same credentials share one scrypt run; only successes stay cached.
+    result = verifySecret(secret, stored)
+    if (verified.size >= 1000) verified.clear()
+    verified.set(key, result)
+    result.then(
+      (ok) => ok || verified.delete(key),
+      () => verified.delete(key),
+    )
+  }
+  return result
+}
+
 /**
  * Authenticates the client of a token, revocation or introspection request. Public clients (`none`)
  * identify themselves with `client_id` only; confidential ones must prove their secret.
@@ -56,7 +75,7 @@ export async function authenticateClient(
   const client = await storage.clients.find(credentials.clientId)
   if (credentials.secret !== undefined) {
     // Verify even for an unknown client so the response time does not reveal which client ids exist.
-    const ok = await verifySecret(credentials.secret, client?.secretHash ?? (await dummyHash()))
+    const ok = await secretMatches(credentials.secret, client?.secretHash ?? (await dummyHash()))
     if (!client?.secretHash || !ok) throw new InvalidClient('client authentication failed', usedBasic)
   } else if (!client) {
     throw new InvalidClient('client authentication failed', usedBasic)

@@ -1,0 +1,189 @@
+import { backends } from '@stateless-auth/sql/testing'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createStorage, migrations, type Storage } from '../src/storage/index.js'
+
+const NOW = 1_800_000_000
+
+describe.each(backends())('storage on %s', (backend) => {
+  let storage: Storage
+  beforeEach(async () => {
+    const db = await backend.open()
+    await db.migrate(migrations)
+    storage = createStorage(db)
+  })
+  afterEach(() => storage.close())
+
+  const grant = (id: string) => ({
+    id,
+    userId: 'alice',
+    clientId: 'web',
+    scope: 'openid orders:read',
+    resources: ['urn:stateless-auth:orders-api'],
+    authTime: NOW,
+    createdAt: NOW,
+    expiresAt: NOW + 3600,
+  })
+
+  it('migrates idempotently', async () => {
+    expect(await storage.db.migrate(migrations)).toEqual([])
+  })
+
+  it('stores users once and disables/enables them by username', async () => {
+    const user = { id: 'alice', username: 'alice', passwordHash: 'h', name: 'Alice', email: null }
+    expect(await storage.users.createIfMissing(user, NOW)).toBe(true)
+    expect(await storage.users.createIfMissing({ ...user, passwordHash: 'other' }, NOW)).toBe(false)
+    expect(await storage.users.findByUsername('alice')).toMatchObject({ passwordHash: 'h', disabledAt: null })
+    expect(await storage.users.setDisabled('alice', true, NOW)).toBe(true)
+    expect((await storage.users.findById('alice'))?.disabledAt).toBe(NOW)
+    expect(await storage.users.setDisabled('nobody', true, NOW)).toBe(false)
+  })
+
+  it('upserts clients and merges consents', async () => {
+    const metadata = {
+      client_id: 'web',
+      client_name: 'Web',
+      token_endpoint_auth_methods: ['client_secret_basic' as const],
+      redirect_uris: ['http://localhost:3000/cb'],
+      grant_types: ['authorization_code' as const],
+      scopes: ['openid'],
+      resources: ['urn:stateless-auth:orders-api'],
+    }
+    await storage.clients.upsert(metadata, 'hash-1', NOW)
+    await storage.clients.upsert({ ...metadata, client_name: 'Web 2' }, 'hash-2', NOW)
+    expect(await storage.clients.find('web')).toMatchObject({ client_name: 'Web 2', secretHash: 'hash-2' })
+    await storage.consents.grant('alice', 'web', ['openid'], NOW)
+    await storage.consents.grant('alice', 'web', ['orders:read', 'openid'], NOW)
+    expect((await storage.consents.find('alice', 'web')).sort()).toEqual(['openid', 'orders:read'])
+  })
+
+  it('consumes a code once: the second attempt is reported as a replay', async () => {
+    await storage.grants.create(grant('g1'))
+    const code = {
+      codeHash: 'c1',
+      grantId: 'g1',
+      clientId: 'web',
+      redirectUri: 'r',
+      codeChallenge: 'x',
+      nonce: null,
+      createdAt: NOW,
+      expiresAt: NOW + 60,
+    }
+    await storage.codes.create(code)
+    expect((await storage.codes.consume('c1', NOW)).status).toBe('won')
+    expect((await storage.codes.consume('c1', NOW)).status).toBe('replayed')
+    expect((await storage.codes.consume('nope', NOW)).status).toBe('unknown')
+  })
+
+  it('lets exactly one of 20 concurrent consumers win a code and a refresh token', async () => {
+    await storage.grants.create(grant('g1'))
+    await storage.codes.create({
+      codeHash: 'c1',
+      grantId: 'g1',
+      clientId: 'web',
+      redirectUri: 'r',
+      codeChallenge: 'x',
+      nonce: null,
+      createdAt: NOW,
+      expiresAt: NOW + 60,
+    })
+    await storage.refreshTokens.create({
+      tokenHash: 'r1',
+      grantId: 'g1',
+      clientId: 'web',
+      createdAt: NOW,
+      expiresAt: NOW + 60,
+    })
+    const codes = await Promise.all(Array.from({ length: 20 }, () => storage.codes.consume('c1', NOW)))
+    expect(codes.filter((r) => r.status === 'won')).toHaveLength(1)
+    const refreshes = await Promise.all(
+      Array.from({ length: 20 }, () => storage.refreshTokens.rotate('r1', NOW)),
+    )
+    expect(refreshes.filter((r) => r.status === 'won')).toHaveLength(1)
+  })
+
+  it('revokes a grant with its refresh tokens, access-token ids and unused codes in one go', async () => {
+    await storage.grants.create(grant('g1'))
+    await storage.grants.create(grant('g2'))
+    await storage.refreshTokens.create({
+      tokenHash: 'r1',
+      grantId: 'g1',
+      clientId: 'web',
+      createdAt: NOW,
+      expiresAt: NOW + 60,
+    })
+    await storage.refreshTokens.create({
+      tokenHash: 'r2',
+      grantId: 'g2',
+      clientId: 'web',
+      createdAt: NOW,
+      expiresAt: NOW + 60,
+    })
+    const access = {
+      grantId: 'g1',
+      clientId: 'web',
+      subject: 'alice',
+      audience: 'a',
+      scope: 's',
+      issuedAt: NOW,
+      expiresAt: NOW + 300,
+    }
+    await storage.accessTokens.record({ jti: 'j1', ...access })
+    await storage.codes.create({
+      codeHash: 'c1',
+      grantId: 'g1',
+      clientId: 'web',
+      redirectUri: 'r',
+      codeChallenge: 'x',
+      nonce: null,
+      createdAt: NOW,
+      expiresAt: NOW + 60,
+    })
+    await storage.grants.revoke('g1', NOW + 1)
+    expect((await storage.grants.find('g1'))?.revokedAt).toBe(NOW + 1)
+    expect((await storage.refreshTokens.find('r1'))?.revokedAt).toBe(NOW + 1)
+    expect((await storage.accessTokens.find('j1'))?.revokedAt).toBe(NOW + 1)
+    expect((await storage.codes.consume('c1', NOW + 2)).status).toBe('replayed')
+    expect((await storage.refreshTokens.find('r2'))?.revokedAt).toBeNull()
+    expect((await storage.grants.find('g2'))?.resources).toEqual(['urn:stateless-auth:orders-api'])
+  })
+
+  it('keeps signing keys, retires the older ones and filters out dropped keys', async () => {
+    const key = (kid: string, activatesAt: number) => ({
+      kid,
+      alg: 'RS256',
+      publicJwk: '{}',
+      privateKey: '{}',
+      createdAt: NOW,
+      activatesAt,
+      retiresAt: null,
+      dropAfter: null,
+    })
+    await storage.keys.insert(key('k1', NOW))
+    await storage.keys.exclusive(async (tx) => {
+      await storage.keys.insert(key('k2', NOW + 300), tx)
+      await storage.keys.retireOthers('k2', NOW + 300, NOW + 700, tx)
+    })
+    expect((await storage.keys.live(NOW)).map((k) => k.kid)).toEqual(['k1', 'k2'])
+    expect((await storage.keys.live(NOW + 700)).map((k) => k.kid)).toEqual(['k2'])
+    await storage.purgeExpired(NOW + 700 + 86_401)
+    expect((await storage.keys.live(0)).map((k) => k.kid)).toEqual(['k2'])
+  })
+
+  it('purges expired codes and access-token ids after a day of grace', async () => {
+    await storage.grants.create(grant('g1'))
+    await storage.accessTokens.record({
+      jti: 'old',
+      grantId: null,
+      clientId: 'c',
+      subject: 'c',
+      audience: 'a',
+      scope: 's',
+      issuedAt: NOW,
+      expiresAt: NOW + 1,
+    })
+    await storage.purgeExpired(NOW + 1000)
+    expect(await storage.accessTokens.find('old')).toBeDefined()
+    await storage.purgeExpired(NOW + 90_000)
+    expect(await storage.accessTokens.find('old')).toBeUndefined()
+  })
+})
