@@ -25,7 +25,14 @@ export interface AccessTokenClaims {
   [claim: string]: unknown
 }
 
-/** RFC 9068 §2.2: the claims an access token must carry. */
+/**
+ * RFC 9068 §2.2: the claims an access token must carry.
+ *
+ * @example
+ * ```ts
+ * RFC9068_REQUIRED_CLAIMS.includes('client_id') // true
+ * ```
+ */
 export const RFC9068_REQUIRED_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const
 
 /**

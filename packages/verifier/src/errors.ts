@@ -3,7 +3,14 @@
  * OAuth error of RFC 6750 §3.1. `switch (err.code)` narrows; `err.description` is safe to send to clients.
  */
 
-/** OAuth bearer error codes (RFC 6750 §3.1); `undefined` means "no credentials were sent" (§3.1, last paragraph). */
+/**
+ * OAuth bearer error codes (RFC 6750 §3.1); `undefined` means "no credentials were sent" (§3.1, last paragraph).
+ *
+ * @example
+ * ```ts
+ * const e: OAuthBearerError | undefined = err.oauthError
+ * ```
+ */
 export type OAuthBearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
 
 interface CodeSpec {
@@ -41,7 +48,14 @@ export const ERROR_CODES = {
   VERIFIER_ERR_INVALID_OPTIONS: { statusCode: 500, oauthError: undefined },
 } as const satisfies Record<string, CodeSpec>
 
-/** Union of every stable error code. */
+/**
+ * Union of every stable error code.
+ *
+ * @example
+ * ```ts
+ * if (err.code === ('VERIFIER_ERR_TOKEN_EXPIRED' satisfies VerifierErrorCode)) refresh()
+ * ```
+ */
 export type VerifierErrorCode = keyof typeof ERROR_CODES
 
 /**
@@ -144,7 +158,14 @@ export function wwwAuthenticate(
   return params.length > 0 ? `Bearer ${params.join(', ')}` : 'Bearer'
 }
 
-/** Everything an adapter needs to answer a failed request. */
+/**
+ * Everything an adapter needs to answer a failed request.
+ *
+ * @example
+ * ```ts
+ * const answer: ErrorResponse = errorResponse(err, { realm: 'api' })
+ * ```
+ */
 export interface ErrorResponse {
   statusCode: number
   headers: Record<string, string>

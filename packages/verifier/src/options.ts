@@ -1,7 +1,14 @@
 import type { VerifierErrorCode } from './errors.js'
 import { verifierError } from './errors.js'
 
-/** Asymmetric JWS algorithms (RFC 7518 §3.1, RFC 8037 §3.1) a verifier can be told to accept. */
+/**
+ * Asymmetric JWS algorithms (RFC 7518 §3.1, RFC 8037 §3.1) a verifier can be told to accept.
+ *
+ * @example
+ * ```ts
+ * const algorithms: SupportedAlgorithm[] = ['ES256', 'EdDSA']
+ * ```
+ */
 export type SupportedAlgorithm =
   | 'RS256'
   | 'RS384'

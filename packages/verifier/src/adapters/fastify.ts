@@ -7,10 +7,24 @@ import { errorResponse } from '../errors.js'
 import type { VerifierOptions } from '../options.js'
 import { createVerifier, type Verifier } from '../verifier.js'
 
-/** A preHandler that authenticates (and maybe authorizes) a request, answering failures itself. */
+/**
+ * A preHandler that authenticates (and maybe authorizes) a request, answering failures itself.
+ *
+ * @example
+ * ```ts
+ * const guard: AuthPreHandler = requireScopes('orders:read')
+ * ```
+ */
 export type AuthPreHandler = (this: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<void>
 
-/** Per-route configuration: `config: { auth: { scopes: ['orders:read'] } }` (or `auth: true`). */
+/**
+ * Per-route configuration: `config: { auth: { scopes: ['orders:read'] } }` (or `auth: true`).
+ *
+ * @example
+ * ```ts
+ * app.get('/orders', { config: { auth: { scopes: ['orders:read'] } satisfies RouteAuthConfig } }, handler)
+ * ```
+ */
 export interface RouteAuthConfig {
   scopes?: string[]
 }
@@ -32,7 +46,14 @@ declare module 'fastify' {
   }
 }
 
-/** Options of the Fastify plugin: verifier options (or a ready verifier) plus the challenge's `realm`. */
+/**
+ * Options of the Fastify plugin: verifier options (or a ready verifier) plus the challenge's `realm`.
+ *
+ * @example
+ * ```ts
+ * const opts: FastifyVerifierOptions = { verifier: createVerifier({ issuer, audience }), realm: 'orders-api' }
+ * ```
+ */
 export type FastifyVerifierOptions = (VerifierOptions | { verifier: Verifier }) & {
   /** `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3). Default: the first audience. */
   realm?: string

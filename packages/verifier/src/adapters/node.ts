@@ -4,17 +4,39 @@ import { errorResponse } from '../errors.js'
 import type { VerifierOptions } from '../options.js'
 import { createVerifier, type Verifier } from '../verifier.js'
 
-/** A request once the middleware has run: `auth` holds the verified claims. */
+/**
+ * A request once the middleware has run: `auth` holds the verified claims.
+ *
+ * @example
+ * ```ts
+ * const sub = (req as AuthenticatedRequest).auth?.sub
+ * ```
+ */
 export type AuthenticatedRequest = IncomingMessage & { auth?: AccessTokenClaims | null }
 
-/** `(req, res, next?)`: Express/Connect middleware, or a plain `node:http` step when `next` is omitted. */
+/**
+ * `(req, res, next?)`: Express/Connect middleware, or a plain `node:http` step when `next` is omitted.
+ *
+ * @example
+ * ```ts
+ * const auth: AuthMiddleware = createAuthMiddleware(verifier)
+ * if (await auth(req, res)) res.end('ok')
+ * ```
+ */
 export type AuthMiddleware = (
   req: AuthenticatedRequest,
   res: ServerResponse,
   next?: (err?: unknown) => void,
 ) => Promise<boolean>
 
-/** Options of {@link createAuthMiddleware}. */
+/**
+ * Options of {@link createAuthMiddleware}.
+ *
+ * @example
+ * ```ts
+ * const opts: AuthMiddlewareOptions = { scopes: ['orders:read'], realm: 'orders-api' }
+ * ```
+ */
 export interface AuthMiddlewareOptions {
   /** Scopes every request must hold (403 `insufficient_scope` otherwise). Default none. */
   scopes?: string[]

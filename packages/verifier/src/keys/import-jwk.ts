@@ -1,7 +1,14 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import type { SupportedAlgorithm } from '../options.js'
 
-/** A JWKS entry turned into something a signature verifier can use without further parsing. */
+/**
+ * A JWKS entry turned into something a signature verifier can use without further parsing.
+ *
+ * @example
+ * ```ts
+ * const key: ImportedKey = await verifier.resolveKey({ kid, alg: 'ES256', typ: 'at+jwt' })
+ * ```
+ */
 export interface ImportedKey {
   kid: string
   /** The only algorithms this key may verify (RFC 8725 §3.1: one algorithm family per key). */
