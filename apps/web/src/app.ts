@@ -43,6 +43,36 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
   const app = Fastify({ bodyLimit: 16 * 1024, ...options.fastify })
   if (!options.db) app.addHook('onClose', () => db.close())
 
+  // Set before any plugin is registered: an encapsulated plugin keeps the handler it saw when it loaded.
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/api/')) {
+      return reply
+        .code(404)
+        .send({ error: 'not_found', error_description: `no route ${request.method} ${request.url}` })
+    }
+    return reply.code(404).type('text/html; charset=utf-8').send(renderError(404, 'There is no such page.'))
+  })
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    let status = err.statusCode ?? 500
+    let error = err.code ?? 'server_error'
+    let description = err.message
+    if (err instanceof RefreshRefused) {
+      status = 401
+      error = 'session_expired'
+      description = `${err.message}; sign in again`
+    } else if (err.validation) {
+      status = 400
+      error = 'invalid_request'
+    } else if (status >= 500) {
+      request.log.error({ err }, 'request failed')
+      if (!error.startsWith('WEB_ERR_')) description = 'something went wrong; see the server log'
+    }
+    reply.code(status)
+    if (request.url.startsWith('/api/')) return reply.send({ error, error_description: description })
+    return reply.type('text/html; charset=utf-8').send(renderError(status, description))
+  })
+
   await app.register(helmet, {
     // HSTS only means something on https; on http://localhost it would pin the browser to https.
     hsts: config.publicUrl.startsWith('https:'),
@@ -85,35 +115,6 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
     } catch (err) {
       return reply.code(503).send({ status: 'not_ready', error_description: (err as Error).message })
     }
-  })
-
-  app.setNotFoundHandler((request, reply) => {
-    if (request.url.startsWith('/api/')) {
-      return reply
-        .code(404)
-        .send({ error: 'not_found', error_description: `no route ${request.method} ${request.url}` })
-    }
-    return reply.code(404).type('text/html; charset=utf-8').send(renderError(404, 'There is no such page.'))
-  })
-
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    let status = err.statusCode ?? 500
-    let error = err.code ?? 'server_error'
-    let description = err.message
-    if (err instanceof RefreshRefused) {
-      status = 401
-      error = 'session_expired'
-      description = `${err.message}; sign in again`
-    } else if (err.validation) {
-      status = 400
-      error = 'invalid_request'
-    } else if (status >= 500) {
-      request.log.error({ err }, 'request failed')
-      if (!error.startsWith('WEB_ERR_')) description = 'something went wrong; see the server log'
-    }
-    reply.code(status)
-    if (request.url.startsWith('/api/')) return reply.send({ error, error_description: description })
-    return reply.type('text/html; charset=utf-8').send(renderError(status, description))
   })
 
   return app

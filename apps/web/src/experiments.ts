@@ -179,8 +179,19 @@ export const experiments: Record<string, Experiment> = {
     // Fetch both tokens first: with the auth-server down the BFF could not refresh them.
     const orders = await tokens.tokenFor(sessionId, 'orders')
     const inventory = await tokens.tokenFor(sessionId, 'inventory')
+    // An API meeting a kid it never saw must fetch the JWKS; let each see the current key while it can.
+    const steps: Step[] = [
+      {
+        label: 'GET /orders (before)',
+        call: await apis.call('orders', 'GET', API_PATHS.orders, orders.token.accessToken),
+      },
+      {
+        label: 'GET /inventory (before)',
+        call: await apis.call('inventory', 'GET', API_PATHS.inventory, inventory.token.accessToken),
+      },
+    ]
     const stopped = await control.stopAuthServer()
-    const steps: Step[] = [{ label: 'launcher: stop the auth-server process', detail: stopped }]
+    steps.push({ label: 'launcher: stop the auth-server process', detail: stopped })
     const o = await apis.call('orders', 'GET', API_PATHS.orders, orders.token.accessToken)
     const i = await apis.call('inventory', 'GET', API_PATHS.inventory, inventory.token.accessToken)
     steps.push({ label: 'GET /orders', call: o }, { label: 'GET /inventory', call: i })

@@ -11,11 +11,11 @@ export async function callApi(url: string, token: string): Promise<Answer> {
     signal: AbortSignal.timeout(5000),
   })
   const text = await res.text()
-  let body: unknown = text
+  let parsed: unknown = text
   try {
-    body = JSON.parse(text)
+    parsed = JSON.parse(text)
   } catch {}
-  return { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate'), body }
+  return { status: res.status, wwwAuthenticate: res.headers.get('www-authenticate'), body: parsed }
 }
 
 /** The sum of one Prometheus counter's series at `${baseUrl}/metrics`. */

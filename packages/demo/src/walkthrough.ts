@@ -17,7 +17,7 @@ export interface WalkthroughTarget {
 }
 
 const CLIENT = 'demo-cli'
-const SCOPE = 'openid offline_access orders:read inventory:read'
+const SCOPE = 'openid offline_access orders:read orders:write inventory:read'
 const invalidToken = (a: Answer) => a.status === 401 && (a.wwwAuthenticate ?? '').includes('invalid_token')
 const now = () => Math.floor(Date.now() / 1000)
 
@@ -64,16 +64,22 @@ export async function runWalkthrough(t: WalkthroughTarget, n: Narrator): Promise
   )
   n.done(header.typ === 'at+jwt' && payload.aud === ORDERS_AUDIENCE ? 'ok' : 'failed', `kid ${header.kid}`)
 
-  n.step('Call orders-api', '200')
+  n.step('Place an order and list them at orders-api', '201, then 200 with the order')
   const fetchesBefore = {
     orders: await counter(orders, 'jwks_fetches_total'),
     inventory: await counter(inventory, 'jwks_fetches_total'),
   }
+  const placed = await callApi(`${orders}/orders`, access, { sku: 'widget-blue', quantity: 1 })
+  n.sent(`POST ${orders}/orders {"sku":"widget-blue","quantity":1}  Authorization: Bearer ${short(access)}`)
+  n.got(describe(placed))
   const o = await callApi(`${orders}/orders`, access)
-  n.sent(`GET ${orders}/orders  Authorization: Bearer ${short(access)}`)
+  n.sent(`GET ${orders}/orders`)
   n.got(describe(o))
-  n.why('orders-api checked signature, iss, aud and exp itself with the public key from the JWKS.')
-  n.done(o.status === 200 ? 'ok' : 'failed', '')
+  n.why(
+    'orders-api checked the token itself with the public key from the JWKS, then reserved stock at inventory-api with its own client-credentials token.',
+  )
+  const listed = JSON.stringify(o.body).includes('widget-blue')
+  n.done(placed.status === 201 && o.status === 200 && listed ? 'ok' : 'failed', '')
 
   n.step('Get an inventory-api token and call inventory-api', '200')
   const inv = await refresh(refreshToken, INVENTORY_AUDIENCE)
@@ -223,6 +229,14 @@ export async function runWalkthrough(t: WalkthroughTarget, n: Narrator): Promise
   }
   const invNow = await refresh(refreshToken, INVENTORY_AUDIENCE)
   const invToken = String(invNow.body.access_token ?? '')
+  // Each API must have seen the current key once; a kid it never saw needs the JWKS, so it would answer 503.
+  const warm = await Promise.all([
+    callApi(`${orders}/orders`, access),
+    callApi(`${inventory}/inventory`, invToken),
+  ])
+  n.sent(
+    `tokens for both APIs (kid ${decodeJwt(invToken).header.kid}), each used once: ${warm.map((w) => w.status).join(', ')}`,
+  )
   await t.authServer.stop()
   n.sent('stop the auth-server process')
   const down = await fetch(`${issuer}/health`).then(

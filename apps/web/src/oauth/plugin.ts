@@ -127,6 +127,10 @@ async function oauth(app: FastifyInstance, { config, endpoints, store }: OAuthPl
     },
   )
 
+  // The sign-out form posts no fields; accept its content type without parsing anything out of it.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, _body, done) =>
+    done(null, {}),
+  )
   app.post('/logout', async (request: FastifyRequest, reply: FastifyReply) => {
     const id = request.sessionId
     if (id) {

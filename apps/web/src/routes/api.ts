@@ -60,6 +60,17 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions) 
     },
   )
 
+  // Places a small order so the list has something in it: orders-api then reserves stock at inventory-api with
+  // its own client-credentials token, the service-to-service half of the story.
+  app.post('/api/orders', async (request) => {
+    const { id } = await signedIn(request)
+    const { token } = await app.tokens.tokenFor(id, 'orders')
+    return apis.call('orders', 'POST', API_PATHS.orders, token.accessToken, {
+      sku: 'widget-blue',
+      quantity: 1,
+    })
+  })
+
   app.post<{ Params: { name: string } }>('/api/experiments/:name', async (request) => {
     const experiment = Object.hasOwn(experiments, request.params.name)
       ? experiments[request.params.name]

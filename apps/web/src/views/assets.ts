@@ -35,7 +35,7 @@ function renderCall(call) {
   const box = el('div', { class: 'call' })
   const who = call.api === 'orders' ? 'orders-api' : 'inventory-api'
   const status = call.networkError ? 'unreachable (' + call.networkError + ')' : 'HTTP ' + call.status
-  box.append(el('p', { class: 'status ' + (call.status === 200 ? 'ok' : 'refused') }, call.request.method + ' ' + call.request.url + ': ' + status))
+  box.append(el('p', { class: 'status ' + (call.status < 300 ? 'ok' : 'refused') }, call.request.method + ' ' + call.request.url + ': ' + status))
   if (call.status && call.status < 400) {
     box.append(el('p', {}, 'Verified locally by ' + who + ' with key kid ', el('code', {}, String(call.request.kid)), '.'))
   } else if (call.wwwAuthenticate) {
@@ -48,18 +48,17 @@ function renderCall(call) {
 }
 
 document.addEventListener('click', async (event) => {
-  const button = event.target.closest('button[data-call], button[data-experiment]')
+  const button = event.target.closest('button[data-url]')
   if (!button) return
-  const api = button.dataset.call
-  const name = button.dataset.experiment
-  const target = document.getElementById(api ? 'result-' + api : 'result-exp-' + name)
+  const experiment = button.dataset.kind === 'experiment'
+  const target = document.getElementById(button.dataset.target)
   button.disabled = true
   target.replaceChildren(el('p', {}, 'Working…'))
   try {
-    const { status, body } = await post(api ? '/api/call/' + api : '/api/experiments/' + name)
+    const { status, body } = await post(button.dataset.url)
     if (status !== 200) {
       target.replaceChildren(el('p', { class: 'status refused', role: 'alert' }, 'HTTP ' + status + ': ' + (body.error_description || body.error || body.message)))
-    } else if (api) {
+    } else if (!experiment) {
       target.replaceChildren(renderCall(body))
     } else {
       const nodes = [el('p', { class: 'outcome ' + body.outcome }, el('strong', {}, body.outcome.replace('-', ' ') + ': '), body.explanation)]

@@ -17,13 +17,13 @@ export const diagram = html`<svg class="diagram" viewBox="0 0 760 300" role="img
   <g class="node api"><rect x="560" y="90" width="180" height="60" rx="8"/><text x="650" y="116">orders-api</text><text x="650" y="134" class="small">verifies locally</text></g>
   <g class="node api"><rect x="560" y="200" width="180" height="60" rx="8"/><text x="650" y="226">inventory-api</text><text x="650" y="244" class="small">verifies locally</text></g>
   <path d="M70,120 C70,60 150,40 228,40" class="flow" marker-end="url(#arrow)"/>
-  <text x="120" y="62" class="label">1 sign in (code + PKCE)</text>
+  <text x="140" y="100" class="label">1 sign in (code + PKCE)</text>
   <path d="M305,118 L305,72" class="flow" marker-end="url(#arrow)"/>
   <text x="312" y="100" class="label">2 code → signed JWTs</text>
   <path d="M132,150 L228,150" class="flow" marker-end="url(#arrow)"/>
   <path d="M382,140 L558,120" class="flow" marker-end="url(#arrow)"/>
   <path d="M382,160 L558,225" class="flow" marker-end="url(#arrow)"/>
-  <text x="400" y="178" class="label">3 Authorization: Bearer …</text>
+  <text x="415" y="160" class="label">3 Authorization: Bearer …</text>
   <path d="M558,100 C480,40 440,40 382,40" class="keys" marker-end="url(#arrow)"/>
   <text x="430" y="30" class="label">4 JWKS: public keys, fetched once, cached</text>
 </svg>`

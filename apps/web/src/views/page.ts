@@ -107,8 +107,9 @@ export function renderPage(options: PageOptions): string {
       <p>Each API checks the token’s signature with a public key it cached, and its issuer, audience and expiry —
       without calling the auth-server. Beside each answer: the key it used and its JWKS-fetch count, which stays flat.</p>
       <div class="buttons">
-        <button type="button" data-call="orders" id="call-orders">GET /orders</button>
-        <button type="button" data-call="inventory" id="call-inventory">GET /inventory</button>
+        <button type="button" data-url="/api/call/orders" data-target="result-orders" id="call-orders">GET /orders</button>
+        <button type="button" data-url="/api/orders" data-target="result-orders" id="place-order">POST /orders (1 × widget-blue)</button>
+        <button type="button" data-url="/api/call/inventory" data-target="result-inventory" id="call-inventory">GET /inventory</button>
       </div>
       <div id="result-orders" class="result" aria-live="polite"></div>
       <div id="result-inventory" class="result" aria-live="polite"></div>
@@ -118,7 +119,7 @@ export function renderPage(options: PageOptions): string {
       <ol class="experiments">${EXPERIMENTS.map(
         (
           e,
-        ) => html`<li><button type="button" data-experiment="${e.name}" id="exp-${e.name}">${e.title}</button>
+        ) => html`<li><button type="button" data-url="/api/experiments/${e.name}" data-target="result-exp-${e.name}" data-kind="experiment" id="exp-${e.name}">${e.title}</button>
           <p>${e.sentence}${
             (e.name === 'stop' || e.name === 'start') && !options.controlAvailable
               ? ' Not available in this mode: run docker compose stop auth-server / start auth-server by hand, then call the APIs above.'
