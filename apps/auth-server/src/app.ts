@@ -102,6 +102,7 @@ export async function buildApp(
         formAction: ["'none'"],
       },
     },
+    frameguard: { action: 'deny' },
     hsts: secure,
   })
   await app.register(cookie, { secret: config.cookieSecret ?? randomToken() })

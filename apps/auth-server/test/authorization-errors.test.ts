@@ -122,7 +122,9 @@ describe('the authorization endpoint refuses bad requests', () => {
     const csp = response.headers.get('content-security-policy')!
     expect(csp).toContain("frame-ancestors 'none'")
     expect(csp).toContain("default-src 'none'")
-    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN')
+    // The form posts lead to a redirect to the client, which form-action must allow as well.
+    expect(csp).toContain("form-action 'self' http://localhost:3000")
+    expect(response.headers.get('x-frame-options')).toBe('DENY')
     expect(response.headers.get('x-content-type-options')).toBe('nosniff')
     const page = await response.text()
     expect(page).toMatch(/<input type="hidden" name="_csrf" value="[^"]+">/)
