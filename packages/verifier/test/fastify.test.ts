@@ -31,6 +31,14 @@ async function build(extra: Record<string, unknown> = {}) {
   app.post('/orders', { config: { auth: { scopes: ['orders:write'] } } }, async (request) => ({
     client: request.auth?.client_id,
   }))
+  app.post(
+    '/items',
+    {
+      config: { auth: { scopes: ['orders:write'] } },
+      schema: { body: { type: 'object', required: ['sku'], properties: { sku: { type: 'string' } } } },
+    },
+    async (request) => ({ client: request.auth?.client_id }),
+  )
   app.get('/any', { config: { auth: true } }, async (request) => ({ jti: request.auth?.jti }))
   await app.ready()
   return app
@@ -45,6 +53,39 @@ describe('Fastify plugin', () => {
     expect(typeof app.requireScopes).toBe('function')
     expect(typeof app.verifier.verify).toBe('function')
     expect((await app.inject({ url: '/public', headers: bearer() })).json()).toEqual({ auth: null })
+  })
+
+  it('route-config guards run before the body is parsed: an anonymous bad body gets 401, not 400', async () => {
+    await build()
+    const anonymous = await app.inject({
+      method: 'POST',
+      url: '/items',
+      payload: '{not json',
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(anonymous.statusCode).toBe(401)
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer realm=/)
+    const wrongScope = await app.inject({
+      method: 'POST',
+      url: '/items',
+      payload: {},
+      headers: bearer({ scope: 'orders:read' }),
+    })
+    expect(wrongScope.statusCode).toBe(403)
+    const badBody = await app.inject({
+      method: 'POST',
+      url: '/items',
+      payload: {},
+      headers: bearer({ scope: 'orders:write' }),
+    })
+    expect(badBody.statusCode).toBe(400)
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/items',
+      payload: { sku: 'a' },
+      headers: bearer({ scope: 'orders:write' }),
+    })
+    expect(ok.statusCode).toBe(200)
   })
 
   it('authenticate sets request.auth to the verified claims', async () => {

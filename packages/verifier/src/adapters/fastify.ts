@@ -163,12 +163,14 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
   fastify.decorate('authenticate', authenticate)
   fastify.decorate('requireScopes', requireScopes)
 
+  // Declared routes authenticate in onRequest, before the body is read, parsed or validated: an anonymous caller
+  // learns only that it needs a token (401), never how its body would have been judged, and costs no parsing.
   const addRouteAuth: onRouteHookHandler = (route) => {
     const auth = route.config?.auth
     if (auth === undefined || auth === false) return
     const scopes = auth === true ? [] : (auth.scopes ?? [])
-    const existing = route.preHandler === undefined ? [] : [route.preHandler].flat()
-    route.preHandler = [authenticate, ...(scopes.length > 0 ? [requireScopes(...scopes)] : []), ...existing]
+    const existing = route.onRequest === undefined ? [] : [route.onRequest].flat()
+    route.onRequest = [authenticate, ...(scopes.length > 0 ? [requireScopes(...scopes)] : []), ...existing]
   }
   fastify.addHook('onRoute', addRouteAuth)
 
