@@ -17,7 +17,6 @@ const app = await buildApp(config, {
       // Session cookies and tokens never reach the log.
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
-    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
   },
 })
 closeWithGrace({ delay: 10_000 }, async ({ err }) => {

@@ -11,7 +11,7 @@ import { runWalkthrough, type WalkthroughTarget } from './walkthrough.js'
 const colour = process.stdout.isTTY === true && !process.env.NO_COLOR
 const narrator = createNarrator((line) => console.log(line), colour)
 const urls = serviceUrls(DEFAULT_PORTS)
-const maxWaitSeconds = Number(process.env.DEMO_MAX_WAIT ?? 30)
+const maxWaitSeconds = Number(process.env.DEMO_MAX_WAIT ?? 75)
 const adminToken = process.env.ADMIN_TOKEN ?? LOCAL_ADMIN_TOKEN
 const password = process.env.DEMO_USER_PASSWORD ?? DEMO_PASSWORD
 

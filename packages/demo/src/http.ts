@@ -5,9 +5,15 @@ export interface Answer {
   body: unknown
 }
 
-export async function callApi(url: string, token: string): Promise<Answer> {
+/** GET `url` with the token, or POST `body` as JSON when one is given. */
+export async function callApi(url: string, token: string, body?: unknown): Promise<Answer> {
   const res = await fetch(url, {
-    headers: { authorization: `Bearer ${token}` },
+    method: body === undefined ? 'GET' : 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(5000),
   })
   const text = await res.text()

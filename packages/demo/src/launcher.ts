@@ -22,6 +22,10 @@ export interface LauncherOptions {
   readyTimeoutMs?: number
   /** The host in the URLs the services advertise (`localhost` for people, `127.0.0.1` in tests). */
   host?: string
+  /** A folder for the services' SQLite files (tests); by default each app uses its own `data/`. */
+  databaseDir?: string
+  /** Extra environment for every service, applied last (e.g. `LOG_LEVEL`). */
+  extraEnv?: Record<string, string>
 }
 
 const LEVELS: Record<number, string> = {
@@ -102,7 +106,11 @@ export class Launcher {
     const control = this.#controlUrl ? { url: this.#controlUrl, token: this.controlToken } : undefined
     const child = spawn(process.execPath, [entry], {
       cwd: spec.dir,
-      env: serviceEnv(spec, this.options.ports, this.options.settings, control, this.options.host),
+      env: {
+        ...serviceEnv(spec, this.options.ports, this.options.settings, control, this.options.host),
+        ...(this.options.databaseDir ? { DATABASE_URL: `${this.options.databaseDir}/${name}.sqlite` } : {}),
+        ...this.options.extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.#children.set(name, child)

@@ -7,7 +7,7 @@ import { DEFAULT_PORTS, DEMO_PASSWORD, serviceUrls } from './services.js'
  * prefixed per service, the demo URL once all are ready, and a clean stop on Ctrl-C or SIGTERM.
  */
 const settings = {
-  accessTokenTtl: Number(process.env.ACCESS_TOKEN_TTL ?? 120),
+  accessTokenTtl: Number(process.env.ACCESS_TOKEN_TTL ?? 60),
   jwksMaxAge: Number(process.env.JWKS_MAX_AGE ?? 10),
 }
 const colour = process.stdout.isTTY === true && !process.env.NO_COLOR
