@@ -175,3 +175,26 @@ describe('the authorization endpoint refuses bad requests', () => {
     expect(body).toContain('&quot;&gt;&lt;script&gt;')
   })
 })
+
+describe('the authorization endpoint also takes a form POST (OIDC Core §3.1.2.1)', () => {
+  it('shows the login page for a posted request and still refuses an unregistered redirect', async () => {
+    const server = await start()
+    const good = await authorizeUrl(server.url)
+    const posted = await fetch(`${server.url}/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: good.searchParams,
+    })
+    expect(posted.status).toBe(200)
+    expect(await posted.text()).toContain('action="/login"')
+    const bad = await authorizeUrl(server.url, { redirect_uri: 'https://attacker.example/cb' })
+    const refused = await fetch(`${server.url}/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: bad.searchParams,
+      redirect: 'manual',
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.headers.get('location')).toBeNull()
+  })
+})

@@ -150,8 +150,10 @@ export default fp(
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
     )
 
-    app.get('/authorize', async (request, reply) => {
-      const authRequest = await parse(asParams(request.query), reply, 302)
+    // OIDC Core §3.1.2.1: the authorization endpoint takes GET and form POST alike.
+    const authorizeHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+      const params = asParams(request.method === 'POST' ? request.body : request.query)
+      const authRequest = await parse(params, reply, 302)
       if (!authRequest) return reply
       const login = await currentLogin(request)
       if (!login || authRequest.prompt === 'login') {
@@ -166,7 +168,9 @@ export default fp(
         )
       }
       return proceed(reply, authRequest, login, 302)
-    })
+    }
+    app.get('/authorize', authorizeHandler)
+    app.post('/authorize', authorizeHandler)
 
     app.post(
       '/login',

@@ -33,14 +33,16 @@ export default fp(
         const allowed =
           clientId === caller.client_id || (audience !== undefined && audience === caller.resource_server_for)
         if (!allowed) return { active: false }
-        return describe(found, ctx.config.issuer)
+        const userId = found.grant?.userId
+        const username = userId ? (await ctx.storage.users.findById(userId))?.username : undefined
+        return describe(found, ctx.config.issuer, username)
       },
     )
   },
   { name: 'auth-server-introspection', fastify: '5.x', dependencies: ['auth-server-context'] },
 )
 
-function describe(found: FoundToken, issuer: string) {
+function describe(found: FoundToken, issuer: string, username: string | undefined) {
   if (found.kind === 'access_token') {
     const { claims } = found
     return {
@@ -48,7 +50,7 @@ function describe(found: FoundToken, issuer: string) {
       token_type: 'Bearer',
       scope: claims.scope,
       client_id: claims.client_id,
-      ...(found.grant ? { username: found.grant.userId } : {}),
+      ...(username ? { username } : {}),
       sub: claims.sub,
       aud: claims.aud,
       iss: claims.iss,
@@ -64,7 +66,7 @@ function describe(found: FoundToken, issuer: string) {
     token_type: 'refresh_token',
     scope: grant!.scope,
     client_id: token.clientId,
-    username: grant!.userId,
+    ...(username ? { username } : {}),
     sub: grant!.userId,
     iss: issuer,
     iat: token.createdAt,
