@@ -67,7 +67,7 @@ export class Browser {
     if (!form) throw new Error(`no form on the page:\n${page}`)
     const body = new URLSearchParams()
     for (const input of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      body.set(input[1]!, unescape(input[2]!))
+      body.set(input[1]!, decodeEntities(input[2]!))
     }
     for (const [name, value] of Object.entries(fields)) body.set(name, value)
     return this.request(new URL(form[1]!, pageUrl).toString(), {
@@ -111,7 +111,7 @@ export class Browser {
   }
 }
 
-function unescape(value: string): string {
+function decodeEntities(value: string): string {
   return value
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
