@@ -1,0 +1,165 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import { openStorage } from '@stateless-auth/auth-server'
+import { backends } from '@stateless-auth/sql/testing'
+import { BenchError } from '../errors.js'
+import { type LoadRequest, runLoad } from '../load.js'
+import type { Child } from '../processes.js'
+import type { TableRow, ThroughputTable } from '../report/model.js'
+import { type Contender, interleave } from '../rounds.js'
+import { basicAuth, postForm, type ScenarioContext, startAuthServerChild, tempDir } from './common.js'
+import { SERVICE_CLIENT } from './resource-cost.js'
+
+const ISSUANCE_ALGS = ['RS256', 'ES256', 'EdDSA'] as const
+// The demo's confidential web client may refresh (apps/auth-server/clients.json); its local default secret.
+const WEB_CLIENT = { id: 'web', secret: 'web-secret' } as const
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+
+function clientCredentialsContender(label: string, auth: Child, connections: number): Contender {
+  const requests: LoadRequest[] = [
+    {
+      method: 'POST',
+      path: '/token',
+      headers: { ...FORM, authorization: basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret) },
+      body: 'grant_type=client_credentials',
+    },
+  ]
+  return {
+    label,
+    measure: (seconds) => runLoad({ url: auth.url, connections, duration: seconds, requests }),
+  }
+}
+
+/**
+ * Refresh-token families for alice, written straight into the auth-server's store (the state a sign-in would
+ * leave: a grant and its current refresh token, stored as SHA-256 base64url like the server does). Signing in
+ * through the browser flow a hundred times would only slow the setup; the rotation itself is the real endpoint.
+ */
+async function seedRefreshTokens(databaseUrl: string, count: number): Promise<string[]> {
+  const storage = await openStorage(databaseUrl)
+  try {
+    const user = await storage.users.findByUsername('alice')
+    if (!user) throw new BenchError('BENCH_ERR_PREFLIGHT', 'the demo user alice was not seeded')
+    const now = Math.floor(Date.now() / 1000)
+    const tokens: string[] = []
+    for (let i = 0; i < count; i++) {
+      const grantId = randomUUID()
+      await storage.grants.create({
+        id: grantId,
+        userId: user.id,
+        clientId: WEB_CLIENT.id,
+        scope: 'offline_access orders:read',
+        resources: ['urn:stateless-auth:orders-api'],
+        authTime: now,
+        createdAt: now,
+        expiresAt: now + 86400,
+      })
+      const token = randomBytes(32).toString('base64url')
+      await storage.refreshTokens.create({
+        tokenHash: createHash('sha256').update(token).digest('base64url'),
+        grantId,
+        clientId: WEB_CLIENT.id,
+        createdAt: now,
+        expiresAt: now + 86400,
+      })
+      tokens.push(token)
+    }
+    return tokens
+  } finally {
+    await storage.close()
+  }
+}
+
+/**
+ * Each connection takes a refresh token from the pool, rotates it and puts the new one back: families keep
+ * rotating across rounds, and no token is ever presented twice (which would revoke its family).
+ */
+function rotationContender(label: string, auth: Child, pool: string[], connections: number): Contender {
+  const authorization = basicAuth(WEB_CLIENT.id, WEB_CLIENT.secret)
+  const requests: LoadRequest[] = [
+    {
+      method: 'POST',
+      path: '/token',
+      headers: { ...FORM, authorization },
+      setupRequest: (request) => {
+        // The pool holds four tokens per connection and only shrinks on a failed rotation, which already fails
+        // the run; an empty pool sends a token the server refuses, so the run stops with that failure.
+        const token = pool.pop() ?? 'refresh-token-pool-exhausted'
+        return { ...request, body: `grant_type=refresh_token&refresh_token=${token}` }
+      },
+      onResponse: (status, body) => {
+        if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token)
+      },
+    },
+  ]
+  return {
+    label,
+    measure: (seconds) => runLoad({ url: auth.url, connections, duration: seconds, requests }),
+  }
+}
+
+/** Scenario 3: tokens/s at the auth-server — client credentials per algorithm, refresh rotation per database. */
+export async function issuance(ctx: ScenarioContext): Promise<ThroughputTable[]> {
+  const { profile, log } = ctx
+  const dir = tempDir(ctx, 'issuance')
+  const servers = await Promise.all(
+    ISSUANCE_ALGS.map((alg) =>
+      startAuthServerChild(ctx, { SIGNING_ALG: alg, DATABASE_URL: join(dir, `${alg}.sqlite`) }),
+    ),
+  )
+  for (const server of servers) {
+    await postForm(`${server.url}/token`, { grant_type: 'client_credentials' }, basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret))
+  }
+  log('scenario 3: client-credentials issuance')
+  const issued = await interleave(
+    ISSUANCE_ALGS.map((alg, i) => clientCredentialsContender(alg, servers[i]!, profile.connections)),
+    { ...profile, log },
+  )
+
+  const stores: Array<{ label: string; url?: string; notRun?: string }> = [
+    { label: 'SQLite (file)', url: join(dir, 'rotation.sqlite') },
+  ]
+  if (process.env.TEST_DATABASE_URL) {
+    const postgres = backends().find((b) => b.name === 'postgres')
+    const store = await postgres!.createStore()
+    ctx.defer(() => store.drop())
+    stores.push({ label: 'PostgreSQL', url: store.url })
+  } else stores.push({ label: 'PostgreSQL', notRun: 'not run: TEST_DATABASE_URL unset' })
+
+  const contenders: Contender[] = []
+  for (const store of stores) {
+    if (store.url === undefined) continue
+    // Child first: it migrates the store and seeds the demo users the families belong to.
+    const auth = await startAuthServerChild(ctx, { SIGNING_ALG: 'RS256', DATABASE_URL: store.url })
+    const pool = await seedRefreshTokens(store.url, profile.connections * 4)
+    const check = await postForm(
+      `${auth.url}/token`,
+      { grant_type: 'refresh_token', refresh_token: pool.pop()! },
+      basicAuth(WEB_CLIENT.id, WEB_CLIENT.secret),
+    )
+    pool.push(check.refresh_token as string)
+    contenders.push(rotationContender(store.label, auth, pool, profile.connections))
+  }
+  log('scenario 3: refresh-token rotation')
+  const measured = await interleave(contenders, { ...profile, log })
+  const rotationRows: TableRow[] = stores.map(
+    (store) =>
+      measured.find((row) => row.label === store.label) ?? { label: store.label, notRun: store.notRun ?? 'not run' },
+  )
+  return [
+    {
+      kind: 'throughput',
+      id: 'issuance',
+      title: 'Scenario 3a — client-credentials issuance at the auth-server (SQLite file)',
+      unit: 'tokens/s',
+      rows: issued,
+    },
+    {
+      kind: 'throughput',
+      id: 'rotation',
+      title: 'Scenario 3b — refresh-token rotation (RS256 access token + new refresh token)',
+      unit: 'rotations/s',
+      rows: rotationRows,
+    },
+  ]
+}
