@@ -1,0 +1,25 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Jar, postJson, signIn } from './helpers/sign-in.js'
+import { type Stack, startStack } from './helpers/stack.js'
+
+// REFRESH_MARGIN above the token lifetime makes every call refresh first, rotating the refresh token each time.
+describe('refreshing shortly before expiry, with rotation', () => {
+  let stack: Stack
+  let jar: Jar
+  beforeAll(async () => {
+    stack = await startStack({ REFRESH_MARGIN: '3600' })
+    jar = await signIn(stack.webUrl)
+  })
+  afterAll(() => stack?.close())
+
+  it('serialises concurrent refreshes of one session, so rotation never looks like reuse', async () => {
+    const calls = await Promise.all(
+      Array.from({ length: 6 }, () => postJson(stack.webUrl, '/api/call/orders', jar)),
+    )
+    expect(calls.map((c) => c.status)).toEqual([200, 200, 200, 200, 200, 200])
+    expect(calls.map((c) => c.body.status)).toEqual([200, 200, 200, 200, 200, 200])
+    // Six rotations in a row, and the family is still alive afterwards.
+    const after = await postJson(stack.webUrl, '/api/call/orders', jar)
+    expect(after.body.status).toBe(200)
+  })
+})
