@@ -47,6 +47,6 @@ console.log(`
   Demo ready: ${urls.web}
   Sign in as alice or bob, password ${DEMO_PASSWORD}.
   auth-server ${urls.issuer} · orders-api ${urls.orders} · inventory-api ${urls.inventory}
-  Access tokens live ${settings.accessTokenTtl} s here (ACCESS_TOKEN_TTL) so expiry can be watched.
+  Access tokens live ${settings.accessTokenTtl} s here (ACCESS_TOKEN_TTL) so the expiry can be watched.
   In another terminal: pnpm demo  ·  Ctrl-C stops everything.
 `)
