@@ -8,7 +8,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { BenchError } from './errors.js'
 import { parseArgs, type ScenarioName } from './options.js'
-import { writeResults, renderResults, summaryLine } from './report/docs.js'
+import { renderResults, summaryLine, writeResults } from './report/docs.js'
 import type { BenchReport, Table } from './report/model.js'
 import { renderSvg } from './report/svg.js'
 import { renderTable } from './report/table.js'
@@ -41,7 +41,9 @@ async function main(): Promise<void> {
     loadAverage: loadavg(),
     memoryGiB: Math.round(totalmem() / 2 ** 30),
   }
-  log(`${profile.name} run: ${options.scenarios.join(', ')}; load average ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}, ${Math.round(freemem() / 2 ** 20)} MiB free`)
+  log(
+    `${profile.name} run: ${options.scenarios.join(', ')}; load average ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}, ${Math.round(freemem() / 2 ** 20)} MiB free`,
+  )
   const execArgv = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []
 
   const tables: Table[] = []

@@ -58,7 +58,13 @@ export class BenchIssuer {
       const { publicKey, privateKey } = keyPair(alg)
       const kid = `bench-${alg.toLowerCase()}`
       const header = Buffer.from(JSON.stringify({ alg, typ: 'at+jwt', kid })).toString('base64url')
-      keys.set(alg, { kid, alg, privateKey, header, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } })
+      keys.set(alg, {
+        kid,
+        alg,
+        privateKey,
+        header,
+        jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' },
+      })
     }
     const body = JSON.stringify({ keys: [...keys.values()].map((k) => k.jwk) })
     let issuer: BenchIssuer | undefined

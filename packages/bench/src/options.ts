@@ -30,8 +30,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
   quick: {
     name: 'quick',
     rounds: 2,
-    duration: 0.6,
-    warmup: 0.3,
+    duration: 0.5,
+    warmup: 0.5,
     connections: 16,
     memoryTokens: 20_000,
     tokenPool: 50,

@@ -102,7 +102,8 @@ export function serveParent(url: string, answer: (question: string) => unknown, 
   }
   process.on('message', async (message: ParentMessage) => {
     if (message.type === 'close') shutdown()
-    else if (message.type === 'ask') send({ type: 'reply', id: message.id, value: await answer(message.question) })
+    else if (message.type === 'ask')
+      send({ type: 'reply', id: message.id, value: await answer(message.question) })
   })
   process.on('disconnect', shutdown)
   send({ type: 'ready', url })

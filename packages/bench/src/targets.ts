@@ -97,11 +97,21 @@ export async function buildTarget(config: TargetConfig): Promise<FastifyInstance
     }
     case 'fastify-jwt': {
       // get-jwks' README integration for @fastify/jwt, with its issuer allowlist and our JWKS path.
-      const getJwks = buildGetJwks({ issuersWhitelist: [config.issuer], jwksPath: new URL(config.jwksUri).pathname })
+      const getJwks = buildGetJwks({
+        issuersWhitelist: [config.issuer],
+        jwksPath: new URL(config.jwksUri).pathname,
+      })
       await app.register(fastifyJwt, {
         decode: { complete: true },
-        secret: (_request: FastifyRequest, token: unknown, callback: (e: Error | null, key?: string) => void) => {
-          const { header, payload } = token as { header: { kid: string; alg: string }; payload: { iss: string } }
+        secret: (
+          _request: FastifyRequest,
+          token: unknown,
+          callback: (e: Error | null, key?: string) => void,
+        ) => {
+          const { header, payload } = token as {
+            header: { kid: string; alg: string }
+            payload: { iss: string }
+          }
           getJwks
             .getPublicKey({ kid: header.kid, domain: payload.iss, alg: header.alg })
             .then((key) => callback(null, key), callback)

@@ -8,7 +8,7 @@ const BAR = 20
 const GAP = 6
 const PANEL_GAP = 36
 
-const escape = (s: string) =>
+const xml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 
 // Our rows in blue, the ceiling in green, the per-request call to the auth-server in orange, peers in grey.
@@ -57,21 +57,19 @@ function bars(table: Table): Bar[] {
 export function renderSvg(tables: readonly Table[], caption: string): string {
   const parts: string[] = []
   let y = 40
-  parts.push(
-    `<text x="16" y="24" font-size="15" font-weight="bold">${escape(caption)}</text>`,
-  )
+  parts.push(`<text x="16" y="24" font-size="15" font-weight="bold">${xml(caption)}</text>`)
   for (const table of tables) {
     const list = bars(table)
     const max = Math.max(1, ...list.map((b) => b.value))
     y += 14
-    parts.push(`<text x="16" y="${y}" font-size="13" font-weight="bold">${escape(table.title)}</text>`)
+    parts.push(`<text x="16" y="${y}" font-size="13" font-weight="bold">${xml(table.title)}</text>`)
     y += 10
     for (const bar of list) {
       const width = Math.max(bar.value > 0 ? 2 : 0, Math.round((bar.value / max) * BAR_AREA))
       parts.push(
-        `<text x="${LABEL - 8}" y="${y + BAR * 0.72}" font-size="12" text-anchor="end">${escape(bar.label)}</text>`,
+        `<text x="${LABEL - 8}" y="${y + BAR * 0.72}" font-size="12" text-anchor="end">${xml(bar.label)}</text>`,
         `<rect x="${LABEL}" y="${y}" width="${width}" height="${BAR}" fill="${bar.colour}" rx="2"/>`,
-        `<text x="${LABEL + width + 6}" y="${y + BAR * 0.72}" font-size="12">${escape(bar.text)}</text>`,
+        `<text x="${LABEL + width + 6}" y="${y + BAR * 0.72}" font-size="12">${xml(bar.text)}</text>`,
       )
       y += BAR + GAP
     }
@@ -80,7 +78,7 @@ export function renderSvg(tables: readonly Table[], caption: string): string {
   const height = y
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" role="img">`,
-    `<title>${escape(caption)}</title>`,
+    `<title>${xml(caption)}</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     ...parts,
     '</svg>',

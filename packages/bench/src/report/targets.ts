@@ -30,16 +30,32 @@ export function checkTargets(tables: readonly Table[]): TargetCheck[] {
   const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`
 
   if (ceiling && on) {
-    checks.push({ target: 'cache on ≥ 0.85 × no-auth ceiling', measured: x(on.rps, ceiling.rps), met: on.rps >= 0.85 * ceiling.rps })
+    checks.push({
+      target: 'cache on ≥ 0.85 × no-auth ceiling',
+      measured: x(on.rps, ceiling.rps),
+      met: on.rps >= 0.85 * ceiling.rps,
+    })
   }
   if (ceiling && off) {
-    checks.push({ target: 'cache off ≥ 0.5 × ceiling (RS256)', measured: x(off.rps, ceiling.rps), met: off.rps >= 0.5 * ceiling.rps })
+    checks.push({
+      target: 'cache off ≥ 0.5 × ceiling (RS256)',
+      measured: x(off.rps, ceiling.rps),
+      met: off.rps >= 0.5 * ceiling.rps,
+    })
   }
   if (off && jose) {
-    checks.push({ target: 'our verifier ≥ 1.0 × jose (cache off)', measured: x(off.rps, jose.rps), met: off.rps >= jose.rps })
+    checks.push({
+      target: 'our verifier ≥ 1.0 × jose (cache off)',
+      measured: x(off.rps, jose.rps),
+      met: off.rps >= jose.rps,
+    })
   }
   if (off && fastifyJwt) {
-    checks.push({ target: 'our verifier ≥ 1.0 × @fastify/jwt recipe (cache off)', measured: x(off.rps, fastifyJwt.rps), met: off.rps >= fastifyJwt.rps })
+    checks.push({
+      target: 'our verifier ≥ 1.0 × @fastify/jwt recipe (cache off)',
+      measured: x(off.rps, fastifyJwt.rps),
+      met: off.rps >= fastifyJwt.rps,
+    })
   }
   if (off && introspection) {
     checks.push({
@@ -78,6 +94,9 @@ export function checkTargets(tables: readonly Table[]): TargetCheck[] {
 export function renderTargets(checks: readonly TargetCheck[]): string {
   if (checks.length === 0) return ''
   const lines = ['### Targets', '', '| target | measured | met |', '| --- | --- | :---: |']
-  for (const c of checks) lines.push(`| ${c.target} | ${c.measured} | ${c.met === undefined ? '— (too few tokens)' : c.met ? 'yes' : '**no**'} |`)
+  for (const c of checks)
+    lines.push(
+      `| ${c.target} | ${c.measured} | ${c.met === undefined ? '— (too few tokens)' : c.met ? 'yes' : '**no**'} |`,
+    )
   return lines.join('\n')
 }

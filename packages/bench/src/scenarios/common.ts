@@ -52,8 +52,13 @@ export const AUTH_SERVER_ENV = {
   KEY_ROTATION_INTERVAL: '0',
 } as const
 
-export async function startAuthServerChild(ctx: ScenarioContext, env: Record<string, string>): Promise<Child> {
-  const child = await startChild('auth-server', { BENCH_AUTH_ENV: JSON.stringify({ ...AUTH_SERVER_ENV, ...env }) })
+export async function startAuthServerChild(
+  ctx: ScenarioContext,
+  env: Record<string, string>,
+): Promise<Child> {
+  const child = await startChild('auth-server', {
+    BENCH_AUTH_ENV: JSON.stringify({ ...AUTH_SERVER_ENV, ...env }),
+  })
   ctx.defer(() => child.close())
   return child
 }
@@ -63,10 +68,15 @@ export async function startResourceServer(
   config: TargetConfig,
   execArgv: string[] = [],
 ): Promise<Child> {
-  const child = await startChild('resource-server', { BENCH_TARGET: JSON.stringify(config) }, {
-    execArgv: [...ctx.resourceExecArgv, ...execArgv],
-  })
+  const child = await startChild(
+    'resource-server',
+    { BENCH_TARGET: JSON.stringify(config) },
+    {
+      execArgv: [...ctx.resourceExecArgv, ...execArgv],
+    },
+  )
   ctx.defer(() => child.close())
+  ctx.log(`resource server ${config.mode} (${config.algorithms.join(',')}) at ${child.url}, pid ${child.pid}`)
   return child
 }
 

@@ -108,7 +108,11 @@ export async function issuance(ctx: ScenarioContext): Promise<ThroughputTable[]>
     ),
   )
   for (const server of servers) {
-    await postForm(`${server.url}/token`, { grant_type: 'client_credentials' }, basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret))
+    await postForm(
+      `${server.url}/token`,
+      { grant_type: 'client_credentials' },
+      basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret),
+    )
   }
   log('scenario 3: client-credentials issuance')
   const issued = await interleave(
@@ -144,7 +148,10 @@ export async function issuance(ctx: ScenarioContext): Promise<ThroughputTable[]>
   const measured = await interleave(contenders, { ...profile, log })
   const rotationRows: TableRow[] = stores.map(
     (store) =>
-      measured.find((row) => row.label === store.label) ?? { label: store.label, notRun: store.notRun ?? 'not run' },
+      measured.find((row) => row.label === store.label) ?? {
+        label: store.label,
+        notRun: store.notRun ?? 'not run',
+      },
   )
   return [
     {

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
-import { type Child } from '../processes.js'
 import type { AuthServerCounts } from '../children/auth-server.js'
 import { bearerRequests, runLoad } from '../load.js'
+import type { Child } from '../processes.js'
 import type { ThroughputTable } from '../report/model.js'
 import { type Contender, interleave } from '../rounds.js'
 import { RESOURCE_PATH, type TargetConfig, type TargetMode } from '../targets.js'
@@ -48,7 +48,10 @@ export async function clientCredentialsTokens(auth: Child, count: number): Promi
 export async function resourceCost(ctx: ScenarioContext): Promise<ThroughputTable[]> {
   const { profile, log } = ctx
   const dir = tempDir(ctx, 'resource')
-  const auth = await startAuthServerChild(ctx, { SIGNING_ALG: 'RS256', DATABASE_URL: join(dir, 'auth.sqlite') })
+  const auth = await startAuthServerChild(ctx, {
+    SIGNING_ALG: 'RS256',
+    DATABASE_URL: join(dir, 'auth.sqlite'),
+  })
   log(`auth-server at ${auth.url}; fetching ${profile.tokenPool} client-credentials tokens`)
   const tokens = await clientCredentialsTokens(auth, profile.tokenPool)
 
@@ -65,7 +68,8 @@ export async function resourceCost(ctx: ScenarioContext): Promise<ThroughputTabl
     },
   }
   const servers = await Promise.all(ROWS.map((row) => startResourceServer(ctx, { ...base, mode: row.mode })))
-  for (const [i, row] of ROWS.entries()) await preflight(row.label, servers[i]!.url, tokens[0]!, row.mode !== 'none')
+  for (const [i, row] of ROWS.entries())
+    await preflight(row.label, servers[i]!.url, tokens[0]!, row.mode !== 'none')
 
   const requests = bearerRequests(RESOURCE_PATH, tokens)
   const contenders: Contender[] = ROWS.map((row, i) => ({
