@@ -10,6 +10,7 @@ try {
   process.exit(1)
 }
 
+// A missing auth-server is the usual reason boot fails: say so in one line rather than with a stack.
 const app = await buildApp(config, {
   fastify: {
     logger: {
@@ -18,6 +19,9 @@ const app = await buildApp(config, {
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
   },
+}).catch((err: Error) => {
+  console.error(`web: cannot start: ${err.message}`)
+  process.exit(1)
 })
 closeWithGrace({ delay: 10_000 }, async ({ err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error')

@@ -22,11 +22,21 @@ const isReady = (port: number) =>
   )
 const names: ServiceName[] = ['auth-server', 'orders-api', 'inventory-api']
 const running = await Promise.all(names.map((name) => isReady(DEFAULT_PORTS[name])))
+// The page's "stop the auth-server" experiment may have left it stopped under a running `pnpm start`.
+const launched = readControlFile()
+if (launched && !running[0] && running[1] && running[2]) {
+  console.log('The auth-server of pnpm start is stopped; starting it again…')
+  const res = await fetch(`${launched.controlUrl}/services/auth-server/start`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${launched.controlToken}` },
+  })
+  running[0] = res.ok
+}
 
 let launcher: Launcher | undefined
 let target: WalkthroughTarget
 if (running.every(Boolean)) {
-  const control = readControlFile()
+  const control = launched
   console.log(`Using the running services${control ? ' of pnpm start' : ''}.`)
   const post = (action: string) => async () => {
     const res = await fetch(`${control!.controlUrl}/services/auth-server/${action}`, {
