@@ -1,4 +1,5 @@
 import type { OAuth2Namespace, Token } from '@fastify/oauth2'
+import { AuthServerUnreachable } from '../errors.js'
 import type { Api, HeldToken, SessionData, SessionStore } from '../session/store.js'
 
 /** What the token endpoint said when it refused: RFC 6749 §5.2 `{ error, error_description }` plus the status. */
@@ -86,7 +87,8 @@ export function createTokenService(options: TokenServiceOptions) {
       fresh = (await oauth.getNewAccessTokenUsingRefreshToken(current, { resource: audiences[api] })).token
     } catch (err) {
       const refusal = refusalOf(err)
-      if (!refusal) throw err
+      // No answer at all (the auth-server is down): the refresh token is still good, keep it for later.
+      if (!refusal) throw new AuthServerUnreachable((err as Error).message)
       // The server has revoked or refused the grant: the refresh token is dead, keep no copy of it.
       session.refreshToken = undefined
       await store.save(sessionId, session)

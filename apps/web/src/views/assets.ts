@@ -99,7 +99,7 @@ pre { background: #f0f2f7; padding: .5rem; border-radius: 6px; overflow: auto; m
 .experiments { padding-left: 1.25rem; } .experiments li { margin-bottom: 1rem; } .experiments p { margin: .25rem 0; }
 .result:empty { display: none; } .result { border-left: 3px solid var(--line); padding-left: .75rem; margin-top: .5rem; }
 .notice { background: #e8f1ff; border: 1px solid #b9d0ff; padding: .5rem .75rem; border-radius: 6px; }
-.diagram { width: 100%; max-width: 760px; height: auto; }
+.diagram { width: 100%; max-width: 820px; height: auto; }
 .diagram .node rect { fill: #eef2fb; stroke: #5b6c94; } .diagram .auth rect { fill: #fff4e0; stroke: #b7791f; } .diagram .api rect { fill: #e9f7ef; stroke: #2f855a; }
 .diagram text { text-anchor: middle; font-size: 14px; fill: var(--ink); } .diagram text.small { font-size: 11px; fill: var(--muted); }
 .diagram text.label { text-anchor: start; font-size: 11px; fill: var(--muted); }

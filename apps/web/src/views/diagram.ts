@@ -1,7 +1,7 @@
 import { html } from './html.js'
 
 /** The flow the page demonstrates, drawn once: sign-in at the auth-server, then local verification at each API. */
-export const diagram = html`<svg class="diagram" viewBox="0 0 760 300" role="img" aria-labelledby="diagram-title diagram-desc">
+export const diagram = html`<svg class="diagram" viewBox="0 0 820 290" role="img" aria-labelledby="diagram-title diagram-desc">
   <title id="diagram-title">How the APIs trust a token they never stored</title>
   <desc id="diagram-desc">1: the browser signs in at the auth-server. 2: the web app redeems the code for signed access
   tokens. 3: it calls each API with a bearer token. 4: each API fetched the auth-server's public keys once (JWKS) and
@@ -25,5 +25,6 @@ export const diagram = html`<svg class="diagram" viewBox="0 0 760 300" role="img
   <path d="M382,160 L558,225" class="flow" marker-end="url(#arrow)"/>
   <text x="415" y="160" class="label">3 Authorization: Bearer …</text>
   <path d="M558,100 C480,40 440,40 382,40" class="keys" marker-end="url(#arrow)"/>
-  <text x="430" y="30" class="label">4 JWKS: public keys, fetched once, cached</text>
+  <path d="M742,230 C805,230 805,24 382,24" class="keys" marker-end="url(#arrow)"/>
+  <text x="450" y="14" class="label">4 JWKS: public keys, fetched once, cached</text>
 </svg>`
