@@ -60,6 +60,8 @@ export interface SignInResult {
   authorizeUrl: string
   redirectUri: string
   callback: URLSearchParams
+  /** The forms the script filled in, as `POST <action> <fields>` lines (login, then consent when asked). */
+  formsPosted: string[]
   tokens: TokenAnswer
 }
 
@@ -102,6 +104,7 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     ]).toString()
 
     const jar = new CookieJar()
+    const formsPosted: string[] = []
     let res = await fetch(authorize, { redirect: 'manual' })
     jar.take(res)
     // Login page, then possibly a consent page: fill each form until the server redirects to us.
@@ -113,7 +116,13 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
       if (/name="password"/.test(page)) {
         body.set('username', options.username)
         body.set('password', options.password)
-      } else body.set('decision', 'allow')
+        formsPosted.push(
+          `POST ${form.action} username=${options.username} password=… ${Object.keys(form.fields).join(' ')}`,
+        )
+      } else {
+        body.set('decision', 'allow')
+        formsPosted.push(`POST ${form.action} decision=allow ${Object.keys(form.fields).join(' ')}`)
+      }
       res = await fetch(new URL(form.action, options.issuer), {
         method: 'POST',
         redirect: 'manual',
@@ -156,7 +165,7 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
       code_verifier: verifier,
       resource: options.resources[0]!,
     })
-    return { authorizeUrl: authorize.href, redirectUri, callback, tokens }
+    return { authorizeUrl: authorize.href, redirectUri, callback, formsPosted, tokens }
   } finally {
     loopback.close()
   }

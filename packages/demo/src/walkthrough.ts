@@ -44,7 +44,7 @@ export async function runWalkthrough(t: WalkthroughTarget, n: Narrator): Promise
   n.step('Sign in as alice with demo-cli', 'tokens issued')
   const first = await login()
   n.sent(`GET ${first.authorizeUrl.replace(/code_challenge=[^&]+/, 'code_challenge=…')}`)
-  n.sent('POST /login (username alice, the password, the CSRF token)  — the script plays the browser')
+  for (const line of first.formsPosted) n.sent(`${line}  (the script plays the person at the browser)`)
   n.got(`redirect to ${first.redirectUri}?code=…&state=…&iss=${first.callback.get('iss')}`)
   n.sent('POST /token grant_type=authorization_code code=… code_verifier=… resource=orders-api')
   n.got(`${first.tokens.status} access_token, refresh_token, expires_in=${first.tokens.body.expires_in}`)
