@@ -31,8 +31,9 @@ const docsDir = fileURLToPath(new URL('../../../docs/', import.meta.url))
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2))
   const { profile } = options
-  const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
   const started = Date.now()
+  const log = (line: string) =>
+    process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`)
   const machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',

@@ -36,16 +36,26 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let failures = 0
   let firstFailure: string | undefined
   const started = process.hrtime.bigint()
-  const instance = autocannon({
-    url: spec.url,
-    connections: spec.connections,
-    pipelining: 1,
-    timeout: 10,
-    requests: spec.requests,
-    ...(spec.amount === undefined ? { duration: spec.duration } : { amount: spec.amount }),
+  let instance: autocannon.Instance | undefined
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: spec.url,
+        connections: spec.connections,
+        pipelining: 1,
+        timeout: 10,
+        // autocannon only notices the end of a run on its sampling tick (1 s by default): tick every 50 ms so a
+        // run lasts what it was asked to, and the timer below ends it exactly.
+        sampleInt: 50,
+        requests: spec.requests,
+        ...(spec.amount === undefined ? { duration: Math.ceil(spec.duration) + 1 } : { amount: spec.amount }),
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    )
   })
+  const tracker = instance as unknown as NodeJS.EventEmitter & { stop(): void }
+  const timer = spec.amount === undefined ? setTimeout(() => tracker.stop(), spec.duration * 1000) : undefined
   // autocannon emits (client, statusCode, bytes, responseTime); its typings omit the client.
-  const tracker = instance as unknown as NodeJS.EventEmitter
   tracker.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     if (status >= 200 && status < 300) samples.push(ms)
     else {
@@ -57,7 +67,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     failures++
     firstFailure ??= err.message
   })
-  const result = await instance
+  const result = await done.finally(() => clearTimeout(timer))
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   if (failures > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new BenchError(

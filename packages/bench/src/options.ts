@@ -34,7 +34,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     warmup: 0.5,
     connections: 16,
     memoryTokens: 20_000,
-    tokenPool: 50,
+    tokenPool: 20,
   },
 }
 

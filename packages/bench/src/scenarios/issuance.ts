@@ -102,24 +102,6 @@ function rotationContender(label: string, auth: Child, pool: string[], connectio
 export async function issuance(ctx: ScenarioContext): Promise<ThroughputTable[]> {
   const { profile, log } = ctx
   const dir = tempDir(ctx, 'issuance')
-  const servers = await Promise.all(
-    ISSUANCE_ALGS.map((alg) =>
-      startAuthServerChild(ctx, { SIGNING_ALG: alg, DATABASE_URL: join(dir, `${alg}.sqlite`) }),
-    ),
-  )
-  for (const server of servers) {
-    await postForm(
-      `${server.url}/token`,
-      { grant_type: 'client_credentials' },
-      basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret),
-    )
-  }
-  log('scenario 3: client-credentials issuance')
-  const issued = await interleave(
-    ISSUANCE_ALGS.map((alg, i) => clientCredentialsContender(alg, servers[i]!, profile.connections)),
-    { ...profile, log },
-  )
-
   const stores: Array<{ label: string; url?: string; notRun?: string }> = [
     { label: 'SQLite (file)', url: join(dir, 'rotation.sqlite') },
   ]
@@ -129,12 +111,32 @@ export async function issuance(ctx: ScenarioContext): Promise<ThroughputTable[]>
     ctx.defer(() => store.drop())
     stores.push({ label: 'PostgreSQL', url: store.url })
   } else stores.push({ label: 'PostgreSQL', notRun: 'not run: TEST_DATABASE_URL unset' })
+  const runnable = stores.filter((store): store is { label: string; url: string } => store.url !== undefined)
+
+  // Every server starts at once (idle ones cost nothing); each rotation server migrates its store and seeds
+  // the demo users that the refresh-token families belong to.
+  const [servers, rotationServers] = await Promise.all([
+    Promise.all(
+      ISSUANCE_ALGS.map((alg) =>
+        startAuthServerChild(ctx, { SIGNING_ALG: alg, DATABASE_URL: join(dir, `${alg}.sqlite`) }),
+      ),
+    ),
+    Promise.all(
+      runnable.map((store) => startAuthServerChild(ctx, { SIGNING_ALG: 'RS256', DATABASE_URL: store.url })),
+    ),
+  ])
+  const service = basicAuth(SERVICE_CLIENT.id, SERVICE_CLIENT.secret)
+  for (const server of servers)
+    await postForm(`${server.url}/token`, { grant_type: 'client_credentials' }, service)
+  log('scenario 3: client-credentials issuance')
+  const issued = await interleave(
+    ISSUANCE_ALGS.map((alg, i) => clientCredentialsContender(alg, servers[i]!, profile.connections)),
+    { ...profile, log },
+  )
 
   const contenders: Contender[] = []
-  for (const store of stores) {
-    if (store.url === undefined) continue
-    // Child first: it migrates the store and seeds the demo users the families belong to.
-    const auth = await startAuthServerChild(ctx, { SIGNING_ALG: 'RS256', DATABASE_URL: store.url })
+  for (const [i, store] of runnable.entries()) {
+    const auth = rotationServers[i]!
     const pool = await seedRefreshTokens(store.url, profile.connections * 4)
     const check = await postForm(
       `${auth.url}/token`,
