@@ -1,0 +1,348 @@
+// The compose smoke test: builds and starts docker-compose.yml, then checks from the host, over 127.0.0.1, what
+// a person would see — sign-in through the web app, both APIs, scaling, a second auth-server replica and an
+// auth-server restart. Run through scripts/compose-test.sh (`pnpm test:compose`), which tears the stack down.
+import { spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  Browser,
+  callApi,
+  counter,
+  INVENTORY,
+  jwtHeader,
+  jwtPayload,
+  ORDERS,
+  PUBLIC_ISSUER,
+  refresh,
+  signInCli,
+} from './http.mjs'
+
+const AUTH = 'http://127.0.0.1:4000'
+const AUTH_2 = 'http://127.0.0.1:4010'
+const WEB = 'http://127.0.0.1:3000'
+// Not a turbo task: these come from scripts/compose-test.sh and the caller's shell, like docker-compose.yml's.
+// The same default as the compose file's `${DEMO_USER_PASSWORD:-demo-password}` (an empty value counts as unset).
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: read by docker compose too, never by a turbo task
+const alice = { username: 'alice', password: process.env.DEMO_USER_PASSWORD || 'demo-password' }
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by scripts/compose-test.sh
+const buildLog = process.env.COMPOSE_BUILD_LOG ?? '/dev/null'
+
+const results = { passed: 0, failed: 0 }
+const started = Date.now()
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`
+
+/** One named check; a failure is reported and counted, and the run goes on unless the check is `essential`. */
+async function check(name, fn, { essential = false } = {}) {
+  try {
+    await fn()
+    results.passed++
+    console.log(`ok   ${name} (${elapsed()})`)
+    return true
+  } catch (error) {
+    results.failed++
+    console.log(
+      `FAIL ${name}\n     ${String(error?.stack ?? error)
+        .split('\n')
+        .slice(0, 4)
+        .join('\n     ')}`,
+    )
+    if (essential) throw new Abort()
+    return false
+  }
+}
+class Abort extends Error {}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message)
+}
+
+/** `docker compose …` with this run's project and profiles (from the environment); output captured or logged. */
+function compose(args, { log } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['compose', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const sink = log ? createWriteStream(log, { flags: 'a' }) : undefined
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk) => {
+        output += chunk
+        sink?.write(chunk)
+      })
+    }
+    child.on('error', reject)
+    child.on('close', (code) => {
+      sink?.end()
+      if (code === 0) resolve(output.trim())
+      else reject(new Error(`docker compose ${args.join(' ')} exited ${code}\n${output.slice(-3000)}`))
+    })
+  })
+}
+
+async function hostPorts(service, port) {
+  const ids = (await compose(['ps', '-q', service])).split('\n').filter(Boolean)
+  const ports = []
+  for (let index = 1; index <= ids.length; index++) {
+    const address = await compose(['port', '--index', String(index), service, String(port)])
+    assert(address.startsWith('127.0.0.1:'), `${service} #${index} is published on ${address}, not 127.0.0.1`)
+    ports.push(Number(address.split(':')[1]))
+  }
+  return ports
+}
+
+/** JWKS fetches an API made because it needed keys (its first, or an unknown `kid`), not scheduled refreshes. */
+const keyFetches = async (base) =>
+  (await counter(base, 'jwks_fetches_total', 'reason="initial"')) +
+  (await counter(base, 'jwks_fetches_total', 'reason="unknown_kid"'))
+
+async function expectStatus(url, token, status) {
+  const answer = await callApi(url, token)
+  assert(answer.status === status, `${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`)
+  return answer
+}
+
+const kids = async (base) =>
+  ((await (await fetch(`${base}/jwks`)).json()).keys ?? []).map((key) => key.kid).sort()
+
+async function webPost(browser, path, body = {}) {
+  const res = await browser.request(`${WEB}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+async function main() {
+  // --- The stack comes up -----------------------------------------------------------------------------
+  await check('docker-compose.yml is valid (docker compose config -q)', () => compose(['config', '-q']), {
+    essential: true,
+  })
+  await check(
+    `the four images build (log: ${buildLog})`,
+    () => compose(['--progress', 'plain', 'build'], { log: buildLog }),
+    { essential: true },
+  )
+  await check(
+    'the stack starts and every service turns healthy (up --wait)',
+    () => compose(['up', '--detach', '--wait', '--wait-timeout', '240']),
+    { essential: true },
+  )
+
+  // --- Sign-in through the web app and the auth-server --------------------------------------------------
+  await check('the auth-server advertises the public issuer while containers reach it by name', async () => {
+    const meta = await (await fetch(`${AUTH}/.well-known/oauth-authorization-server`)).json()
+    assert(meta.issuer === PUBLIC_ISSUER, `issuer is ${meta.issuer}`)
+    assert(meta.jwks_uri === `${PUBLIC_ISSUER}/jwks`, `jwks_uri is ${meta.jwks_uri}`)
+  })
+
+  const web = new Browser()
+  await check(
+    'alice signs in at the web app through the auth-server login form',
+    async () => {
+      const end = await web.navigate(`${WEB}/login`, alice)
+      assert(end.status === 200, `sign-in ended on ${end.url} with ${end.status}: ${end.page?.slice(0, 300)}`)
+      assert(end.url.origin === WEB && end.url.pathname === '/', `sign-in ended on ${end.url}`)
+      assert(/alice/i.test(end.page), 'the page after sign-in does not name alice')
+    },
+    { essential: true },
+  )
+  await check('the web app calls orders-api and inventory-api with her tokens', async () => {
+    for (const api of ['orders', 'inventory']) {
+      const answer = await webPost(web, `/api/call/${api}`)
+      assert(answer.status === 200 && answer.body.status === 200, `${api}: ${JSON.stringify(answer)}`)
+    }
+  })
+  await check(
+    'an order placed in the web app reserves stock at inventory-api (service to service)',
+    async () => {
+      const answer = await webPost(web, '/api/orders')
+      assert(answer.body.status === 201, `POST /api/orders: ${JSON.stringify(answer)}`)
+    },
+  )
+
+  // --- Both APIs on their published ports, with tokens from a public client ------------------------------
+  let ordersApi = ''
+  let inventoryApi = ''
+  await check(
+    'each API is published on 127.0.0.1, in its own block of ports',
+    async () => {
+      const [o] = await hostPorts('orders-api', 4001)
+      const [i] = await hostPorts('inventory-api', 4002)
+      assert(o >= 4101 && o <= 4109 && i >= 4201 && i <= 4209, `ports ${o} and ${i}`)
+      ordersApi = `http://127.0.0.1:${o}`
+      inventoryApi = `http://127.0.0.1:${i}`
+    },
+    { essential: true },
+  )
+  let tokens = {}
+  await check(
+    'alice signs in with the demo-cli client (PKCE) and gets a token for each API',
+    async () => {
+      const first = await signInCli(AUTH, { ...alice, resources: [ORDERS, INVENTORY] })
+      const second = await refresh(AUTH, first.refresh_token, INVENTORY)
+      tokens = { orders: first.access_token, inventory: second.access_token, refresh: second.refresh_token }
+      assert(jwtPayload(tokens.orders).aud === ORDERS, 'orders token has the wrong aud')
+      assert(jwtPayload(tokens.inventory).aud === INVENTORY, 'inventory token has the wrong aud')
+      assert(jwtPayload(tokens.orders).iss === PUBLIC_ISSUER, 'iss is not the public issuer')
+    },
+    { essential: true },
+  )
+  await check(
+    'orders-api on its port lists her orders, including the one placed in the web app',
+    async () => {
+      const { body } = await expectStatus(`${ordersApi}/orders`, tokens.orders, 200)
+      const orders = Array.isArray(body) ? body : body.orders
+      assert(Array.isArray(orders) && orders.length >= 1, `no orders in ${JSON.stringify(body)}`)
+    },
+  )
+  await check('inventory-api on its port answers with her inventory token', () =>
+    expectStatus(`${inventoryApi}/inventory`, tokens.inventory, 200),
+  )
+  await check('each API refuses a token for the other one, and no token (RFC 6750 §3)', async () => {
+    const wrong = await expectStatus(`${ordersApi}/orders`, tokens.inventory, 401)
+    assert(/invalid_token/.test(wrong.wwwAuthenticate ?? ''), `WWW-Authenticate: ${wrong.wwwAuthenticate}`)
+    await expectStatus(`${inventoryApi}/inventory`, tokens.orders, 401)
+    const none = await expectStatus(`${ordersApi}/orders`, undefined, 401)
+    assert(/^Bearer/.test(none.wwwAuthenticate ?? ''), `WWW-Authenticate: ${none.wwwAuthenticate}`)
+  })
+  await check(
+    'each API fetched the JWKS once for all of that, and verified every token locally',
+    async () => {
+      for (const base of [ordersApi, inventoryApi]) {
+        assert((await keyFetches(base)) === 1, `${base} fetched the JWKS ${await keyFetches(base)} times`)
+        const verified = await counter(base, 'token_verifications_total', 'outcome="verified"')
+        assert(verified >= 2, `${base} verified ${verified} tokens`)
+      }
+    },
+  )
+
+  // --- Two auth-server replicas on one database -----------------------------------------------------------
+  const kid = jwtHeader(tokens.orders).kid
+  await check('the second auth-server replica publishes the same signing keys', async () => {
+    const [one, two] = [await kids(AUTH), await kids(AUTH_2)]
+    assert(one.length > 0 && JSON.stringify(one) === JSON.stringify(two), `JWKS differ: ${one} / ${two}`)
+  })
+  await check(
+    'a token from the second replica has the same kid and passes without a new JWKS fetch',
+    async () => {
+      const other = await signInCli(AUTH_2, { ...alice, resources: [ORDERS] })
+      assert(jwtHeader(other.access_token).kid === kid, 'the second replica signs with another key')
+      await expectStatus(`${ordersApi}/orders`, other.access_token, 200)
+      assert((await keyFetches(ordersApi)) === 1, 'orders-api fetched the JWKS again')
+    },
+  )
+  await check('a refresh token issued by one replica is redeemed at the other', async () => {
+    const rotated = await refresh(AUTH_2, tokens.refresh, ORDERS)
+    tokens.refresh = rotated.refresh_token
+    await expectStatus(`${ordersApi}/orders`, rotated.access_token, 200)
+  })
+
+  // --- Scaling the APIs ----------------------------------------------------------------------------------
+  let ordersPorts = []
+  let inventoryPorts = []
+  await check(
+    'orders-api scales to 3 replicas and inventory-api to 2, each on its own 127.0.0.1 port',
+    async () => {
+      await compose([
+        'up',
+        '--detach',
+        '--wait',
+        '--wait-timeout',
+        '120',
+        '--scale',
+        'orders-api=3',
+        '--scale',
+        'inventory-api=2',
+      ])
+      ordersPorts = await hostPorts('orders-api', 4001)
+      inventoryPorts = await hostPorts('inventory-api', 4002)
+      assert(ordersPorts.length === 3 && new Set(ordersPorts).size === 3, `orders-api ports ${ordersPorts}`)
+      assert(
+        inventoryPorts.length === 2 && new Set(inventoryPorts).size === 2,
+        `inventory ports ${inventoryPorts}`,
+      )
+      assert(
+        ordersPorts.includes(Number(new URL(ordersApi).port)),
+        'the first orders-api replica changed port',
+      )
+    },
+  )
+  await check('all three orders-api replicas and both inventory-api replicas accept her tokens', async () => {
+    for (const port of ordersPorts) await expectStatus(`http://127.0.0.1:${port}/orders`, tokens.orders, 200)
+    for (const port of inventoryPorts)
+      await expectStatus(`http://127.0.0.1:${port}/inventory`, tokens.inventory, 200)
+  })
+  await check('every replica fetched the JWKS exactly once', async () => {
+    for (const port of [...ordersPorts, ...inventoryPorts]) {
+      const fetches = await keyFetches(`http://127.0.0.1:${port}`)
+      assert(fetches === 1, `the replica on port ${port} fetched the JWKS ${fetches} times`)
+    }
+  })
+  await check('the web app still reaches the scaled APIs through their service names', async () => {
+    for (let i = 0; i < 4; i++) {
+      const answer = await webPost(web, '/api/orders')
+      assert(answer.body.status === 201, `order ${i + 1}: ${JSON.stringify(answer)}`)
+    }
+  })
+
+  // --- Restarting the auth-server -----------------------------------------------------------------------
+  const keysBefore = await kids(AUTH).catch(() => [])
+  await check('the auth-server restarts (a new process) and turns ready again', async () => {
+    const startedAt = () => compose(['ps', '--format', '{{.ID}}', 'auth-server']).then(inspectStart)
+    const before = await startedAt()
+    await compose(['restart', 'auth-server'])
+    assert((await startedAt()) !== before, 'the container did not restart')
+    for (let i = 0; ; i++) {
+      const ready = await fetch(`${AUTH}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+      if (ready) break
+      assert(i < 60, 'not ready 60 s after the restart')
+      await sleep(1000)
+    }
+  })
+  await check('tokens issued before the restart still work, and it signs with the same key', async () => {
+    await expectStatus(`${ordersApi}/orders`, tokens.orders, 200)
+    await expectStatus(`${inventoryApi}/inventory`, tokens.inventory, 200)
+    assert(JSON.stringify(await kids(AUTH)) === JSON.stringify(keysBefore), 'the JWKS changed')
+    const rotated = await refresh(AUTH, tokens.refresh, ORDERS)
+    assert(jwtHeader(rotated.access_token).kid === kid, 'the restarted server signs with a new key')
+    await expectStatus(`${ordersApi}/orders`, rotated.access_token, 200)
+  })
+  await check("alice's web session from before the restart still calls both APIs", async () => {
+    for (const api of ['orders', 'inventory']) {
+      const answer = await webPost(web, `/api/call/${api}`)
+      assert(answer.body.status === 200, `${api}: ${JSON.stringify(answer)}`)
+    }
+  })
+  await check('no API replica fetched the JWKS again', async () => {
+    for (const port of [...ordersPorts, ...inventoryPorts])
+      assert((await keyFetches(`http://127.0.0.1:${port}`)) === 1, `port ${port} fetched the JWKS again`)
+  })
+}
+
+async function inspectStart(id) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['inspect', '--format', '{{.State.StartedAt}}', id.trim()])
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+    })
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0 ? resolve(out.trim()) : reject(new Error(`docker inspect ${code}`)),
+    )
+  })
+}
+
+try {
+  await main()
+} catch (error) {
+  if (!(error instanceof Abort)) {
+    results.failed++
+    console.log(`FAIL the test itself: ${error?.stack ?? error}`)
+  } else console.log('     (stopped: the checks after this one need it)')
+}
+console.log(`\ncompose test finished in ${elapsed()}`)
+console.log(`${results.passed} passed, ${results.failed} failed`)
+process.exitCode = results.failed === 0 ? 0 : 1
