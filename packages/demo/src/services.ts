@@ -68,7 +68,19 @@ export function serviceEnv(
 ): Record<string, string> {
   const urls = serviceUrls(ports, host)
   // Settings that name one service's own resources must not leak from the caller's shell into all four.
-  const { DATABASE_URL: _db, AUDIENCE: _aud, ...inherited } = process.env as Record<string, string>
+  // CLIENT_ID/CLIENT_SECRET mean different clients to web and orders-api, so each takes its secret from the name the
+  // auth-server reads (WEB_CLIENT_SECRET, ORDERS_API_CLIENT_SECRET): one shell variable configures both ends.
+  const {
+    DATABASE_URL: _db,
+    AUDIENCE: _aud,
+    CLIENT_ID: _id,
+    CLIENT_SECRET: _secret,
+    ...inherited
+  } = process.env as Record<string, string>
+  const secretFrom = (name: string): Record<string, string> => {
+    const secret = inherited[name]
+    return secret ? { CLIENT_SECRET: secret } : {}
+  }
   const common = { PORT: String(spec.port), HOST: '127.0.0.1' }
   switch (spec.name) {
     case 'auth-server':
@@ -86,6 +98,7 @@ export function serviceEnv(
         JWKS_COOLDOWN_MS: '2000',
         ...inherited,
         ...common,
+        ...(spec.name === 'orders-api' ? secretFrom('ORDERS_API_CLIENT_SECRET') : {}),
         ISSUER: urls.issuer,
         INVENTORY_API_URL: urls.inventory,
       }
@@ -93,6 +106,7 @@ export function serviceEnv(
       return {
         ...inherited,
         ...common,
+        ...secretFrom('WEB_CLIENT_SECRET'),
         PUBLIC_URL: urls.web,
         PUBLIC_ISSUER: urls.issuer,
         INTERNAL_ISSUER: urls.issuer,
