@@ -1,9 +1,8 @@
 // The compose smoke test: builds and starts docker-compose.yml, then checks from the host, over 127.0.0.1, what
 // a person would see — sign-in through the web app, both APIs, scaling, a second auth-server replica and an
 // auth-server restart. Run through scripts/compose-test.sh (`pnpm test:compose`), which tears the stack down.
-import { spawn } from 'node:child_process'
-import { createWriteStream } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { compose, hostPorts, startedAt } from './docker.mjs'
 import {
   Browser,
   callApi,
@@ -54,38 +53,6 @@ class Abort extends Error {}
 
 function assert(condition, message) {
   if (!condition) throw new Error(message)
-}
-
-/** `docker compose …` with this run's project and profiles (from the environment); output captured or logged. */
-function compose(args, { log } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['compose', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    const sink = log ? createWriteStream(log, { flags: 'a' }) : undefined
-    for (const stream of [child.stdout, child.stderr]) {
-      stream.on('data', (chunk) => {
-        output += chunk
-        sink?.write(chunk)
-      })
-    }
-    child.on('error', reject)
-    child.on('close', (code) => {
-      sink?.end()
-      if (code === 0) resolve(output.trim())
-      else reject(new Error(`docker compose ${args.join(' ')} exited ${code}\n${output.slice(-3000)}`))
-    })
-  })
-}
-
-async function hostPorts(service, port) {
-  const ids = (await compose(['ps', '-q', service])).split('\n').filter(Boolean)
-  const ports = []
-  for (let index = 1; index <= ids.length; index++) {
-    const address = await compose(['port', '--index', String(index), service, String(port)])
-    assert(address.startsWith('127.0.0.1:'), `${service} #${index} is published on ${address}, not 127.0.0.1`)
-    ports.push(Number(address.split(':')[1]))
-  }
-  return ports
 }
 
 /** JWKS fetches an API made because it needed keys (its first, or an unknown `kid`), not scheduled refreshes. */
@@ -287,10 +254,9 @@ async function main() {
   // --- Restarting the auth-server -----------------------------------------------------------------------
   const keysBefore = await kids(AUTH).catch(() => [])
   await check('the auth-server restarts (a new process) and turns ready again', async () => {
-    const startedAt = () => compose(['ps', '--format', '{{.ID}}', 'auth-server']).then(inspectStart)
-    const before = await startedAt()
+    const before = await startedAt('auth-server')
     await compose(['restart', 'auth-server'])
-    assert((await startedAt()) !== before, 'the container did not restart')
+    assert((await startedAt('auth-server')) !== before, 'the container did not restart')
     for (let i = 0; ; i++) {
       const ready = await fetch(`${AUTH}/ready`).then(
         (r) => r.ok,
@@ -318,20 +284,6 @@ async function main() {
   await check('no API replica fetched the JWKS again', async () => {
     for (const port of [...ordersPorts, ...inventoryPorts])
       assert((await keyFetches(`http://127.0.0.1:${port}`)) === 1, `port ${port} fetched the JWKS again`)
-  })
-}
-
-async function inspectStart(id) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['inspect', '--format', '{{.State.StartedAt}}', id.trim()])
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0 ? resolve(out.trim()) : reject(new Error(`docker inspect ${code}`)),
-    )
   })
 }
 
