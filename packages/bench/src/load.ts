@@ -90,3 +90,15 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 export function bearerRequests(path: string, tokens: readonly string[]): LoadRequest[] {
   return tokens.map((token) => ({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } }))
 }
+
+/** Runs a load and measures the CPU time the given server processes spent per answered request (µs). */
+export async function runLoadWithCpu(
+  spec: LoadSpec,
+  servers: ReadonlyArray<{ ask<T>(question: string): Promise<T> }>,
+): Promise<LoadResult & { cpu: number }> {
+  const cpuTotal = async () =>
+    (await Promise.all(servers.map((s) => s.ask<number>('cpu')))).reduce((a, b) => a + b, 0)
+  const before = await cpuTotal()
+  const result = await runLoad(spec)
+  return { ...result, cpu: ((await cpuTotal()) - before) / result.ok }
+}

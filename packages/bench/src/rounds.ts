@@ -5,7 +5,7 @@ import { median } from './stats.js'
 export interface Contender {
   label: string
   /** One load run. `counted` is an optional counter the row reports (e.g. auth-server requests it caused). */
-  measure(seconds: number): Promise<LoadResult & { counted?: number }>
+  measure(seconds: number): Promise<LoadResult & { counted?: number; cpu?: number }>
 }
 
 export interface RowSummary {
@@ -16,6 +16,8 @@ export interface RowSummary {
   p99: number
   /** Sum of `counted` over the measured rounds (warm-up excluded). */
   counted: number
+  /** Median server CPU time per answered request (µs), when the row measures it. */
+  cpu?: number
   /** Requests answered during the measured rounds. */
   requests: number
   rounds: LoadResult[]
@@ -34,7 +36,7 @@ export interface RoundPlan {
  * up once before the first round; the warm-up is not counted.
  */
 export async function interleave(contenders: readonly Contender[], plan: RoundPlan): Promise<RowSummary[]> {
-  const results = contenders.map(() => ({ rounds: [] as LoadResult[], counted: 0 }))
+  const results = contenders.map(() => ({ rounds: [] as LoadResult[], counted: 0, cpu: [] as number[] }))
   for (const contender of contenders) await contender.measure(plan.warmup)
   for (let round = 0; round < plan.rounds; round++) {
     for (let k = 0; k < contenders.length; k++) {
@@ -43,14 +45,16 @@ export async function interleave(contenders: readonly Contender[], plan: RoundPl
       const result = await contender.measure(plan.duration)
       results[index]!.rounds.push(result)
       results[index]!.counted += result.counted ?? 0
+      if (result.cpu !== undefined) results[index]!.cpu.push(result.cpu)
       plan.log?.(
         `  round ${round + 1}/${plan.rounds} ${contender.label}: ${Math.round(result.rps)} req/s, p99 ${result.p99.toFixed(2)} ms`,
       )
     }
   }
   return contenders.map((contender, i) => {
-    const { rounds, counted } = results[i]!
+    const { rounds, counted, cpu } = results[i]!
     return {
+      ...(cpu.length > 0 ? { cpu: median(cpu) } : {}),
       label: contender.label,
       rps: median(rounds.map((r) => r.rps)),
       p50: median(rounds.map((r) => r.p50)),

@@ -6,6 +6,8 @@ const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`
 function throughputTable(table: ThroughputTable): string[] {
   const base = table.rows.find((row) => !isNotRun(row))
   const header = ['', table.unit, 'p50 ms', 'p99 ms']
+  const withCpu = base !== undefined && !isNotRun(base) && base.cpu !== undefined
+  if (withCpu) header.push('server CPU µs/req')
   if (table.counted) header.push(table.counted)
   const out = [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:')))]
   for (const row of table.rows) {
@@ -19,6 +21,8 @@ function throughputTable(table: ThroughputTable): string[] {
       `${ms(row.p50)} (${ratio(row.p50, base.p50)})`,
       `${ms(row.p99)} (${ratio(row.p99, base.p99)})`,
     ]
+    if (withCpu)
+      cells.push(row.cpu === undefined ? '' : `${row.cpu.toFixed(0)} (${ratio(row.cpu, base.cpu!)})`)
     if (table.counted) {
       cells.push(
         row.counted === 0

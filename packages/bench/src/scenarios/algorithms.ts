@@ -1,5 +1,5 @@
 import { ALGORITHMS, BenchIssuer } from '../issuer.js'
-import { bearerRequests, runLoad } from '../load.js'
+import { bearerRequests, runLoadWithCpu } from '../load.js'
 import type { ThroughputTable } from '../report/model.js'
 import { type Contender, interleave } from '../rounds.js'
 import { RESOURCE_PATH } from '../targets.js'
@@ -30,7 +30,9 @@ export async function algorithms(ctx: ScenarioContext): Promise<ThroughputTable[
     contenders.push({
       label: alg,
       measure: (seconds) =>
-        runLoad({ url: server.url, connections: profile.connections, duration: seconds, requests }),
+        runLoadWithCpu({ url: server.url, connections: profile.connections, duration: seconds, requests }, [
+          server,
+        ]),
     })
   }
   log('scenario 2: algorithms (our verifier, cache off)')

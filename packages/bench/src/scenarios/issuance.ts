@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { openStorage } from '@stateless-auth/auth-server'
 import { backends } from '@stateless-auth/sql/testing'
 import { BenchError } from '../errors.js'
-import { type LoadRequest, runLoad } from '../load.js'
+import { type LoadRequest, runLoadWithCpu } from '../load.js'
 import type { Child } from '../processes.js'
 import type { TableRow, ThroughputTable } from '../report/model.js'
 import { type Contender, interleave } from '../rounds.js'
@@ -26,7 +26,7 @@ function clientCredentialsContender(label: string, auth: Child, connections: num
   ]
   return {
     label,
-    measure: (seconds) => runLoad({ url: auth.url, connections, duration: seconds, requests }),
+    measure: (seconds) => runLoadWithCpu({ url: auth.url, connections, duration: seconds, requests }, [auth]),
   }
 }
 
@@ -82,8 +82,7 @@ function rotationContender(label: string, auth: Child, pool: string[], connectio
       path: '/token',
       headers: { ...FORM, authorization },
       setupRequest: (request) => {
-        // The pool holds four tokens per connection and only shrinks on a failed rotation, which already fails
-        // the run; an empty pool sends a token the server refuses, so the run stops with that failure.
+        // An empty pool sends a token the server refuses, so the run stops with a clear failure.
         const token = pool.pop() ?? 'refresh-token-pool-exhausted'
         return { ...request, body: `grant_type=refresh_token&refresh_token=${token}` }
       },
@@ -94,7 +93,7 @@ function rotationContender(label: string, auth: Child, pool: string[], connectio
   ]
   return {
     label,
-    measure: (seconds) => runLoad({ url: auth.url, connections, duration: seconds, requests }),
+    measure: (seconds) => runLoadWithCpu({ url: auth.url, connections, duration: seconds, requests }, [auth]),
   }
 }
 
@@ -137,7 +136,9 @@ export async function issuance(ctx: ScenarioContext): Promise<ThroughputTable[]>
   const contenders: Contender[] = []
   for (const [i, store] of runnable.entries()) {
     const auth = rotationServers[i]!
-    const pool = await seedRefreshTokens(store.url, profile.connections * 4)
+    // A run ends with up to one request per connection in flight whose answer is never read: the token it
+    // rotated is lost. Two spare tokens per connection and run keep the families going through every round.
+    const pool = await seedRefreshTokens(store.url, profile.connections * (profile.rounds + 1) * 3)
     const check = await postForm(
       `${auth.url}/token`,
       { grant_type: 'refresh_token', refresh_token: pool.pop()! },

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { AuthServerCounts } from '../children/auth-server.js'
-import { bearerRequests, runLoad } from '../load.js'
+import { bearerRequests, runLoadWithCpu } from '../load.js'
 import type { Child } from '../processes.js'
 import type { ThroughputTable } from '../report/model.js'
 import { type Contender, interleave } from '../rounds.js'
@@ -76,12 +76,11 @@ export async function resourceCost(ctx: ScenarioContext): Promise<ThroughputTabl
     label: row.label,
     async measure(seconds) {
       const before = sum(await auth.ask<AuthServerCounts>('counts'))
-      const result = await runLoad({
-        url: servers[i]!.url,
-        connections: profile.connections,
-        duration: seconds,
-        requests,
-      })
+      // CPU of the resource server and of the auth-server together: introspection spends it in both.
+      const result = await runLoadWithCpu(
+        { url: servers[i]!.url, connections: profile.connections, duration: seconds, requests },
+        [servers[i]!, auth],
+      )
       const after = sum(await auth.ask<AuthServerCounts>('counts'))
       // The two IPC questions are not HTTP requests; everything counted came from the resource server.
       return { ...result, counted: after - before }
