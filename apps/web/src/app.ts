@@ -14,6 +14,9 @@ import { createSealer } from './session/seal.js'
 import { createSessionStore, migrations } from './session/store.js'
 import { renderError } from './views/page.js'
 
+// Health checks poll every few seconds (containers, the launcher): their request logs would drown the real ones.
+const probe = { logLevel: 'warn' } as const
+
 export type { WebConfig } from './config.js'
 export { LOCAL_DEFAULTS, loadConfig } from './config.js'
 export type { ExperimentResult } from './experiments.js'
@@ -107,8 +110,8 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
     publicUrl: config.publicUrl,
   })
 
-  app.get('/health', async () => ({ status: 'ok' }))
-  app.get('/ready', async (_request, reply) => {
+  app.get('/health', probe, async () => ({ status: 'ok' }))
+  app.get('/ready', probe, async (_request, reply) => {
     try {
       await db.one('SELECT 1 AS ok')
       return { status: 'ready', issuer: endpoints.issuer }

@@ -2,6 +2,9 @@ import type { VerifierEvent } from '@stateless-auth/verifier'
 import type { FastifyInstance } from 'fastify'
 import type { Metrics } from './metrics.js'
 
+// Health checks poll every few seconds (containers, the launcher): their request logs would drown the real ones.
+const probe = { logLevel: 'warn' } as const
+
 /** Turns the verifier's events into the `/metrics` counters. */
 export function recordVerifierEvent(metrics: Metrics, event: VerifierEvent): void {
   switch (event.type) {
@@ -30,13 +33,13 @@ export function registerOperationalRoutes(
   checks: Record<string, () => Promise<unknown>>,
 ): void {
   const operational = { tags: ['operations'] }
-  app.get('/health', { schema: { ...operational, summary: 'The process is alive' } }, async () => ({
+  app.get('/health', { ...probe, schema: { ...operational, summary: 'The process is alive' } }, async () => ({
     status: 'ok',
   }))
 
   app.get(
     '/ready',
-    { schema: { ...operational, summary: 'Signing keys and storage are usable' } },
+    { ...probe, schema: { ...operational, summary: 'Signing keys and storage are usable' } },
     async (_, reply) => {
       const results = await Promise.all(
         Object.entries(checks).map(async ([name, check]) => {

@@ -1,10 +1,13 @@
 import fp from 'fastify-plugin'
 
+// Health checks poll every few seconds (containers, the launcher): their request logs would drown the real ones.
+const probe = { logLevel: 'warn' } as const
+
 /** Liveness says the process answers; readiness says the database answers and a key can sign. */
 export default fp(
   async (app) => {
-    app.get('/health', async () => ({ status: 'ok' }))
-    app.get('/ready', async (_request, reply) => {
+    app.get('/health', probe, async () => ({ status: 'ok' }))
+    app.get('/ready', probe, async (_request, reply) => {
       try {
         await app.auth.storage.db.query('SELECT 1')
         await app.auth.keys.signingKey()
