@@ -118,10 +118,15 @@ function sanitizeDescription(text: string): string {
   return text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, (c) => (c === '"' ? "'" : c === '\\' ? '/' : '?'))
 }
 
-// RFC 7235 §2.2 quoted-string: escape `"` and `\` with a backslash; control characters are dropped.
+// RFC 7235 §2.2 quoted-string: escape `"` and `\` with a backslash; control characters are dropped, and anything
+// beyond ASCII becomes `?` (obs-text is obsolete, and node:http throws on characters above U+00FF).
 function quote(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return `"${value.replace(/[\x00-\x1F\x7F]/g, '').replace(/["\\]/g, '\\$&')}"`
+  const text = value
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+    .replace(/[\x00-\x1F\x7F]/g, '')
+    .replace(/[^\x20-\x7E]/g, '?')
+    .replace(/["\\]/g, '\\$&')
+  return `"${text}"`
 }
 
 // RFC 6750 §3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), joined by single spaces.

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { AccessTokenClaims } from './claims.js'
 
 interface Entry {
@@ -18,8 +18,9 @@ export class TokenCache {
 
   constructor(private readonly max: number) {}
 
+  // createHash rather than crypto.hash(): the one-shot form needs Node 20.12, and engines allows 20.11.
   static keyOf(token: string): string {
-    return hash('sha256', token, 'base64')
+    return createHash('sha256').update(token).digest('base64')
   }
 
   get(key: string, now: number): Entry | undefined {

@@ -41,7 +41,7 @@ export interface Verifier {
   verify(token: string): Promise<AccessTokenClaims>
   /** Reads the token from an `Authorization` header value (RFC 6750 §2.1), then verifies it. */
   authenticate(authorizationHeader: string | string[] | undefined): Promise<AccessTokenClaims>
-  /** Loads the JWKS if it never loaded; rejects with `VERIFIER_ERR_JWKS_UNAVAILABLE` if it cannot. */
+  /** Loads the JWKS if no usable key is held yet; rejects with `VERIFIER_ERR_JWKS_UNAVAILABLE` if it cannot. */
   ready(): Promise<void>
   /** A snapshot of the counters. */
   stats(): VerifierStats

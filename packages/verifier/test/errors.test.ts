@@ -1,3 +1,4 @@
+import { validateHeaderValue } from 'node:http'
 import {
   ERROR_CODES,
   errorResponse,
@@ -22,6 +23,15 @@ describe('WWW-Authenticate (RFC 6750 §3)', () => {
       realm: 'a "b" \\c',
     })
     expect(header).toBe('Bearer realm="a \\"b\\" \\\\c"')
+  })
+
+  it('keeps a configured realm to printable ASCII, so the header can always be sent', () => {
+    const header = wwwAuthenticate(verifierError('VERIFIER_ERR_NO_CREDENTIALS', 'none'), {
+      realm: 'café € api\u2028',
+    })
+    expect(header).toBe('Bearer realm="caf? ? api?"')
+    // node:http refuses characters above U+00FF: sending such a header would throw instead of answering.
+    expect(() => validateHeaderValue('www-authenticate', header ?? '')).not.toThrow()
   })
 
   it('keeps error_description within %x20-21 / %x23-5B / %x5D-7E', () => {

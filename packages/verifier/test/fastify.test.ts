@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
 import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+import { rawGet } from './helpers/raw-http.js'
 
 let key: TestKey
 let as: JwksServer
@@ -158,5 +159,38 @@ describe('Fastify plugin', () => {
     await app.close()
     await expect(verifier.verify(bearer().authorization.slice(7))).resolves.toMatchObject({ sub: 'alice' })
     await verifier.close()
+  })
+
+  it('protects a route that declares config.auth even when it was added before the plugin', async () => {
+    app = Fastify()
+    app.get('/early', { config: { auth: { scopes: ['orders:read'] } } }, async () => ({ secret: 1 }))
+    await app.register(async (child) => {
+      child.get('/early-child', { config: { auth: true } }, async () => ({ secret: 2 }))
+    })
+    await app.register(verifierPlugin, { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    await app.ready()
+    for (const url of ['/early', '/early-child']) {
+      const anonymous = await app.inject({ url })
+      expect(anonymous.statusCode, url).toBe(401)
+      expect(anonymous.headers['www-authenticate'], url).toBe(`Bearer realm="${AUDIENCE}"`)
+    }
+    const readOnly = await app.inject({ url: '/early', headers: bearer({ scope: 'orders:write' }) })
+    expect(readOnly.statusCode).toBe(403)
+    expect((await app.inject({ url: '/early', headers: bearer() })).json()).toEqual({ secret: 1 })
+    expect((await app.inject({ url: '/early-child', headers: bearer() })).json()).toEqual({ secret: 2 })
+  })
+
+  it('refuses a request carrying two Authorization headers (RFC 6750 §3.1), even when the first is valid', async () => {
+    await build()
+    const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+    const good = bearer().authorization
+    const twice = await rawGet(origin, '/me', [`Authorization: ${good}`, 'Authorization: Bearer other'])
+    expect(twice.status).toBe(400)
+    expect(twice.headers['www-authenticate']).toMatch(/^Bearer realm="[^"]+", error="invalid_request"/)
+    expect(JSON.parse(twice.body)).toEqual({
+      error: 'invalid_request',
+      error_description: 'Only one Authorization header may be sent',
+    })
+    expect((await rawGet(origin, '/me', [`Authorization: ${good}`])).status).toBe(200)
   })
 })

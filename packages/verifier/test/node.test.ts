@@ -4,6 +4,7 @@ import { type AuthenticatedRequest, createAuthMiddleware } from '@stateless-auth
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
 import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+import { rawGet } from './helpers/raw-http.js'
 
 let key: TestKey
 let as: JwksServer
@@ -74,5 +75,41 @@ describe('node:http / Express middleware', () => {
     expect(malformed.status).toBe(400)
     expect(malformed.headers.get('www-authenticate')).toMatch(/^Bearer realm="shop", error="invalid_request"/)
     expect(calls).toEqual(['alice'])
+  })
+
+  it('refuses a request carrying two Authorization headers (RFC 6750 §3.1), even when the first is valid', async () => {
+    const auth = createAuthMiddleware({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    const base = await serve(async (req, res) => {
+      if (await auth(req as AuthenticatedRequest, res)) res.end('ok')
+    })
+    const good = `Authorization: Bearer ${token()}`
+    const twice = await rawGet(base, '/', [good, 'Authorization: Bearer other'])
+    expect(twice.status).toBe(400)
+    expect(twice.headers['www-authenticate']).toMatch(/^Bearer realm="[^"]+", error="invalid_request"/)
+    expect((await rawGet(base, '/', [good])).body).toBe('ok')
+  })
+
+  it('never writes into a response that was already started, and never throws', async () => {
+    const auth = createAuthMiddleware({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    const outcomes: Array<boolean | string> = []
+    const uncaught: unknown[] = []
+    const onUncaught = (err: unknown) => uncaught.push(err)
+    process.on('uncaughtException', onUncaught)
+    try {
+      const base = await serve(async (req, res) => {
+        if (req.url === '/ended') res.end('answered elsewhere')
+        else res.writeHead(200, { 'content-type': 'text/plain' }).write('streaming ')
+        outcomes.push(await auth(req as AuthenticatedRequest, res).catch((err: Error) => err.message))
+        if (!res.writableEnded && !res.destroyed) res.end('end')
+      })
+      expect(await (await fetch(`${base}/ended`)).text()).toBe('answered elsewhere')
+      // A started 200 must not be completed as if the request were authorized: the connection is cut instead.
+      await expect(fetch(`${base}/started`).then((res) => res.text())).rejects.toThrow()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    } finally {
+      process.off('uncaughtException', onUncaught)
+    }
+    expect(outcomes).toEqual([false, false])
+    expect(uncaught).toEqual([])
   })
 })

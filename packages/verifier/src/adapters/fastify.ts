@@ -1,11 +1,12 @@
 import fastifyJwt from '@fastify/jwt'
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRouteHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { parseBearer } from '../bearer.js'
 import { type AccessTokenClaims, assertScopes } from '../claims.js'
 import { errorResponse } from '../errors.js'
 import type { VerifierOptions } from '../options.js'
 import { createVerifier, type Verifier } from '../verifier.js'
+import { authorizationHeader } from './authorization.js'
 
 /**
  * A preHandler that authenticates (and maybe authorizes) a request, answering failures itself.
@@ -142,7 +143,7 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     request.auth = null
     try {
-      const token = parseBearer(request.headers.authorization, options.maxTokenLength)
+      const token = parseBearer(authorizationHeader(request.raw), options.maxTokenLength)
       const cached = verifier.cached(token)
       if (cached !== undefined) {
         request.auth = cached
@@ -163,16 +164,22 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
   fastify.decorate('authenticate', authenticate)
   fastify.decorate('requireScopes', requireScopes)
 
-  // Declared routes authenticate in onRequest, before the body is read, parsed or validated: an anonymous caller
-  // learns only that it needs a token (401), never how its body would have been judged, and costs no parsing.
-  const addRouteAuth: onRouteHookHandler = (route) => {
-    const auth = route.config?.auth
+  // Routes that declare `config.auth` authenticate in onRequest, before the body is read, parsed or validated: an
+  // anonymous caller learns only that it needs a token (401), never how its body would have been judged. One hook
+  // for the whole instance rather than a per-route one added by onRoute: onRoute never sees routes declared before
+  // this plugin was registered, and those would have been served without any check.
+  fastify.addHook('onRequest', async function routeAuth(request: FastifyRequest, reply: FastifyReply) {
+    const auth = request.routeOptions.config?.auth
     if (auth === undefined || auth === false) return
-    const scopes = auth === true ? [] : (auth.scopes ?? [])
-    const existing = route.onRequest === undefined ? [] : [route.onRequest].flat()
-    route.onRequest = [authenticate, ...(scopes.length > 0 ? [requireScopes(...scopes)] : []), ...existing]
-  }
-  fastify.addHook('onRoute', addRouteAuth)
+    await authenticate(request, reply)
+    const scopes = auth === true ? undefined : auth.scopes
+    if (scopes === undefined || scopes.length === 0 || request.auth === null) return
+    try {
+      assertScopes(request.auth, scopes)
+    } catch (err) {
+      await sendFailure(reply, verifier, err, realm, scopes)
+    }
+  })
 
   if (owned) fastify.addHook('onClose', async () => verifier.close())
 }

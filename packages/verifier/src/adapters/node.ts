@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AccessTokenClaims, assertScopes } from '../claims.js'
-import { errorResponse } from '../errors.js'
+import { type ErrorResponse, errorResponse } from '../errors.js'
 import type { VerifierOptions } from '../options.js'
 import { createVerifier, type Verifier } from '../verifier.js'
+import { authorizationHeader } from './authorization.js'
 
 /**
  * A request once the middleware has run: `auth` holds the verified claims.
@@ -74,7 +75,7 @@ export function createAuthMiddleware(
   return async function authMiddleware(req, res, next) {
     req.auth = null
     try {
-      const claims = await verifier.authenticate(req.headers.authorization)
+      const claims = await verifier.authenticate(authorizationHeader(req))
       assertScopes(claims, scopes)
       req.auth = claims
     } catch (err) {
@@ -83,12 +84,23 @@ export function createAuthMiddleware(
         err instanceof Error && 'code' in err && err.code === 'VERIFIER_ERR_INSUFFICIENT_SCOPE'
           ? verifier.reject(err)
           : err
-      const { statusCode, headers, body } = errorResponse(error, { realm, scope: scopes })
-      if (!res.headersSent) res.writeHead(statusCode, headers)
-      res.end(JSON.stringify(body))
+      refuse(res, errorResponse(error, { realm, scope: scopes }))
       return false
     }
     next?.()
     return true
   }
+}
+
+/**
+ * Writes the failure, unless another handler has already started the response: then nothing we write could be
+ * read as a refusal (and writing after `end()` would raise an unhandled 'error'), so an unfinished response is cut
+ * off instead of being completed as if the request had been authorized.
+ */
+function refuse(res: ServerResponse, { statusCode, headers, body }: ErrorResponse): void {
+  if (res.headersSent || res.writableEnded) {
+    if (!res.writableEnded) res.destroy()
+    return
+  }
+  res.writeHead(statusCode, headers).end(JSON.stringify(body))
 }

@@ -11,7 +11,7 @@ import type { SupportedAlgorithm } from '../options.js'
  */
 export interface ImportedKey {
   kid: string
-  /** The only algorithms this key may verify (RFC 8725 §3.1: one algorithm family per key). */
+  /** The one algorithm this key may verify (RFC 8725 §3.1), as a list for fast-jwt's `algorithms`. */
   algorithms: SupportedAlgorithm[]
   /** SPKI PEM, what fast-jwt imports once per verifier. */
   pem: string
@@ -33,6 +33,7 @@ function family(jwk: Record<string, unknown>): SupportedAlgorithm[] {
  * Imports one JWK for signature verification, or says why it is skipped. Skipped: keys not meant for signatures
  * (`use` other than `sig`, `key_ops` without `verify`, RFC 7517 §4.2–4.3), keys carrying private members, keys
  * whose `alg` is not allowlisted or does not fit their `kty`/`crv`, and RSA keys under 2048 bits (RFC 7518 §3.3).
+ * Without `alg`, a key verifies with the first allowlisted algorithm its `kty`/`crv` fits.
  */
 export function importJwk(
   raw: unknown,
@@ -54,7 +55,9 @@ export function importJwk(
       return { skipped: `alg ${String(jwk.alg)} not usable` }
     algorithms = [alg]
   } else {
-    algorithms = fits.filter((a) => allowlist.includes(a))
+    // RFC 8725 §3.1: one algorithm per key. An RSA key without `alg` fits RS* and PS* alike; it gets the first of
+    // them the allowlist names (RS256 by default), never several. EC and OKP keys fit one algorithm anyway.
+    algorithms = allowlist.filter((a) => fits.includes(a)).slice(0, 1)
   }
   if (algorithms.length === 0) return { skipped: 'no allowed algorithm fits this key' }
   try {

@@ -74,10 +74,18 @@ export class KeyStore<T> {
     throw verifierError('VERIFIER_ERR_KEY_NOT_FOUND', 'No key is known for this token (unknown kid)')
   }
 
-  /** Loads the key set if it never loaded; ignores the cooldown (called by readiness probes, not by tokens). */
+  /**
+   * Loads the key set if it never loaded (or loaded empty); ignores the cooldown (called by readiness probes, not by
+   * tokens). Rejects while no key can verify a token: a JWKS of only unusable keys is not "ready" either.
+   */
   async ready(): Promise<void> {
-    if (this.#loaded) return
-    await (this.#inflight ?? this.#fetch('initial'))
+    if (this.#keys.size > 0) return
+    await (this.#inflight ?? this.#fetch(this.#loaded ? 'refresh' : 'initial'))
+    if (this.#keys.size === 0) {
+      throw verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The signing keys cannot be loaded right now', {
+        cause: new Error('the JWKS holds no key usable with the allowed algorithms'),
+      })
+    }
   }
 
   close(): void {
