@@ -8,7 +8,7 @@ import fp from 'fastify-plugin'
 import type { AuthServerConfig } from './config.js'
 import type { AuthServerContext } from './context.js'
 import { randomToken } from './crypto.js'
-import { registerErrorHandling } from './error-handler.js'
+import { frameworkErrors, registerErrorHandling } from './error-handler.js'
 import { TooManyRequests } from './errors.js'
 import { KeyStore } from './keys/keystore.js'
 import { LoginThrottle } from './oauth/login-throttle.js'
@@ -60,6 +60,7 @@ export async function buildApp(
     // Requests to this server are small forms; anything bigger is refused before it is parsed.
     bodyLimit: 16 * 1024,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
   })
   app.addHook('onClose', async () => {
     if (!deps.storage) await storage.close()
@@ -121,7 +122,10 @@ export async function buildApp(
   registerErrorHandling(app)
   app.addHook('onSend', async (_request, reply) => {
     // Everything here is personal or security-relevant unless a route says otherwise (metadata, JWKS, CSS).
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    // RFC 6749 §5.1 asks token responses for both headers; set here, they cover the errors raised before a
+    // handler runs too (body parser, rate limiter).
+    if (!reply.hasHeader('cache-control'))
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
   })
 
   await app.register(health)

@@ -28,6 +28,20 @@ function isHtmlRoute(request: FastifyRequest): boolean {
   return HTML_ROUTES.has(request.routeOptions.url ?? '') && request.method !== 'OPTIONS'
 }
 
+/**
+ * Fastify's `frameworkErrors`: what the router refuses (a URL that does not decode, an over-long path
+ * parameter) before any route or hook runs, answered in the same format as every other error.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const oauth = toOAuthError(error)
+  request.log.info({ code: error.code, reason: error.message }, 'request refused by the router')
+  void reply
+    .code(oauth.statusCode)
+    .header('cache-control', 'no-store')
+    .type('application/json; charset=utf-8')
+    .send(oauth.toJSON())
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const oauth = toOAuthError(error)

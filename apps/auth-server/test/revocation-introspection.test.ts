@@ -79,13 +79,13 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
   it('revokes an access token by its jti: introspection and userinfo then refuse it', async () => {
     const server = await start()
     const config = await discover(server.url)
-    const { tokens } = await signIn(config)
+    const { tokens } = await signIn(config, { resource: `${server.url}/userinfo` })
+    const userinfo = () =>
+      fetch(`${server.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
+    expect((await userinfo()).status).toBe(200)
     await client.tokenRevocation(config, tokens.access_token, { token_type_hint: 'access_token' })
     expect(await client.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false })
-    const userinfo = await fetch(`${server.url}/userinfo`, {
-      headers: { authorization: `Bearer ${tokens.access_token}` },
-    })
-    expect(userinfo.status).toBe(401)
+    expect((await userinfo()).status).toBe(401)
     // Revoking an access token leaves the refresh token alone.
     expect((await refresh(server.url, tokens.refresh_token!)).status).toBe(200)
   })

@@ -129,6 +129,40 @@ describe('the token endpoint refuses bad requests (RFC 6749 §5.2)', () => {
       401,
       'invalid_client',
     )
+    // RFC 6749 §5.2: whoever tried Basic, even with nothing after the scheme, gets the Basic challenge.
+    const bare = await post(`${server.url}/token`, form, { authorization: 'Basic' })
+    expect(bare.headers.get('www-authenticate')).toMatch(/^Basic/)
+    await expectOAuthError(bare, 401, 'invalid_client')
+  })
+
+  it('marks every answer no-store and no-cache, even errors raised before the handler (RFC 6749 §5.1)', async () => {
+    const server = await start({ RATE_LIMIT_TOKEN_MAX: '3' })
+    const auth = basic('orders-api', 'orders-api-secret')
+    const answers = [
+      await post(`${server.url}/token`, { grant_type: 'client_credentials' }, auth),
+      await fetch(`${server.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: '{}',
+      }),
+      await fetch(`${server.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth },
+        body: `pad=${'a'.repeat(20_000)}`,
+      }),
+      await post(`${server.url}/token`, { grant_type: 'client_credentials' }, auth),
+    ]
+    expect(answers.map((r) => r.status)).toEqual([200, 400, 413, 429])
+    for (const response of answers) {
+      expect(response.headers.get('cache-control'), String(response.status)).toBe('no-store')
+      expect(response.headers.get('pragma'), String(response.status)).toBe('no-cache')
+    }
+    const introspection = await fetch(`${server.url}/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(introspection.headers.get('pragma')).toBe('no-cache')
   })
 
   it('refuses unknown grant types and grants the client may not use', async () => {

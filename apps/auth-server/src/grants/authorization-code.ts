@@ -1,7 +1,7 @@
 import type { AuthServerContext } from '../context.js'
 import { constantTimeEqual, s256, sha256 } from '../crypto.js'
 import { InvalidGrant, InvalidRequest } from '../errors.js'
-import { type Params, required, resolveAudience, resourceList } from '../oauth/params.js'
+import { grantedResources, type Params, required, resolveAudience, resourceList } from '../oauth/params.js'
 import type { Client } from '../storage/index.js'
 import { issueForGrant, type TokenResponse } from './issue.js'
 
@@ -43,13 +43,17 @@ export async function handler(
   if (!grant || grant.revokedAt !== null) throw new InvalidGrant('the authorization was revoked')
   const user = await ctx.storage.users.findById(grant.userId)
   if (!user || user.disabledAt !== null) throw new InvalidGrant('the user may no longer sign in')
-  const audience = resolveAudience(requestedResources, grant.resources)
+  const scopes = grant.scope.split(' ')
+  const audience = resolveAudience(
+    requestedResources,
+    grantedResources(grant.resources, scopes, ctx.config.issuer),
+  )
   return issueForGrant(ctx, {
     client,
     grant,
     user,
     audience,
-    scopes: grant.scope.split(' '),
+    scopes,
     nonce: stored.nonce,
   })
 }

@@ -2,6 +2,7 @@ import type { AuthServerContext } from '../context.js'
 import { sha256 } from '../crypto.js'
 import { InvalidGrant } from '../errors.js'
 import {
+  grantedResources,
   optional,
   type Params,
   required,
@@ -52,6 +53,9 @@ export async function handler(
   const granted = grant.scope.split(' ')
   // RFC 6749 §6: a refresh may narrow the scope, never widen it.
   const scopes = resolveScopes(scopeParam, granted, granted)
-  const audience = resolveAudience(requestedResources, grant.resources)
+  const audience = resolveAudience(
+    requestedResources,
+    grantedResources(grant.resources, granted, ctx.config.issuer),
+  )
   return issueForGrant(ctx, { client, grant, user, audience, scopes })
 }

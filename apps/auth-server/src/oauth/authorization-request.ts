@@ -6,7 +6,15 @@ import {
   UnsupportedResponseType,
 } from '../errors.js'
 import type { Client, Storage } from '../storage/index.js'
-import { optional, type Params, required, resolveResources, resolveScopes, resourceList } from './params.js'
+import {
+  grantedResources,
+  optional,
+  type Params,
+  required,
+  resolveResources,
+  resolveScopes,
+  resourceList,
+} from './params.js'
 import { isRegisteredRedirectUri } from './redirect-uri.js'
 
 /** A validated RFC 6749 §4.1.1 authorization request. */
@@ -52,6 +60,7 @@ const FORWARDED = [...KNOWN, 'code_challenge_method', 'nonce', 'prompt']
 export async function parseAuthorizationRequest(
   params: Params,
   storage: Storage,
+  issuer: string,
 ): Promise<AuthorizationRequest> {
   let clientId: string
   let client: Client | undefined
@@ -61,7 +70,9 @@ export async function parseAuthorizationRequest(
     client = await storage.clients.find(clientId)
     redirectParam = optional(params, 'redirect_uri')
   } catch (error) {
-    throw new UnverifiedRedirectError(error as OAuthError)
+    // Only a bad parameter is the request's fault; a store failure stays a 500 and is logged as one.
+    if (error instanceof OAuthError) throw new UnverifiedRedirectError(error)
+    throw error
   }
   if (!client) throw new UnverifiedRedirectError(new InvalidRequest('unknown client_id'))
   // RFC 6749 §3.1.2.3: the parameter may be left out only when exactly one URI is registered.
@@ -80,7 +91,8 @@ export async function parseAuthorizationRequest(
   try {
     state = optional(params, 'state')
   } catch (error) {
-    throw new RedirectableError(error as OAuthError, redirectUri, undefined)
+    if (error instanceof OAuthError) throw new RedirectableError(error, redirectUri, undefined)
+    throw error
   }
   try {
     const responseType = required(params, 'response_type')
@@ -99,7 +111,7 @@ export async function parseAuthorizationRequest(
     const scope = optional(params, 'scope')
     if (scope === undefined) throw new InvalidScope('scope is required')
     const scopes = resolveScopes(scope, client.scopes, [])
-    const resources = resolveResources(resourceList(params), client)
+    const resources = resolveResources(resourceList(params), client, grantedResources([], scopes, issuer))
     const nonce = optional(params, 'nonce')
     const prompt = optional(params, 'prompt')
     if (prompt !== undefined && !['none', 'login', 'consent'].includes(prompt)) {

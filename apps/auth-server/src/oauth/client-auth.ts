@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { dummyHash, sha256, verifySecret } from '../crypto.js'
 import { InvalidClient, InvalidRequest } from '../errors.js'
 import type { Client, Storage, TokenEndpointAuthMethod } from '../storage/index.js'
-import { optional, type Params } from './params.js'
+import { hasControlCharacters, MAX_PARAM_LENGTH, optional, type Params } from './params.js'
 
 interface Presented {
   method: TokenEndpointAuthMethod
@@ -12,23 +12,32 @@ interface Presented {
 
 /** RFC 6749 §2.3.1: the Basic credentials are each form-urlencoded before being joined and base64-encoded. */
 function fromBasic(header: string): Presented {
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8')
+  const decoded = Buffer.from(header.slice(5).trim(), 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   if (colon < 1) throw new InvalidClient('malformed HTTP Basic credentials', true)
+  let clientId: string
+  let secret: string
   try {
-    const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '))
-    const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '))
-    return { method: 'client_secret_basic', clientId, secret }
+    clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '))
+    secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '))
   } catch {
     throw new InvalidClient('malformed HTTP Basic credentials', true)
   }
+  if (
+    hasControlCharacters(clientId) ||
+    clientId.length > MAX_PARAM_LENGTH ||
+    secret.length > MAX_PARAM_LENGTH
+  )
+    throw new InvalidClient('malformed HTTP Basic credentials', true)
+  return { method: 'client_secret_basic', clientId, secret }
 }
 
 function presented(request: FastifyRequest, params: Params): Presented {
   const header = request.headers.authorization
   const bodyId = optional(params, 'client_id')
   const bodySecret = optional(params, 'client_secret')
-  if (header && /^basic /i.test(header)) {
+  // RFC 6749 §5.2: any attempt at Basic (even `Basic` alone) is answered with a Basic challenge.
+  if (header && /^basic(?: |$)/i.test(header)) {
     // RFC 6749 §2.3: a client must not use more than one authentication method per request.
     if (bodySecret !== undefined) throw new InvalidRequest('use either HTTP Basic or client_secret, not both')
     const basic = fromBasic(header)

@@ -10,12 +10,22 @@ export function asParams(input: unknown): Params {
   return input !== null && typeof input === 'object' ? (input as Params) : {}
 }
 
+// RFC 6749 Appendix A: every parameter is built from printable characters. Control characters are refused
+// here, before a value can reach a query: PostgreSQL rejects text containing NUL, which would be a 500.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here
+const CONTROL = /[\u0000-\u001f\u007f]/
+
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL.test(value)
+}
+
 /** RFC 6749 §3.1 / §3.2: parameters must not be repeated; empty values count as absent. */
 export function optional(params: Params, name: string): string | undefined {
   const value = params[name]
   if (value === undefined || value === '') return undefined
   if (typeof value !== 'string') throw new InvalidRequest(`${name} must be given exactly once`)
   if (value.length > MAX_PARAM_LENGTH) throw new InvalidRequest(`${name} is too long`)
+  if (hasControlCharacters(value)) throw new InvalidRequest(`${name} contains control characters`)
   return value
 }
 
@@ -42,10 +52,31 @@ export function resourceList(params: Params): string[] {
   })
 }
 
-/** The resources a grant may use: what was asked for (each allowed for the client), or the client's default. */
-export function resolveResources(requested: string[], client: ClientMetadata): string[] {
+/**
+ * OpenID Connect Core §5.3 with RFC 8707: the userinfo endpoint is a resource like the APIs, with its own
+ * audience, so a token meant for an API is refused there. The `openid` scope is what grants it.
+ */
+export function userinfoResource(issuer: string): string {
+  return `${issuer}/userinfo`
+}
+
+/** Every resource a grant covers: those its authorization named, plus userinfo when it includes `openid`. */
+export function grantedResources(resources: string[], scopes: string[], issuer: string): string[] {
+  const userinfo = userinfoResource(issuer)
+  return scopes.includes('openid') && !resources.includes(userinfo) ? [...resources, userinfo] : resources
+}
+
+/**
+ * The resources a grant may use: what was asked for (each allowed for the client, or in `extra`), or the
+ * client's default.
+ */
+export function resolveResources(
+  requested: string[],
+  client: ClientMetadata,
+  extra: string[] = [],
+): string[] {
   for (const resource of requested) {
-    if (!client.resources.includes(resource)) {
+    if (!client.resources.includes(resource) && !extra.includes(resource)) {
       throw new InvalidTarget(`resource ${resource} is unknown or not allowed for this client`)
     }
   }

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { constantTimeEqual } from '../crypto.js'
-import { NotFound, Unauthorized } from '../errors.js'
+import { InvalidRequest, NotFound, Unauthorized } from '../errors.js'
+import { hasControlCharacters } from '../oauth/params.js'
 
 /** Operator actions for the demo: disable/enable a user, rotate the signing key. Guarded by ADMIN_TOKEN. */
 export default fp(
@@ -16,6 +17,7 @@ export default fp(
     const setDisabled =
       (disabled: boolean) => async (request: FastifyRequest<{ Params: { username: string } }>) => {
         const { username } = request.params
+        if (hasControlCharacters(username)) throw new InvalidRequest('username contains control characters')
         if (!(await ctx.storage.users.setDisabled(username, disabled, ctx.now()))) {
           throw new NotFound(`no user named ${username}`)
         }

@@ -10,7 +10,7 @@ import {
   RedirectableError,
   UnverifiedRedirectError,
 } from '../oauth/authorization-request.js'
-import { asParams, MAX_PARAM_LENGTH, type Params } from '../oauth/params.js'
+import { asParams, hasControlCharacters, MAX_PARAM_LENGTH, type Params } from '../oauth/params.js'
 import { type LoginSession, readSession, writeSession } from '../oauth/session.js'
 import { pageCsp, STYLESHEET } from '../pages/html.js'
 import { consentPage, errorPage, loginPage } from '../pages/pages.js'
@@ -30,9 +30,10 @@ function queryToParams(query: unknown): Params {
   return params
 }
 
+/** A form field, or undefined when it is missing, repeated, too long or holds control characters. */
 function field(body: Params, name: string, max = 1024): string | undefined {
   const value = body[name]
-  return typeof value === 'string' && value.length <= max ? value : undefined
+  return typeof value === 'string' && value.length <= max && !hasControlCharacters(value) ? value : undefined
 }
 
 /**
@@ -73,7 +74,7 @@ export default fp(
     /** Validates; on failure answers (error page or error redirect) and returns undefined. */
     async function parse(params: Params, reply: FastifyReply, status: number) {
       try {
-        return await parseAuthorizationRequest(params, ctx.storage)
+        return await parseAuthorizationRequest(params, ctx.storage, issuer)
       } catch (error) {
         if (error instanceof UnverifiedRedirectError) {
           page(reply, 400, errorPage('This sign-in link is not valid', error.message))

@@ -19,8 +19,7 @@ export default fp(
           rateLimit: { max: ctx.config.rateLimitTokenMax, timeWindow: ctx.config.rateLimitWindow * 1000 },
         },
       },
-      async (request, reply) => {
-        reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+      async (request) => {
         const params = asParams(request.body)
         const caller = await authenticateClient(request, params, ctx.storage)
         if (isPublic(caller)) throw new InvalidClient('introspection is for confidential clients')

@@ -19,7 +19,6 @@ export default fp(
         },
       },
       async (request, reply) => {
-        reply.header('cache-control', 'no-store')
         const params = asParams(request.body)
         const client = await authenticateClient(request, params, ctx.storage)
         const token = required(params, 'token')

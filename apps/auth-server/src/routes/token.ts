@@ -16,9 +16,7 @@ export default fp(
           rateLimit: { max: ctx.config.rateLimitTokenMax, timeWindow: ctx.config.rateLimitWindow * 1000 },
         },
       },
-      async (request, reply) => {
-        // RFC 6749 §5.1: token responses (and errors) must not be cached.
-        reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+      async (request) => {
         const params = asParams(request.body)
         const client = await authenticateClient(request, params, ctx.storage)
         const grantType = required(params, 'grant_type')

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError } from '../errors.js'
-import { asParams, optional } from '../oauth/params.js'
+import { asParams, optional, userinfoResource } from '../oauth/params.js'
 import { findToken, isActive } from '../oauth/token-lookup.js'
 import { profileClaims } from '../tokens.js'
 
@@ -29,6 +29,12 @@ export default fp(
       const found = await findToken(ctx, token, 'access_token')
       if (found?.kind !== 'access_token' || !(await isActive(ctx, found, ctx.now()))) {
         throw new InvalidToken('the access token is invalid, expired or revoked')
+      }
+      // RFC 9068 §4: checked like any resource server checks its tokens, the audience included.
+      if (found.claims.aud !== userinfoResource(ctx.config.issuer)) {
+        throw new InvalidToken(
+          `the access token is not meant for the userinfo endpoint: ask for resource=${userinfoResource(ctx.config.issuer)}`,
+        )
       }
       if (!found.grant) throw new InvalidToken('the access token does not represent a user')
       const scopes = found.claims.scope.split(' ')
