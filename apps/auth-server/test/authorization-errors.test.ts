@@ -50,17 +50,29 @@ describe('the authorization endpoint refuses bad requests', () => {
     }
   })
 
-  it('accepts the loopback port exception for demo-cli only on 127.0.0.1 with the registered path', async () => {
+  it('accepts the loopback port exception for demo-cli only on 127.0.0.1 or [::1] with the registered path', async () => {
     const server = await start()
     const base = { client_id: 'demo-cli', scope: 'orders:read' }
     const ok = await fetch(
       await authorizeUrl(server.url, { ...base, redirect_uri: 'http://127.0.0.1:9/callback' }),
     )
     expect(ok.status).toBe(200)
+    // RFC 8252 §7.3 and §8.3: the app may bind the IPv6 loopback instead, so [::1] works on any port too.
+    const ipv6 = await fetch(
+      await authorizeUrl(server.url, { ...base, redirect_uri: 'http://[::1]:9/callback' }),
+    )
+    expect(ipv6.status).toBe(200)
     for (const redirect_uri of [
       'http://127.0.0.1:9/other',
+      'http://[::1]:9/other',
       'http://localhost:9/callback',
       'http://10.0.0.1:9/callback',
+      'http://[::2]:9/callback',
+      'https://127.0.0.1:9/callback',
+      'http://user@127.0.0.1:9/callback',
+      'http://127.0.0.1:9/callback#fragment',
+      'http://127.0.0.1:9/callback?extra=1',
+      'http://0x7f.0.0.1:9/callback',
     ]) {
       const response = await fetch(await authorizeUrl(server.url, { ...base, redirect_uri }), {
         redirect: 'manual',

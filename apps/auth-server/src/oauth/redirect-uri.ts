@@ -4,7 +4,8 @@ const LOOPBACK = new Set(['127.0.0.1', '[::1]'])
 
 /**
  * RFC 9700 §4.1.3: redirect URIs match exactly, by simple string comparison. The one exception is
- * RFC 8252 §7.3: a native app's loopback redirect may use any port, since it binds an ephemeral one.
+ * RFC 8252 §7.3: a native app's loopback redirect may use any port, since it binds an ephemeral one, and
+ * either loopback literal (§8.3: the app binds whichever of IPv4 and IPv6 is available).
  */
 export function isRegisteredRedirectUri(client: ClientMetadata, candidate: string): boolean {
   if (client.redirect_uris.includes(candidate)) return true
@@ -14,7 +15,7 @@ export function isRegisteredRedirectUri(client: ClientMetadata, candidate: strin
     return false
   return client.redirect_uris.some((registered) => {
     const r = new URL(registered)
-    // Only the port may differ: the rest must match the registered URI character for character.
-    return r.hostname === given.hostname && candidate === `http://${given.host}${r.pathname}${r.search}`
+    // Only the port (and which loopback literal) may differ: the rest must match character for character.
+    return LOOPBACK.has(r.hostname) && candidate === `http://${given.host}${r.pathname}${r.search}`
   })
 }
