@@ -37,12 +37,18 @@ describe('bad input to inventory-api is a 4xx in the error format, never a 500',
     ['an absurd quantity', { quantity: 1e9 }, 400],
     ['an array body', [1, 2], 400],
     ['an unknown field', { quantity: 1, price: 0 }, 400],
+    ['a boolean quantity (not read as 1)', { quantity: true }, 400],
+    ['a numeric-string quantity (not read as 5)', { quantity: '5' }, 400],
+    ['a one-element array quantity', { quantity: [2] }, 400],
+    ['a null quantity', { quantity: null }, 400],
+    ['a numeric reservation id', { quantity: 1, reservation_id: 5 }, 400],
     ['a bad reservation id', { quantity: 1, reservation_id: 'has spaces' }, 400],
     ['a huge body', { quantity: 1, pad: 'x'.repeat(100_000) }, 413],
   ])('%s → %s', async (_, payload, status) => {
     const res = await reserve(payload)
     expect(res.statusCode).toBe(status)
     expect(res.json()).toMatchObject({ error: 'invalid_request', error_description: expect.any(String) })
+    expect((await h.app.inject({ url: '/inventory/gadget', headers })).json().stock).toBe(10)
   })
 
   it('an unsupported content type → 415', async () => {
@@ -60,6 +66,18 @@ describe('bad input to inventory-api is a 4xx in the error format, never a 500',
     expect(res.statusCode).toBe(status)
     expect(res.json().error).toEqual(expect.any(String))
   })
+
+  it.each(['/inventory/%', '/inventory/%E0%A4%A'])(
+    'a URL that cannot be decoded (%s) → 400 in the error format',
+    async (url) => {
+      const res = await h.app.inject({ url, headers })
+      expect(res.statusCode).toBe(400)
+      expect(res.json()).toEqual({
+        error: 'invalid_request',
+        error_description: expect.stringContaining('is not a valid url component'),
+      })
+    },
+  )
 
   it('an unknown route → 404 not_found', async () => {
     const res = await h.app.inject({ url: '/nope', headers })

@@ -39,6 +39,10 @@ describe('bad input to orders-api is a 4xx in the error format, never a 500', ()
     ['a sku with a slash', '{"sku":"../inventory","quantity":1}', 400],
     ['an unknown field', '{"sku":"gadget","quantity":1,"user":"bob"}', 400],
     ['null', 'null', 400],
+    ['a boolean quantity (not read as 1)', '{"sku":"gadget","quantity":true}', 400],
+    ['a numeric-string quantity (not read as 2)', '{"sku":"gadget","quantity":"2"}', 400],
+    ['a one-element array quantity', '{"sku":"gadget","quantity":[2]}', 400],
+    ['a null quantity', '{"sku":"gadget","quantity":null}', 400],
     ['a huge body', JSON.stringify({ sku: 'gadget', quantity: 1, pad: 'x'.repeat(100_000) }), 413],
   ])('%s → %s', async (_, payload, status) => {
     const res = await post(payload)
@@ -68,9 +72,9 @@ describe('bad input to orders-api is a 4xx in the error format, never a 500', ()
     expect(res.statusCode).toBe(404)
   })
 
-  it('a numeric SKU is read as its string (fastify coerces scalars), so it is an unknown SKU → 404', async () => {
+  it('a numeric SKU is a type error (400), not read as the string "42"', async () => {
     const res = await post('{"sku":42,"quantity":1}')
-    expect(res.statusCode).toBe(404)
-    expect(res.json().error_description).toBe('Unknown SKU "42"')
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: 'invalid_request', error_description: 'body/sku must be string' })
   })
 })
