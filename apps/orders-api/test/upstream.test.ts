@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createInventoryClient } from '../src/inventory/client.js'
+import type { TokenSource } from '../src/inventory/token-source.js'
 import { bearer, type Harness, harness, order } from './helper.js'
 
 describe('when inventory-api or the auth-server fails, callers get a clear 502/503', () => {
@@ -89,5 +91,49 @@ describe('when inventory-api or the auth-server fails, callers get a clear 502/5
     const res = await order(h, await h.userToken('alice'), { sku: 'gadget', quantity: 1 })
     expect(res.statusCode).toBe(502)
     expect(h.issuer.requests.token).toBe(2)
+  })
+})
+
+describe('the retry after a 401', () => {
+  it('releases the refused response before retrying, and sends the same reservation id with the new token', async () => {
+    const calls: Array<{ authorization: string | null; body: unknown }> = []
+    let refusedBodyReleased = false
+    const fetchSpy: typeof fetch = async (_input, init) => {
+      const headers = new Headers(init?.headers)
+      calls.push({ authorization: headers.get('authorization'), body: JSON.parse(String(init?.body)) })
+      if (calls.length === 1) {
+        const body = new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"error":"invalid_token"'))
+          },
+          cancel() {
+            refusedBodyReleased = true
+          },
+        })
+        return new Response(body, { status: 401, headers: { 'content-type': 'application/json' } })
+      }
+      return Response.json({ remaining: 7 }, { status: 201 })
+    }
+    let issued = 0
+    const tokens: TokenSource = {
+      get: async () => `token-${issued || ++issued}`,
+      invalidate: () => {
+        issued++
+      },
+      fetches: 0,
+    }
+    const client = createInventoryClient({
+      baseUrl: 'http://127.0.0.1:1',
+      tokens,
+      timeoutMs: 1000,
+      fetch: fetchSpy,
+    })
+    await expect(client.reserve({ sku: 'gadget', quantity: 3, reservationId: 'order-1' })).resolves.toEqual({
+      remaining: 7,
+    })
+    // An unread body keeps its connection busy until garbage collection.
+    expect(refusedBodyReleased).toBe(true)
+    expect(calls.map((c) => c.authorization)).toEqual(['Bearer token-1', 'Bearer token-2'])
+    expect(calls[0]?.body).toEqual(calls[1]?.body)
   })
 })

@@ -42,7 +42,9 @@ export function createInventoryClient(options: {
       let token = await options.tokens.get()
       let response = await post(path, body, token)
       if (response.status === 401) {
-        // The reservation id makes this retry safe even if the first attempt had been processed.
+        // The reservation id makes this retry safe even if the first attempt had been processed. The refused
+        // answer is released first: an unread body holds its connection until garbage collection.
+        await response.body?.cancel().catch(() => {})
         options.tokens.invalidate(token)
         token = await options.tokens.get()
         response = await post(path, body, token)

@@ -11,7 +11,7 @@ export interface TokenSourceOptions {
   resource: string
   scope: string
   timeoutMs: number
-  /** Seconds before `exp` at which a cached token is replaced. Default 30. */
+  /** Seconds before `exp` at which a cached token is replaced (at most half its life). Default 30. */
   refreshMarginSeconds?: number
   fetch?: typeof fetch
   now?: () => number
@@ -28,7 +28,8 @@ export interface TokenSource {
 
 interface CachedToken {
   value: string
-  expiresAt: number
+  /** When to stop handing it out: `margin` before expiry, or half-way through a life shorter than twice that. */
+  refreshAt: number
 }
 
 // RFC 6749 §2.3.1: client id and secret are form-urlencoded before being joined for HTTP Basic.
@@ -114,13 +115,15 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
       throw new BadGatewayError('The token endpoint answered without a bearer access token')
     }
     // RFC 6749 §5.1: expires_in is recommended, not required; without it, assume a short life.
-    const lifetime = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60
-    return { value: body.access_token, expiresAt: now() + lifetime * 1000 }
+    const lifetimeMs =
+      (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60) * 1000
+    // A fixed margin longer than the token's life (10-second demo tokens, 30 s margin) would never reuse it.
+    return { value: body.access_token, refreshAt: now() + lifetimeMs - Math.min(margin, lifetimeMs / 2) }
   }
 
   return {
     async get() {
-      if (cached && now() < cached.expiresAt - margin) return cached.value
+      if (cached && now() < cached.refreshAt) return cached.value
       if (!pending) {
         pending = fetchToken()
           .then((token) => {
