@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import cookie from '@fastify/cookie'
 import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
@@ -12,6 +13,7 @@ import { frameworkErrors, registerErrorHandling } from './error-handler.js'
 import { TooManyRequests } from './errors.js'
 import { KeyStore } from './keys/keystore.js'
 import { LoginThrottle } from './oauth/login-throttle.js'
+import { csrfUserInfo } from './oauth/session.js'
 import admin from './routes/admin.js'
 import authorize from './routes/authorize.js'
 import health from './routes/health.js'
@@ -106,10 +108,13 @@ export async function buildApp(
     frameguard: { action: 'deny' },
     hsts: secure,
   })
-  await app.register(cookie, { secret: config.cookieSecret ?? randomToken() })
+  const cookieSecret = config.cookieSecret ?? randomToken()
+  await app.register(cookie, { secret: cookieSecret })
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure },
+    getUserInfo: (request) => csrfUserInfo(request, now(), config.sessionTtl),
+    csrfOpts: { hmacKey: createHmac('sha256', cookieSecret).update('csrf-user-binding').digest() },
   })
   // OAuth endpoints take application/x-www-form-urlencoded only (RFC 6749 §3.2); JSON bodies are refused.
   app.removeAllContentTypeParsers()

@@ -152,6 +152,41 @@ describe('the authorization endpoint refuses bad requests', () => {
     expect(forged.headers.get('set-cookie') ?? '').not.toContain('sa_session')
   })
 
+  it('binds form tokens to the signed-in user: a CSRF pair from before sign-in cannot post consent', async () => {
+    const server = await start()
+    const url = (
+      await authorizeUrl(server.url, {
+        client_id: 'demo-cli',
+        redirect_uri: 'http://127.0.0.1:9/callback',
+        scope: 'orders:read',
+      })
+    ).toString()
+    // The attacker's own visit yields a valid (signed) CSRF cookie and a token for it.
+    const attacker = new Browser()
+    const attackerPage = await (await attacker.request(url)).text()
+    const attackerToken = /name="_csrf" value="([^"]+)"/.exec(attackerPage)![1]!
+
+    const victim = new Browser()
+    const loginPage = await (await victim.request(url)).text()
+    const signedIn = await victim.submit(url, loginPage, { username: 'alice', password: 'demo-password' })
+    expect(signedIn.status).toBe(303)
+    const consentUrl = new URL(signedIn.headers.get('location')!, url).toString()
+    const consentPage = await (await victim.request(consentUrl)).text()
+    expect(consentPage).toContain('action="/consent"')
+
+    // Session fixation of the CSRF secret: the attacker's cookie planted in the victim's browser.
+    const victimSecret = victim.cookie('_csrf')!
+    victim.setCookie('_csrf', attacker.cookie('_csrf')!)
+    const forged = await victim.submit(consentUrl, consentPage, { _csrf: attackerToken, decision: 'allow' })
+    expect(forged.status).toBe(403)
+    expect(forged.headers.get('location')).toBeNull()
+
+    victim.setCookie('_csrf', victimSecret)
+    const genuine = await victim.submit(consentUrl, consentPage, { decision: 'allow' })
+    expect(genuine.status).toBe(303)
+    expect(new URL(genuine.headers.get('location')!).searchParams.get('code')).toBeTruthy()
+  })
+
   it('gives the same answer for a wrong password, an unknown user and a disabled user (no enumeration)', async () => {
     const server = await start()
     await server.app.auth.storage.users.setDisabled('bob', true, server.app.auth.now())

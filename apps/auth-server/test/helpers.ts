@@ -48,6 +48,15 @@ export async function discover(url: string, clientId = 'web', secret: string | n
 export class Browser {
   private readonly cookies = new Map<string, string>()
 
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name)
+  }
+
+  /** Plants a cookie, as an attacker with cookie-injection power could. */
+  setCookie(name: string, value: string): void {
+    this.cookies.set(name, value)
+  }
+
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers)
     if (this.cookies.size > 0)

@@ -34,3 +34,14 @@ export function writeSession(reply: FastifyReply, session: LoginSession, ttl: nu
     maxAge: ttl,
   })
 }
+
+/**
+ * What CSRF tokens are bound to: the signed-in user, or `anonymous` before sign-in. The CSRF secret cookie outlives a
+ * sign-in, so without this a secret planted in the browser beforehand (or copied from another browser) would
+ * still post forms for whoever signs in next: the session-fixation hole a stateless session leaves open.
+ */
+export function csrfUserInfo(request: FastifyRequest, now: number, ttl: number): string {
+  const session = readSession(request, now, ttl)
+  // Never empty: @fastify/csrf refuses an empty userInfo.
+  return session ? `user:${session.sub}` : 'anonymous'
+}

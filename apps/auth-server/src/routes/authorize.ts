@@ -11,7 +11,7 @@ import {
   UnverifiedRedirectError,
 } from '../oauth/authorization-request.js'
 import { asParams, hasControlCharacters, MAX_PARAM_LENGTH, type Params } from '../oauth/params.js'
-import { type LoginSession, readSession, writeSession } from '../oauth/session.js'
+import { csrfUserInfo, type LoginSession, readSession, writeSession } from '../oauth/session.js'
 import { pageCsp, STYLESHEET } from '../pages/html.js'
 import { consentPage, errorPage, loginPage } from '../pages/pages.js'
 import type { User } from '../storage/index.js'
@@ -88,6 +88,10 @@ export default fp(
       }
     }
 
+    /** A form token bound to whoever is signed in now (see csrfUserInfo). */
+    const formToken = (reply: FastifyReply) =>
+      reply.generateCsrf({ userInfo: csrfUserInfo(reply.request, ctx.now(), sessionTtl) })
+
     async function currentLogin(request: FastifyRequest): Promise<Login | undefined> {
       const session = readSession(request, ctx.now(), sessionTtl)
       if (!session) return undefined
@@ -140,7 +144,7 @@ export default fp(
           if (request.prompt === 'none') {
             return redirectError(reply, status, new ConsentRequired('the user has not consented'), request)
           }
-          const csrfToken = reply.generateCsrf()
+          const csrfToken = formToken(reply)
           return page(reply, 200, consentPage({ request, csrfToken, username: login.user.username }), request)
         }
       }
@@ -161,12 +165,7 @@ export default fp(
         if (authRequest.prompt === 'none') {
           return redirectError(reply, 302, new LoginRequired('the user is not signed in'), authRequest)
         }
-        return page(
-          reply,
-          200,
-          loginPage({ request: authRequest, csrfToken: reply.generateCsrf() }),
-          authRequest,
-        )
+        return page(reply, 200, loginPage({ request: authRequest, csrfToken: formToken(reply) }), authRequest)
       }
       return proceed(reply, authRequest, login, 302)
     }
@@ -191,7 +190,7 @@ export default fp(
           page(
             reply,
             status,
-            loginPage({ request: authRequest, csrfToken: reply.generateCsrf(), username, error }),
+            loginPage({ request: authRequest, csrfToken: formToken(reply), username, error }),
             authRequest,
           )
 
@@ -221,12 +220,7 @@ export default fp(
       if (!authRequest) return reply
       const login = await currentLogin(request)
       if (!login)
-        return page(
-          reply,
-          200,
-          loginPage({ request: authRequest, csrfToken: reply.generateCsrf() }),
-          authRequest,
-        )
+        return page(reply, 200, loginPage({ request: authRequest, csrfToken: formToken(reply) }), authRequest)
       const decision = field(body, 'decision')
       if (decision === 'deny') {
         return redirectError(reply, 303, new AccessDenied('the user denied the request'), authRequest)
