@@ -73,4 +73,37 @@ describe.each(backends())('restart on the same %s store', (backend) => {
       expect(row.private_key).not.toContain('"d"')
     }
   })
+
+  it('encrypts keys stored in the clear once KEY_ENCRYPTION_SECRET is set, keeping the same keys', async () => {
+    store = await backend.createStore()
+    const plain = await start({ DATABASE_URL: store.url })
+    const tokens = (await (await redeem(plain.url, await obtainCode(plain.url))).json()) as {
+      access_token: string
+    }
+    await plain.close()
+    const { openDatabase } = await import('@stateless-auth/sql')
+    const privateKeys = async () => {
+      const db = await openDatabase(store!.url)
+      const rows = await db.query<{ kid: string; private_key: string }>(
+        'SELECT kid, private_key FROM signing_keys',
+      )
+      await db.close()
+      return rows
+    }
+    const [cleartext] = await privateKeys()
+    expect(cleartext!.private_key).toContain('"d"')
+
+    const secret = {
+      DATABASE_URL: store.url,
+      ISSUER: plain.url,
+      KEY_ENCRYPTION_SECRET: 'a long key-encryption secret',
+    }
+    const encrypted = await start(secret)
+    for (const row of await privateKeys()) expect(row.private_key).toMatch(/^aes-256-gcm:v1:/)
+    // Same key, so the earlier token still verifies and new ones are signed with it.
+    await verifyAccessToken(encrypted.url, tokens.access_token, ORDERS)
+    await encrypted.close()
+    // And the next start, with the secret, decrypts what the previous one encrypted.
+    await (await start(secret)).close()
+  })
 })

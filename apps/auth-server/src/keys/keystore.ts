@@ -4,7 +4,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 
 import type { AuthServerConfig, SigningAlg } from '../config.js'
 import { KeyStoreError } from '../errors.js'
 import type { Storage, StoredKey } from '../storage/index.js'
-import { decryptPrivateKey, encryptPrivateKey } from './encryption.js'
+import { decryptPrivateKey, encryptPrivateKey, isEncrypted } from './encryption.js'
 
 export interface SigningKey {
   kid: string
@@ -34,6 +34,7 @@ export class KeyStore {
 
   /** First start: one key that signs at once. Later starts with another `SIGNING_ALG` rotate to it. */
   async ensure(): Promise<void> {
+    await this.encryptClearKeys()
     if ((await this.storage.keys.live(this.now())).length > 0) {
       await this.rotateIfAlgChanged()
       await this.signingKey()
@@ -48,6 +49,20 @@ export class KeyStore {
     await this.rotateIfAlgChanged()
     // Decrypt now, so a missing or wrong KEY_ENCRYPTION_SECRET stops the start instead of failing every request.
     await this.signingKey()
+  }
+
+  /**
+   * A store that began without KEY_ENCRYPTION_SECRET holds its private keys in the clear: once a secret is set,
+   * they are sealed like new ones, so "encrypted at rest" holds for every key, not only those created later.
+   */
+  private async encryptClearKeys(): Promise<void> {
+    const secret = this.config.keyEncryptionSecret
+    if (!secret) return
+    const clear = (await this.storage.keys.all()).filter((key) => !isEncrypted(key.privateKey))
+    for (const key of clear) {
+      const sealed = encryptPrivateKey(key.privateKey, key.kid, secret)
+      await this.storage.keys.replacePrivateKey(key.kid, key.privateKey, sealed)
+    }
   }
 
   /** Publishes a new key now; it signs once every JWKS cache has had time to see it. */

@@ -49,6 +49,25 @@ export class SigningKeyRepository {
     return rows.map(toKey)
   }
 
+  /** Every stored key, dropped ones included (they are deleted a day after they drop out). */
+  async all(db: Queryable = this.db): Promise<StoredKey[]> {
+    return (await db.query<KeyRow>('SELECT * FROM signing_keys ORDER BY created_at')).map(toKey)
+  }
+
+  /** Replaces a key's stored private part, only if it still holds `previous` (another replica may have). */
+  async replacePrivateKey(
+    kid: string,
+    previous: string,
+    next: string,
+    db: Queryable = this.db,
+  ): Promise<void> {
+    await db.execute('UPDATE signing_keys SET private_key = $1 WHERE kid = $2 AND private_key = $3', [
+      next,
+      kid,
+      previous,
+    ])
+  }
+
   /**
    * Runs `fn` holding the key-management lock, so replicas sharing PostgreSQL never create two first keys or
    * rotate twice at once (SQLite's BEGIN IMMEDIATE already serialises writers).
