@@ -13,20 +13,18 @@ export {
 } from './claims.js'
 export {
   ERROR_CODES,
-  type ErrorResponse,
-  errorResponse,
-  mapError,
   type OAuthBearerError,
   VerifierError,
   type VerifierErrorCode,
   verifierError,
-  wwwAuthenticate,
 } from './errors.js'
 export type { ImportedKey } from './keys/import-jwk.js'
+export { mapError } from './map-error.js'
 export {
   metadataUrlFor,
   type SupportedAlgorithm,
   type VerifierEvent,
   type VerifierOptions,
 } from './options.js'
+export { type ErrorResponse, errorResponse, wwwAuthenticate } from './response.js'
 export { createVerifier, type Verifier, type VerifierStats } from './verifier.js'

@@ -1,9 +1,10 @@
 import { createVerifier as createFastJwtVerifier } from 'fast-jwt'
 import { parseBearer } from './bearer.js'
 import { type AccessTokenClaims, checkClaimTypes, RFC9068_REQUIRED_CLAIMS } from './claims.js'
-import { mapError, type VerifierError, type VerifierErrorCode, verifierError } from './errors.js'
+import { type VerifierError, type VerifierErrorCode, verifierError } from './errors.js'
 import type { ImportedKey } from './keys/import-jwk.js'
 import { type KeyEntry, KeyStore } from './keys/key-store.js'
+import { mapError } from './map-error.js'
 import { type ResolvedOptions, resolveOptions, type VerifierEvent, type VerifierOptions } from './options.js'
 import { TokenCache } from './token-cache.js'
 

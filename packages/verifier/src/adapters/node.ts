@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AccessTokenClaims, assertScopes } from '../claims.js'
-import { type ErrorResponse, errorResponse } from '../errors.js'
 import type { VerifierOptions } from '../options.js'
+import { type ErrorResponse, errorResponse } from '../response.js'
 import { createVerifier, type Verifier } from '../verifier.js'
 import { authorizationHeader } from './authorization.js'
 
