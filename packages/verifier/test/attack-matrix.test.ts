@@ -376,6 +376,18 @@ describe.each(ADAPTERS)('attack matrix through %s', (adapter) => {
     }
   })
 
+  it('accepts typ in any case and in its media-type form application/at+jwt (RFC 9068 §2.1, RFC 7515 §4.1.9)', async () => {
+    for (const typ of ['application/at+jwt', 'AT+JWT', 'Application/At+Jwt']) {
+      const answer = await harness.call(bearer(signToken(ctx.es, ctx.claims(), { header: { typ } })))
+      expect(answer, typ).toMatchObject({ status: 200, body: { sub: 'alice' } })
+    }
+    for (const typ of ['application/jwt', 'at+jwt; charset=utf-8', 'application/application/at+jwt']) {
+      const answer = await harness.call(bearer(signToken(ctx.es, ctx.claims(), { header: { typ } })))
+      expect(answer.status, typ).toBe(401)
+      expect(harness.codes.at(-1), typ).toBe('VERIFIER_ERR_TYPE_INVALID')
+    }
+  })
+
   it.each(CASES)('refuses: $name', async ({ authorization, status, code }) => {
     const before = harness.codes.length
     const answer = await harness.call(authorization(ctx))
