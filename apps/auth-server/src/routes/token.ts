@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../errors.js'
+import { UnauthorizedClient, UnsupportedGrantType } from '../errors.js'
 import { grants } from '../grants/index.js'
 import { authenticateClient } from '../oauth/client-auth.js'
 import { asParams, required } from '../oauth/params.js'
@@ -25,9 +25,7 @@ export default fp(
         if (!client.grant_types.includes(grantType as GrantType)) {
           throw new UnauthorizedClient(`this client may not use the ${grantType} grant`)
         }
-        const handler = grants[grantType as GrantType]
-        if (!handler) throw new InvalidRequest('unsupported grant')
-        return handler(ctx, client, params)
+        return grants[grantType as GrantType](ctx, client, params)
       },
     )
   },
