@@ -3,7 +3,17 @@ import { decodeProtectedHeader, type JWK } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { admin, basic, fakeClock, INVENTORY, post, start, verifyAccessToken } from './helpers.js'
+import {
+  admin,
+  basic,
+  discover,
+  fakeClock,
+  INVENTORY,
+  post,
+  signIn,
+  start,
+  verifyAccessToken,
+} from './helpers.js'
 
 async function serviceToken(url: string): Promise<string> {
   const response = await post(
@@ -134,5 +144,11 @@ describe.each(backends())('replicas sharing one %s store', (backend) => {
     const keys = await jwks(second.url)
     expect(keys.map((k) => k.alg)).toEqual(['RS256', 'ES256'])
     await verifyAccessToken(second.url, rsToken, INVENTORY)
+    // While the ES256 key is pending the RS256 key still signs ID tokens: the metadata must say so, or a
+    // certified client refuses every sign-in until the new key takes over.
+    const config = await discover(second.url)
+    expect(config.serverMetadata().id_token_signing_alg_values_supported).toEqual(['RS256', 'ES256'])
+    const { tokens } = await signIn(config)
+    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('RS256')
   })
 })

@@ -23,7 +23,7 @@ export default fp(
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: [ctx.config.signingAlg],
+
       claims_supported: [
         'sub',
         'iss',
@@ -43,7 +43,11 @@ export default fp(
     for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
       app.get(path, async (_request, reply) => {
         reply.header('cache-control', cacheControl)
-        return metadata
+        // Every published key may sign an ID token (a pending one soon, a retired one until it is dropped):
+        // after a SIGNING_ALG change the old algorithm still signs until the new key activates, and clients
+        // refuse an ID token whose alg the metadata does not list (OIDC Discovery §3).
+        const algs = [...new Set((await ctx.keys.jwks()).keys.map((key) => key.alg as string))]
+        return { ...metadata, id_token_signing_alg_values_supported: algs }
       })
     }
     app.get('/jwks', async (_request, reply) => {
