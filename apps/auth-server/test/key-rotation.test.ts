@@ -135,6 +135,20 @@ describe.each(backends())('replicas sharing one %s store', (backend) => {
     },
   )
 
+  it.skipIf(backend.name === 'sqlite')(
+    'add one key, not one each, when they start together with a new SIGNING_ALG',
+    async () => {
+      store = await backend.createStore()
+      const rs256 = loadConfig({ DATABASE_URL: store.url, ISSUER: 'http://127.0.0.1:4000' })
+      await (await buildApp(rs256)).close()
+      const es256 = { ...rs256, signingAlg: 'ES256' as const }
+      const apps = await Promise.all([buildApp(es256), buildApp(es256), buildApp(es256)])
+      const { keys } = await apps[0]!.auth.keys.jwks()
+      expect(keys.map((k) => k.alg)).toEqual(['RS256', 'ES256'])
+      await Promise.all(apps.map((app) => app.close()))
+    },
+  )
+
   it('move to a new SIGNING_ALG by rotation, without breaking tokens signed with the old one', async () => {
     store = await backend.createStore()
     const first = await start({ DATABASE_URL: store.url })

@@ -86,8 +86,16 @@ export class KeyStore {
   }
 
   private async rotateIfAlgChanged(): Promise<void> {
-    const newest = (await this.storage.keys.live(this.now())).at(-1)
-    if (newest && newest.alg !== this.config.signingAlg) await this.rotate()
+    const algChanged = async (tx?: Queryable) => {
+      const newest = (await this.storage.keys.live(this.now(), tx)).at(-1)
+      return newest !== undefined && newest.alg !== this.config.signingAlg
+    }
+    if (!(await algChanged())) return
+    const key = await this.generate(this.now() + this.config.jwksMaxAge)
+    // Replicas restarted together with the new SIGNING_ALG: only the first to take the lock installs a key.
+    await this.storage.keys.exclusive(async (tx) => {
+      if (await algChanged(tx)) await this.install(key, tx)
+    })
   }
 
   private async newestOlderThan(interval: number, tx?: Queryable): Promise<boolean> {
