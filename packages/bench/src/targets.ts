@@ -1,5 +1,6 @@
 import { Agent, request as httpRequest } from 'node:http'
 import fastifyJwt from '@fastify/jwt'
+import { createVerifier, errorResponse } from '@stateless-auth/verifier'
 import verifierPlugin from '@stateless-auth/verifier/fastify'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import buildGetJwks from 'get-jwks'
@@ -14,6 +15,7 @@ export const TARGET_MODES = [
   'introspection',
   'jose',
   'fastify-jwt',
+  'verifier-core',
 ] as const
 export type TargetMode = (typeof TARGET_MODES)[number]
 
@@ -70,6 +72,26 @@ export async function buildTarget(config: TargetConfig): Promise<FastifyInstance
         cache: config.mode === 'verifier-cache' ? { max: config.cacheMax } : false,
       })
       preHandler = app.authenticate
+      break
+    }
+    case 'verifier-core': {
+      // Our framework-free core called directly (one decode, one fast-jwt verifier per key), to show what the
+      // Fastify adapter's @fastify/jwt layer adds on top of it.
+      const verifier = createVerifier({
+        issuer: config.issuer,
+        audience: config.audience,
+        jwksUri: config.jwksUri,
+        algorithms: config.algorithms,
+      })
+      app.addHook('onClose', () => verifier.close())
+      preHandler = async (request, reply) => {
+        try {
+          await verifier.authenticate(request.headers.authorization)
+        } catch (err) {
+          const { statusCode, headers, body } = errorResponse(err, { realm: 'bench' })
+          await reply.code(statusCode).headers(headers).send(body)
+        }
+      }
       break
     }
     case 'introspection':

@@ -132,6 +132,8 @@ describe('chart and docs', () => {
     expect(svg).toContain('run &lt;1&gt; &amp; &quot;quoted&quot;')
     expect(svg.match(/<rect x=/g)).toHaveLength(table.rows.length + 2)
     expect(svg).toContain('10,000 req/s (1.00×)')
+    expect(svg).toContain('103.0 MiB (+3.0 vs baseline)')
+    expect(renderSvg([memory(1_000_000, -1.5)], 'c')).toContain('98.5 MiB (−1.5 vs baseline)')
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true)
   })
 

@@ -55,6 +55,7 @@ describe('the rows of the resource-cost table guard the same route with the same
   const cases = [
     { mode: 'verifier', algs: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
     { mode: 'verifier-cache', algs: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
+    { mode: 'verifier-core', algs: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
     { mode: 'jose', algs: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
     { mode: 'fastify-jwt', algs: ['RS256', 'PS256', 'ES256'] },
   ] as const

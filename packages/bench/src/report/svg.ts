@@ -14,7 +14,7 @@ const xml = (s: string) =>
 // Our rows in blue, the ceiling in green, the per-request call to the auth-server in orange, peers in grey.
 function colour(label: string): string {
   if (label.startsWith('no authentication')) return '#2e7d32'
-  if (label.startsWith('our verifier') || /^(RS|PS|ES)256$|^EdDSA$/.test(label)) return '#1565c0'
+  if (label.startsWith('our ') || /^(RS|PS|ES)256$|^EdDSA$/.test(label)) return '#1565c0'
   if (label.startsWith('RFC 7662')) return '#ef6c00'
   if (label.startsWith('SQLite') || label.startsWith('PostgreSQL')) return '#6a1b9a'
   return '#757575'
@@ -33,7 +33,7 @@ function bars(table: Table): Bar[] {
     return table.samples.map((s) => ({
       label: s.tokens === 0 ? 'baseline (after warm-up)' : `${count(s.tokens)} tokens`,
       value: s.rss,
-      text: `${mib(s.rss)} MiB (+${mib(s.rss - base)})`,
+      text: `${mib(s.rss)} MiB (${s.rss >= base ? '+' : '−'}${mib(Math.abs(s.rss - base))} vs baseline)`,
       colour: '#1565c0',
     }))
   }

@@ -23,6 +23,7 @@ const ROWS: ReadonlyArray<{ mode: TargetMode; label: string }> = [
   { mode: 'none', label: 'no authentication (ceiling)' },
   { mode: 'verifier', label: 'our verifier, cache off' },
   { mode: 'verifier-cache', label: 'our verifier, cache on' },
+  { mode: 'verifier-core', label: 'our core verifier, cache off (no @fastify/jwt)' },
   { mode: 'introspection', label: 'RFC 7662 introspection per request' },
   { mode: 'jose', label: 'jose jwtVerify + createRemoteJWKSet' },
   { mode: 'fastify-jwt', label: '@fastify/jwt + get-jwks (README recipe)' },
