@@ -2,7 +2,10 @@
 // "N passed, N failed" line of any further log, into one closing line; fails when no test ran at all.
 import { readFileSync } from 'node:fs'
 
-const log = readFileSync(process.argv[2], 'utf8').replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
+const log = readFileSync(process.argv[2], 'utf8').replace(
+  new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
+  '',
+)
 const totals = { passed: 0, failed: 0, skipped: 0 }
 let runs = 0
 for (const line of log.split('\n')) {
