@@ -1,9 +1,10 @@
 import { count, mib, ratio } from './format.js'
 import { isNotRun, type Table } from './model.js'
 
-const WIDTH = 960
+const WIDTH = 1040
 const LABEL = 330
-const BAR_AREA = WIDTH - LABEL - 150
+// Room right of the longest bar for its value text ("112.9 MiB (+0.3 vs baseline)").
+const BAR_AREA = WIDTH - LABEL - 230
 const BAR = 20
 const GAP = 6
 const PANEL_GAP = 36
