@@ -27,7 +27,7 @@ export interface VerifierStats {
 
 /**
  * A configured access-token verifier. Create one per process (it holds the key cache) and share it.
- * `resolveKey`, `cached`, `accept` and `reject` exist for adapters; applications use the rest.
+ * `resolveKey` and `reject` exist for adapters; applications use the rest.
  *
  * @example
  * ```ts
@@ -42,6 +42,12 @@ export interface Verifier {
   verify(token: string): Promise<AccessTokenClaims>
   /** Reads the token from an `Authorization` header value (RFC 6750 §2.1), then verifies it. */
   authenticate(authorizationHeader: string | string[] | undefined): Promise<AccessTokenClaims>
+  /**
+   * `authenticate` for adapters that run on every request: the claims come back directly when no I/O is needed (a
+   * verified-token cache hit, or a key already held), a promise only while a JWKS fetch is. Failures are recorded
+   * and thrown, or rejected, as {@link VerifierError}s.
+   */
+  check(authorizationHeader: string | string[] | undefined): AccessTokenClaims | Promise<AccessTokenClaims>
   /** Loads the JWKS if no usable key is held yet; rejects with `VERIFIER_ERR_JWKS_UNAVAILABLE` if it cannot. */
   ready(): Promise<void>
   /** A snapshot of the counters. */
@@ -50,15 +56,11 @@ export interface Verifier {
   close(): Promise<void>
   /** The validated options, for adapters (e.g. the Fastify plugin hands them to @fastify/jwt). */
   readonly options: Readonly<ResolvedOptions>
-  /** The key for a token header, fetching under the cooldown rules if unknown. Used by the Fastify adapter. */
-  resolveKey(header: { kid?: unknown; alg?: unknown; typ?: unknown }): Promise<ImportedKey>
-  /** The claims of `token` if the verified-token cache holds it (counts as a verification). */
-  cached(token: string): AccessTokenClaims | undefined
   /**
-   * Final checks and bookkeeping on a payload whose signature and registered claims were verified elsewhere
-   * (the Fastify adapter's @fastify/jwt path); caches it when `token` is given and the cache is on.
+   * The key for a token header, fetching under the cooldown rules if unknown. Used by the Fastify adapter's
+   * @fastify/jwt key callback.
    */
-  accept(payload: Record<string, unknown>, kid: string | undefined, token?: string): AccessTokenClaims
+  resolveKey(header: { kid?: unknown; alg?: unknown; typ?: unknown }): Promise<ImportedKey>
   /** Records a failure (counters and event) and returns it as a {@link VerifierError}. */
   reject(err: unknown): VerifierError
 }
@@ -177,7 +179,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
   const accept = (payload: Record<string, unknown>, kid: string | undefined): AccessTokenClaims => {
     checkClaimTypes(payload, Date.now(), options.clockToleranceMs)
     counters.verified++
-    emit({ type: 'verified', kid, cached: false })
+    if (onEvent !== undefined) emit({ type: 'verified', kid, cached: false })
     return payload as AccessTokenClaims
   }
 
@@ -190,7 +192,17 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return claims
   }
 
-  const verifySync = (token: string): AccessTokenClaims | Promise<AccessTokenClaims> => {
+  const fromCache = (cacheKey: string): AccessTokenClaims | undefined => {
+    const hit = cache?.get(cacheKey, Date.now())
+    if (hit === undefined) return undefined
+    counters.tokenCacheHits++
+    counters.verified++
+    if (onEvent !== undefined) emit({ type: 'verified', kid: hit.kid, cached: true })
+    return hit.claims
+  }
+
+  // `missedKey`: the token's cache key, when the caller has just looked it up and missed.
+  const verifySync = (token: string, missedKey?: string): AccessTokenClaims | Promise<AccessTokenClaims> => {
     if (closed) throw verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The verifier is closed')
     if (typeof token !== 'string' || token.length === 0) {
       throw verifierError('VERIFIER_ERR_TOKEN_MALFORMED', 'The access token must be a non-empty string')
@@ -202,16 +214,11 @@ export function createVerifier(input: VerifierOptions): Verifier {
         `The access token exceeds ${options.maxTokenLength} bytes`,
       )
     }
-    let cacheKey: string | undefined
-    if (cache !== undefined) {
+    let cacheKey = missedKey
+    if (cache !== undefined && cacheKey === undefined) {
       cacheKey = TokenCache.keyOf(token)
-      const hit = cache.get(cacheKey, Date.now())
-      if (hit !== undefined) {
-        counters.tokenCacheHits++
-        counters.verified++
-        emit({ type: 'verified', kid: hit.kid, cached: true })
-        return hit.claims
-      }
+      const hit = fromCache(cacheKey)
+      if (hit !== undefined) return hit
     }
     const kid = checkHeader(decodeHeader(token), options)
     const entry = keys.peek(kid)
@@ -227,18 +234,40 @@ export function createVerifier(input: VerifierOptions): Verifier {
     }
   }
 
+  const check = (header: string | string[] | undefined) => {
+    try {
+      let candidate: string | undefined
+      let cacheKey: string | undefined
+      // A cache hit on the usual form "Bearer <token>" skips the RFC 6750 parse: the cache holds only tokens that
+      // passed it (and verification), and a hit is that exact string. The size cap still comes first.
+      if (
+        cache !== undefined &&
+        !closed &&
+        typeof header === 'string' &&
+        header.startsWith('Bearer ') &&
+        header.length <= options.maxTokenLength + 7
+      ) {
+        candidate = header.slice(7)
+        cacheKey = TokenCache.keyOf(candidate)
+        const hit = fromCache(cacheKey)
+        if (hit !== undefined) return hit
+      }
+      const token = parseBearer(header, options.maxTokenLength)
+      const result = verifySync(token, token === candidate ? cacheKey : undefined)
+      return result instanceof Promise ? result.catch(rethrowRejected) : result
+    } catch (err) {
+      throw reject(err)
+    }
+  }
+  const rethrowRejected = (err: unknown): never => {
+    throw reject(err)
+  }
+
   return {
     options,
     verify,
-    async authenticate(header) {
-      let token: string
-      try {
-        token = parseBearer(header, options.maxTokenLength)
-      } catch (err) {
-        throw reject(err)
-      }
-      return verify(token)
-    },
+    authenticate: async (header) => check(header),
+    check,
     async ready() {
       if (closed) throw verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The verifier is closed')
       await keys.ready()
@@ -260,22 +289,6 @@ export function createVerifier(input: VerifierOptions): Verifier {
         )
       }
       return key
-    },
-    cached(token) {
-      if (cache === undefined || token.length > options.maxTokenLength) return undefined
-      const hit = cache.get(TokenCache.keyOf(token), Date.now())
-      if (hit === undefined) return undefined
-      counters.tokenCacheHits++
-      counters.verified++
-      emit({ type: 'verified', kid: hit.kid, cached: true })
-      return hit.claims
-    },
-    accept(payload, kid, token) {
-      const claims = accept(payload, kid)
-      if (cache === undefined || token === undefined || kid === undefined) return claims
-      const frozen = Object.freeze(claims)
-      cache.set(TokenCache.keyOf(token), frozen, kid)
-      return frozen
     },
     reject,
   }

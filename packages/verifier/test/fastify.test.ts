@@ -180,6 +180,36 @@ describe('Fastify plugin', () => {
     expect((await app.inject({ url: '/early-child', headers: bearer() })).json()).toEqual({ secret: 2 })
   })
 
+  it("keeps @fastify/jwt's request.jwtVerify() usable, with keys only from the configured JWKS and the same checks", async () => {
+    const evil = generateKey('EdDSA')
+    const attacker = await startJwksServer([evil])
+    try {
+      app = Fastify()
+      await app.register(verifierPlugin, { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+      app.get('/jwt', async (request) => ({ sub: (await request.jwtVerify<{ sub: string }>()).sub }))
+      await app.ready()
+      const call = (token: string) =>
+        app.inject({ url: '/jwt', headers: { authorization: `Bearer ${token}` } })
+      const good = await call(signToken(key, accessClaims(as.issuer)))
+      expect(good.statusCode).toBe(200)
+      expect(good.json()).toEqual({ sub: 'alice' })
+      // The attacker's own key, announced by its iss: no request reaches the attacker, the token fails.
+      const forged = await call(signToken(evil, accessClaims(attacker.issuer)))
+      expect(forged.statusCode).toBe(401)
+      expect(forged.json()).toMatchObject({ code: 'VERIFIER_ERR_KEY_NOT_FOUND' })
+      expect(attacker.total()).toBe(0)
+      // What fast-jwt leaves out is checked too (`trusted`): claim types, and iat not in the future.
+      const numericSub = await call(signToken(key, accessClaims(as.issuer, { sub: 42 })))
+      expect(numericSub.statusCode).toBe(401)
+      const future = await call(
+        signToken(key, accessClaims(as.issuer, { iat: Math.floor(Date.now() / 1000) + 3600 })),
+      )
+      expect(future.statusCode).toBe(401)
+    } finally {
+      await attacker.close()
+    }
+  })
+
   it('refuses a request carrying two Authorization headers (RFC 6750 §3.1), even when the first is valid', async () => {
     await build()
     const origin = await app.listen({ port: 0, host: '127.0.0.1' })

@@ -1,22 +1,30 @@
 import fastifyJwt from '@fastify/jwt'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import { parseBearer } from '../bearer.js'
-import { type AccessTokenClaims, assertScopes } from '../claims.js'
+import { type AccessTokenClaims, assertScopes, checkClaimTypes, RFC9068_REQUIRED_CLAIMS } from '../claims.js'
+import type { VerifierError } from '../errors.js'
+import { mapError } from '../map-error.js'
 import type { VerifierOptions } from '../options.js'
 import { errorResponse } from '../response.js'
 import { createVerifier, type Verifier } from '../verifier.js'
 import { authorizationHeader } from './authorization.js'
 
 /**
- * A preHandler that authenticates (and maybe authorizes) a request, answering failures itself.
+ * A hook that authenticates (and maybe authorizes) a request, answering failures itself. Fastify calls it with
+ * `done`, and then it continues synchronously whenever no JWKS fetch is needed; called without `done`
+ * (`await app.authenticate(request, reply)`) it returns a promise.
  *
  * @example
  * ```ts
  * const guard: AuthPreHandler = requireScopes('orders:read')
+ * app.get('/orders', { preHandler: guard }, handler)
  * ```
  */
-export type AuthPreHandler = (this: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<void>
+export interface AuthPreHandler {
+  (this: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void>
+  (this: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
+}
 
 /**
  * Per-route configuration: `config: { auth: { scopes: ['orders:read'] } }` (or `auth: true`).
@@ -60,20 +68,74 @@ export type FastifyVerifierOptions = (VerifierOptions | { verifier: Verifier }) 
   realm?: string
 }
 
-// The token already extracted (and size-checked) by us, handed to @fastify/jwt through `extractToken`.
-const extracted = new WeakMap<FastifyRequest, string>()
+// A step of a guard: `undefined` when it finished synchronously (authenticated, or nothing to do), otherwise a
+// promise that settles once it has (a JWKS fetch was needed, or a refusal is being written).
+type Step = (request: FastifyRequest, reply: FastifyReply) => Promise<void> | undefined
 
-async function sendFailure(
+const RESOLVED: Promise<void> = Promise.resolve()
+
+// Turns a step into a hook. Fastify passes `done` to every hook: a step that finished synchronously continues the
+// request at once (no promise, no microtask, on every request that needs no I/O), and after a refusal `done` is not
+// called, which is how a callback-style hook answers early. Code calling the hook itself gets a promise.
+function asHook(step: Step): AuthPreHandler {
+  return function authHook(request: FastifyRequest, reply: FastifyReply, done?: HookHandlerDoneFunction) {
+    const pending = step(request, reply)
+    if (done === undefined) return pending ?? RESOLVED
+    if (pending === undefined) done()
+    else pending.then(() => (reply.sent ? undefined : done()), done)
+    return undefined
+  } as AuthPreHandler
+}
+
+// The one place a failure becomes an answer. `error` has been recorded already (failures are counted once, where
+// they happen): `verifier.check` records its own, scope failures are recorded by the caller via `verifier.reject`.
+async function refuse(
   reply: FastifyReply,
-  verifier: Verifier,
-  err: unknown,
+  error: VerifierError,
   realm: string,
   scope?: readonly string[],
 ): Promise<void> {
-  const error = verifier.reject(err)
   if (error.statusCode >= 500) reply.log.warn({ err: error.cause ?? error, code: error.code }, error.message)
   const { statusCode, headers, body } = errorResponse(error, { realm, ...(scope ? { scope } : {}) })
   await reply.code(statusCode).headers(headers).send(body)
+}
+
+interface Guard {
+  realm: string
+  authenticate: Step
+}
+
+// What `requireScopes` (exported, so not bound to an instance) finds through `request.server.verifier`.
+const guards = new WeakMap<Verifier, Guard>()
+
+function scopeStep(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  verifier: Verifier,
+  realm: string,
+  scopes: readonly string[] | undefined,
+): Promise<void> | undefined {
+  if (scopes === undefined || scopes.length === 0 || request.auth === null) return undefined
+  try {
+    assertScopes(request.auth, scopes)
+    return undefined
+  } catch (err) {
+    return refuse(reply, verifier.reject(err), realm, scopes)
+  }
+}
+
+// Authenticates unless `request.auth` is already set (when `authenticate` ran first), then checks the scopes.
+function guardStep(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  verifier: Verifier,
+  guard: Guard,
+  scopes: readonly string[] | undefined,
+  always: boolean,
+): Promise<void> | undefined {
+  const pending = always || request.auth === null ? guard.authenticate(request, reply) : undefined
+  if (pending === undefined) return scopeStep(request, reply, verifier, guard.realm, scopes)
+  return pending.then(() => scopeStep(request, reply, verifier, guard.realm, scopes))
 }
 
 /**
@@ -87,21 +149,13 @@ async function sendFailure(
  * ```
  */
 export function requireScopes(...scopes: string[]): AuthPreHandler {
-  return async function requireScopesHandler(request, reply) {
-    const server = request.server
-    if (request.auth === null) {
-      await server.authenticate.call(server, request, reply)
-      if (reply.sent || request.auth === null) return
-    }
-    try {
-      assertScopes(request.auth, scopes)
-    } catch (err) {
-      await sendFailure(reply, server.verifier, err, realmOf.get(server.verifier) ?? 'api', scopes)
-    }
-  }
+  return asHook((request, reply) => {
+    const verifier = request.server.verifier
+    const guard = guards.get(verifier)
+    if (guard === undefined) throw new Error('requireScopes needs the @stateless-auth/verifier plugin')
+    return guardStep(request, reply, verifier, guard, scopes, false)
+  })
 }
-
-const realmOf = new WeakMap<Verifier, string>()
 
 async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOptions): Promise<void> {
   const owned = !('verifier' in opts)
@@ -109,10 +163,13 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
   const verifier = 'verifier' in opts ? opts.verifier : createVerifier(opts)
   const { options } = verifier
   const realm = opts.realm ?? options.audience[0] ?? 'api'
-  realmOf.set(verifier, realm)
 
-  // Signature and registered-claim checks run in @fastify/jwt (fast-jwt). Keys come from our key store instead of
-  // get-jwks (see README "Security notes"): the secret callback never looks at the token's iss/jku/x5u/jwk.
+  // @fastify/jwt stays for its request/instance API (`request.jwtVerify()`, `request.jwtDecode()`, `fastify.jwt`),
+  // wired to our key store and the same checks, and for the `request.auth` decorator. Our own guards do not go
+  // through it: per request it decodes the token twice, merges option objects and runs a callback chain around our
+  // key callback before its cached per-key verifier runs, which made the plugin slower than jose (README, "Why the
+  // guards do not go through @fastify/jwt"). The key callback never looks at the token's iss/jku/x5u/jwk
+  // (RFC 8725 §3.10).
   await fastify.register(fastifyJwt, {
     decoratorName: 'auth',
     decode: { complete: true },
@@ -130,67 +187,72 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
       },
     },
     verify: {
-      extractToken: (request: FastifyRequest) => extracted.get(request),
+      // The strict RFC 6750 §2.1 parser (size cap, one header, b64token) instead of @fastify/jwt's split(' ').
+      extractToken: (request: FastifyRequest) =>
+        parseBearer(authorizationHeader(request.raw), options.maxTokenLength),
       algorithms: [...options.algorithms],
       allowedIss: options.issuer,
       allowedAud: [...options.audience],
       checkTyp: 'at+jwt',
-      requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti', ...options.requiredClaims],
+      requiredClaims: [...RFC9068_REQUIRED_CLAIMS, ...options.requiredClaims],
       clockTolerance: options.clockToleranceMs,
+    },
+    // What fast-jwt leaves out (claim types, iat not in the future); a refusal is @fastify/jwt's 401 "untrusted".
+    trusted: (_request: FastifyRequest, payload: Record<string, unknown>) => {
+      try {
+        checkClaimTypes(payload, Date.now(), options.clockToleranceMs)
+        return true
+      } catch {
+        return false
+      }
     },
   })
 
-  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    request.auth = null
-    try {
-      const token = parseBearer(authorizationHeader(request.raw), options.maxTokenLength)
-      const cached = verifier.cached(token)
-      if (cached !== undefined) {
-        request.auth = cached
-        return
-      }
-      extracted.set(request, token)
-      // @fastify/jwt answers several failures (future nbf, bad typ, unknown key, disallowed alg) with raw
-      // errors that become 500s; catching them here and mapping them is what keeps every failure a 4xx/503.
-      const payload = (await request.jwtVerify()) as unknown as Record<string, unknown>
-      request.auth = verifier.accept(payload, headerKid(token), token)
-    } catch (err) {
+  // The hot path: the core's `check` (header pre-checks, one fast-jwt verifier per key built when the key was
+  // loaded, claim types, the verified-token cache), synchronous unless a JWKS fetch is needed. Every failure,
+  // including those @fastify/jwt would answer with a 500, arrives as a VerifierError with its 4xx/503 answer.
+  const guard: Guard = {
+    realm,
+    authenticate(request, reply) {
       request.auth = null
-      await sendFailure(reply, verifier, err, realm)
-    }
+      let claims: AccessTokenClaims | Promise<AccessTokenClaims>
+      try {
+        claims = verifier.check(authorizationHeader(request.raw))
+      } catch (err) {
+        return refuse(reply, mapError(err), realm)
+      }
+      if (!(claims instanceof Promise)) {
+        request.auth = claims
+        return undefined
+      }
+      return claims.then(
+        (verified) => {
+          request.auth = verified
+        },
+        (err: unknown) => refuse(reply, mapError(err), realm),
+      )
+    },
   }
+  guards.set(verifier, guard)
 
   fastify.decorate('verifier', verifier)
-  fastify.decorate('authenticate', authenticate)
+  fastify.decorate('authenticate', asHook(guard.authenticate))
   fastify.decorate('requireScopes', requireScopes)
 
   // Routes that declare `config.auth` authenticate in onRequest, before the body is read, parsed or validated: an
   // anonymous caller learns only that it needs a token (401), never how its body would have been judged. One hook
   // for the whole instance rather than a per-route one added by onRoute: onRoute never sees routes declared before
   // this plugin was registered, and those would have been served without any check.
-  fastify.addHook('onRequest', async function routeAuth(request: FastifyRequest, reply: FastifyReply) {
-    const auth = request.routeOptions.config?.auth
-    if (auth === undefined || auth === false) return
-    await authenticate(request, reply)
-    const scopes = auth === true ? undefined : auth.scopes
-    if (scopes === undefined || scopes.length === 0 || request.auth === null) return
-    try {
-      assertScopes(request.auth, scopes)
-    } catch (err) {
-      await sendFailure(reply, verifier, err, realm, scopes)
-    }
-  })
+  fastify.addHook(
+    'onRequest',
+    asHook((request, reply) => {
+      const auth = request.routeOptions.config?.auth
+      if (auth === undefined || auth === false) return undefined
+      return guardStep(request, reply, verifier, guard, auth === true ? undefined : auth.scopes, true)
+    }),
+  )
 
   if (owned) fastify.addHook('onClose', async () => verifier.close())
-}
-
-function headerKid(token: string): string | undefined {
-  try {
-    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'))
-    return typeof header?.kid === 'string' ? header.kid : undefined
-  } catch {
-    return undefined
-  }
 }
 
 /**
