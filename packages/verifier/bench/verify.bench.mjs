@@ -1,14 +1,27 @@
-// Verifications per second: this package's core (cache off / on) against raw fast-jwt with the key in hand and
-// jose's jwtVerify + createRemoteJWKSet, for RS256, ES256 and EdDSA, side by side in one run.
+// Verifications per second: this package's core (cache off / on) and the Fastify plugin's `authenticate` hook
+// against raw fast-jwt with the key in hand and jose's jwtVerify + createRemoteJWKSet, for RS256, ES256 and EdDSA,
+// side by side in one run. The plugin rows call the hook as Fastify does (request, reply, done) on a real Fastify
+// request captured once, with its Authorization header swapped per call: the plugin's own cost without HTTP or
+// inject (bench/fastify.bench.mjs measures it over real HTTP). `--baseline DIR` adds the plugin rows of another
+// build (a dist directory), to compare a change with what it replaces in the same run.
 // Rounds are interleaved (every contender runs once per round, in rotating order) and the median is reported,
 // so machine noise hits all contenders alike. Run: pnpm --filter @stateless-auth/verifier bench [--quick]
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto'
 import { createServer } from 'node:http'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { createVerifier as fastJwtVerifier } from 'fast-jwt'
+import Fastify from 'fastify'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
+import verifierPlugin from '../dist/adapters/fastify.js'
 import { createVerifier } from '../dist/index.js'
 
 const quick = process.argv.includes('--quick')
+const baselineAt = process.argv.indexOf('--baseline')
+const baselinePlugin =
+  baselineAt === -1
+    ? undefined
+    : (await import(pathToFileURL(resolve(process.argv[baselineAt + 1], 'adapters/fastify.js')).href)).default
 const ROUNDS = quick ? 5 : 15
 const BATCH_MS = quick ? 60 : 150
 const TOKENS = 2000
@@ -67,6 +80,39 @@ async function measure(fn, tokens) {
   return (ops / elapsed) * 1000
 }
 
+// The plugin's `authenticate`, called the way Fastify calls a hook, on one captured request whose Authorization
+// header (raw and parsed forms, prepared per token) is swapped before each call.
+async function pluginAuthenticate(plugin, options, tokens) {
+  const app = Fastify()
+  await app.register(plugin, options)
+  let captured
+  app.get('/', async (request, reply) => {
+    captured = { request, reply }
+    return {}
+  })
+  await app.inject({ url: '/' })
+  await app.verifier.ready()
+  const { request, reply } = captured
+  const headers = new Map(
+    tokens.map((t) => [
+      t,
+      { authorization: `Bearer ${t}`, raw: ['Host', 'localhost', 'Authorization', `Bearer ${t}`] },
+    ]),
+  )
+  const done = (err) => {
+    if (err) throw err
+  }
+  const fn = (t) => {
+    const h = headers.get(t)
+    request.raw.headers.authorization = h.authorization
+    request.raw.rawHeaders = h.raw
+    return app.authenticate(request, reply, done)
+  }
+  await fn(tokens[0])
+  if (request.auth?.sub !== 'alice') throw new Error('the plugin row did not authenticate')
+  return { fn, close: () => app.close() }
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
@@ -96,11 +142,25 @@ for (const key of keys) {
   })
   const remote = createRemoteJWKSet(new URL(jwksUri))
   const joseOptions = { issuer, audience: AUDIENCE, typ: 'at+jwt', algorithms: [key.alg] }
+  const plugins = {
+    'plugin authenticate, cache off': [verifierPlugin, base],
+    'plugin authenticate, cache on': [verifierPlugin, { ...base, cache: { max: TOKENS * 2 } }],
+    ...(baselinePlugin && {
+      'baseline plugin, cache off': [baselinePlugin, base],
+      'baseline plugin, cache on': [baselinePlugin, { ...base, cache: { max: TOKENS * 2 } }],
+    }),
+  }
+  const apps = []
   const contenders = {
     'raw fast-jwt (key in hand)': (t) => raw(t),
     'core, cache off': (t) => coreOff.verify(t),
     'core, cache on': (t) => coreOn.verify(t),
     'jose jwtVerify + remote JWKS': (t) => jwtVerify(t, remote, joseOptions),
+  }
+  for (const [name, [plugin, options]] of Object.entries(plugins)) {
+    const row = await pluginAuthenticate(plugin, options, tokens)
+    apps.push(row)
+    contenders[name] = row.fn
   }
   // Warm up: load keys, fill the cache, let the JIT settle.
   for (const fn of Object.values(contenders)) for (const t of tokens) await fn(t)
@@ -123,6 +183,13 @@ for (const key of keys) {
   }
   const off = median(samples['core, cache off'])
   const on = median(samples['core, cache on'])
+  const pluginOff = median(samples['plugin authenticate, cache off'])
+  const pluginOn = median(samples['plugin authenticate, cache on'])
+  rows.push({
+    alg: key.alg,
+    contender: 'targets',
+    note: `plugin cache off = ${((pluginOff / off) * 100).toFixed(1)}% of the core; plugin cache on = ${((pluginOn / on) * 100).toFixed(1)}% of the core`,
+  })
   rows.push({
     alg: key.alg,
     contender: 'targets',
@@ -130,6 +197,7 @@ for (const key of keys) {
   })
   await coreOff.close()
   await coreOn.close()
+  for (const app of apps) await app.close()
 }
 server.close()
 
@@ -139,15 +207,15 @@ console.log(
   `\nverifier benchmark — node ${process.version}, ${ROUNDS} interleaved rounds × ${BATCH_MS} ms, median\n`,
 )
 console.log(
-  `${pad('alg', 7)}${pad('contender', 32)}${lpad('verifications/s', 16)}${lpad('vs raw fast-jwt', 17)}`,
+  `${pad('alg', 7)}${pad('contender', 34)}${lpad('verifications/s', 16)}${lpad('vs raw fast-jwt', 17)}`,
 )
-console.log('-'.repeat(72))
+console.log('-'.repeat(74))
 for (const row of rows) {
   if (row.note) {
     console.log(`${pad(row.alg, 7)}  → ${row.note}`)
     continue
   }
   console.log(
-    `${pad(row.alg, 7)}${pad(row.contender, 32)}${lpad(Math.round(row.ops).toLocaleString('en-US'), 16)}${lpad(`${row.ratio.toFixed(2)}x`, 17)}`,
+    `${pad(row.alg, 7)}${pad(row.contender, 34)}${lpad(Math.round(row.ops).toLocaleString('en-US'), 16)}${lpad(`${row.ratio.toFixed(2)}x`, 17)}`,
   )
 }

@@ -67,6 +67,9 @@ export interface Verifier {
 
 type FastJwtVerify = (token: string) => Record<string, unknown>
 
+// Distinct token headers remembered (one per signing key in practice; `maxKeys` defaults to 20).
+const MAX_HEADERS = 64
+
 // RFC 9068 §4: the resource server must check typ is at+jwt (case-insensitive, optional application/ prefix).
 export function isAccessTokenTyp(typ: unknown): boolean {
   return typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === 'at+jwt'
@@ -192,6 +195,23 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return claims
   }
 
+  // The header checks depend only on the header segment, which every token signed with one key repeats: the kid of
+  // a segment that passed them is remembered, sparing a base64url decode and a JSON.parse per token. Bounded and
+  // cleared when full, so made-up headers cost no more than the decode they would have cost anyway.
+  const headerKids = new Map<string, string>()
+  const kidOf = (token: string): string => {
+    const dot = token.indexOf('.')
+    const segment = dot > 0 ? token.slice(0, dot) : undefined
+    const known = segment === undefined ? undefined : headerKids.get(segment)
+    if (known !== undefined) return known
+    const kid = checkHeader(decodeHeader(token), options)
+    if (segment !== undefined) {
+      if (headerKids.size >= MAX_HEADERS) headerKids.clear()
+      headerKids.set(segment, kid)
+    }
+    return kid
+  }
+
   const fromCache = (cacheKey: string): AccessTokenClaims | undefined => {
     const hit = cache?.get(cacheKey, Date.now())
     if (hit === undefined) return undefined
@@ -220,7 +240,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
       const hit = fromCache(cacheKey)
       if (hit !== undefined) return hit
     }
-    const kid = checkHeader(decodeHeader(token), options)
+    const kid = kidOf(token)
     const entry = keys.peek(kid)
     if (entry !== undefined) return finish(token, cacheKey, entry)
     return keys.resolve(kid).then((resolved) => finish(token, cacheKey, resolved))

@@ -84,4 +84,30 @@ describe('verified-token cache', () => {
     })
     await verifier.close()
   })
+
+  it('never lets a cached token past the Authorization header rules (RFC 6750 §2.1, §3.1)', async () => {
+    const verifier = make()
+    const token = signToken(key, accessClaims(as.issuer))
+    await verifier.authenticate(`Bearer ${token}`)
+    expect(verifier.check(`Bearer ${token}`)).toMatchObject({ sub: 'alice' }) // a hit, answered synchronously
+    for (const [header, code] of [
+      [[`Bearer ${token}`, `Bearer ${token}`], 'VERIFIER_ERR_INVALID_REQUEST'],
+      [`Bearer ${token} ${token}`, 'VERIFIER_ERR_INVALID_REQUEST'],
+      [`Bearer ${token}"`, 'VERIFIER_ERR_INVALID_REQUEST'],
+      [`Basic ${token}`, 'VERIFIER_ERR_NO_CREDENTIALS'],
+      [`Bearer ${token}${'A'.repeat(8192)}`, 'VERIFIER_ERR_TOKEN_TOO_LARGE'],
+    ] as const) {
+      await expect(
+        verifier.authenticate(header as string | string[]),
+        String(header).slice(0, 8),
+      ).rejects.toMatchObject({
+        code,
+      })
+    }
+    // Other spellings the grammar allows go through the full parse, and then hit the cache all the same.
+    const hits = verifier.stats().tokenCacheHits
+    await expect(verifier.authenticate(`bearer  ${token}`)).resolves.toMatchObject({ sub: 'alice' })
+    expect(verifier.stats().tokenCacheHits).toBe(hits + 1)
+    await verifier.close()
+  })
 })
