@@ -180,6 +180,39 @@ describe('Fastify plugin', () => {
     expect((await app.inject({ url: '/early-child', headers: bearer() })).json()).toEqual({ secret: 2 })
   })
 
+  it('continues synchronously once the key is held, and gives a promise to a caller without done', async () => {
+    app = Fastify()
+    await app.register(verifierPlugin, { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    const synchronous: boolean[] = []
+    app.get(
+      '/sync',
+      {
+        preHandler(request, reply, done) {
+          let continued = false
+          app.authenticate(request, reply, () => {
+            continued = true
+          })
+          synchronous.push(continued)
+          done()
+        },
+      },
+      async (request) => ({ sub: request.auth?.sub ?? null }),
+    )
+    app.get('/promise', async (request, reply) => {
+      const pending = app.authenticate(request, reply)
+      await pending
+      return { promise: pending instanceof Promise, sub: request.auth?.sub }
+    })
+    await app.ready()
+    await app.verifier.ready()
+    expect((await app.inject({ url: '/sync', headers: bearer() })).json()).toEqual({ sub: 'alice' })
+    expect(synchronous).toEqual([true])
+    expect((await app.inject({ url: '/promise', headers: bearer() })).json()).toEqual({
+      promise: true,
+      sub: 'alice',
+    })
+  })
+
   it("keeps @fastify/jwt's request.jwtVerify() usable, with keys only from the configured JWKS and the same checks", async () => {
     const evil = generateKey('EdDSA')
     const attacker = await startJwksServer([evil])

@@ -80,7 +80,8 @@ const RESOLVED: Promise<void> = Promise.resolve()
 function asHook(step: Step): AuthPreHandler {
   return function authHook(request: FastifyRequest, reply: FastifyReply, done?: HookHandlerDoneFunction) {
     const pending = step(request, reply)
-    if (done === undefined) return pending ?? RESOLVED
+    // Without a callback (called directly, or as a hook whose third argument is something else): a promise.
+    if (typeof done !== 'function') return pending ?? RESOLVED
     if (pending === undefined) done()
     else pending.then(() => (reply.sent ? undefined : done()), done)
     return undefined
