@@ -69,7 +69,7 @@ export type FastifyVerifierOptions = (VerifierOptions | { verifier: Verifier }) 
 }
 
 // A step of a guard: `undefined` when it finished synchronously (authenticated, or nothing to do), otherwise a
-// promise that settles once it has (a JWKS fetch was needed, or a refusal is being written).
+// promise that settles once it has (a JWKS fetch was needed, or a refusal was written).
 type Step = (request: FastifyRequest, reply: FastifyReply) => Promise<void> | undefined
 
 const RESOLVED: Promise<void> = Promise.resolve()
@@ -125,7 +125,7 @@ function scopeStep(
   }
 }
 
-// Authenticates unless `request.auth` is already set (when `authenticate` ran first), then checks the scopes.
+// Authenticates (route config: always; requireScopes: unless `authenticate` already ran), then checks the scopes.
 function guardStep(
   request: FastifyRequest,
   reply: FastifyReply,
