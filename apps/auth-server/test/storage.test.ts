@@ -63,12 +63,18 @@ describe.each(backends())('storage on %s', (backend) => {
       grantId: 'g1',
       clientId: 'web',
       redirectUri: 'r',
+      redirectUriSent: true,
       codeChallenge: 'x',
       nonce: null,
       createdAt: NOW,
       expiresAt: NOW + 60,
     }
     await storage.codes.create(code)
+    await storage.codes.create({ ...code, codeHash: 'c2', redirectUriSent: false })
+    // Reading a code leaves it unused; whether redirect_uri was sent at /authorize round-trips.
+    expect(await storage.codes.find('c1')).toMatchObject({ redirectUriSent: true, consumedAt: null })
+    expect(await storage.codes.find('c2')).toMatchObject({ redirectUriSent: false, consumedAt: null })
+    expect(await storage.codes.find('nope')).toBeUndefined()
     expect((await storage.codes.consume('c1', NOW)).status).toBe('won')
     expect((await storage.codes.consume('c1', NOW)).status).toBe('replayed')
     expect((await storage.codes.consume('nope', NOW)).status).toBe('unknown')
@@ -81,6 +87,7 @@ describe.each(backends())('storage on %s', (backend) => {
       grantId: 'g1',
       clientId: 'web',
       redirectUri: 'r',
+      redirectUriSent: true,
       codeChallenge: 'x',
       nonce: null,
       createdAt: NOW,
@@ -133,6 +140,7 @@ describe.each(backends())('storage on %s', (backend) => {
       grantId: 'g1',
       clientId: 'web',
       redirectUri: 'r',
+      redirectUriSent: true,
       codeChallenge: 'x',
       nonce: null,
       createdAt: NOW,

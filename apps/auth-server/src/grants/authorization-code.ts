@@ -1,7 +1,14 @@
 import type { AuthServerContext } from '../context.js'
 import { constantTimeEqual, s256, sha256 } from '../crypto.js'
 import { InvalidGrant, InvalidRequest } from '../errors.js'
-import { grantedResources, type Params, required, resolveAudience, resourceList } from '../oauth/params.js'
+import {
+  grantedResources,
+  optional,
+  type Params,
+  required,
+  resolveAudience,
+  resourceList,
+} from '../oauth/params.js'
 import type { Client } from '../storage/index.js'
 import { issueForGrant, type TokenResponse } from './issue.js'
 
@@ -17,13 +24,25 @@ export async function handler(
   params: Params,
 ): Promise<TokenResponse> {
   const code = required(params, 'code')
-  const redirectUri = required(params, 'redirect_uri')
+  // RFC 6749 §4.1.3: redirect_uri is REQUIRED only "if the redirect_uri parameter was included in the
+  // authorization request" (it may be left out there when the client registered exactly one, §3.1.2.3).
+  const redirectUri = optional(params, 'redirect_uri')
   const verifier = required(params, 'code_verifier')
   if (!VERIFIER.test(verifier)) throw new InvalidRequest('code_verifier must be 43-128 unreserved characters')
   const requestedResources = resourceList(params)
 
+  const codeHash = sha256(code)
+  if (redirectUri === undefined) {
+    // Left out although /authorize had it: a missing required parameter (invalid_request, §5.2), refused like
+    // the other malformed requests before the code is used up. A used code goes on to replay detection.
+    const pending = await ctx.storage.codes.find(codeHash)
+    if (pending?.redirectUriSent && pending.consumedAt === null) {
+      throw new InvalidRequest('redirect_uri is required: the authorization request included it')
+    }
+  }
+
   const now = ctx.now()
-  const redemption = await ctx.storage.codes.consume(sha256(code), now)
+  const redemption = await ctx.storage.codes.consume(codeHash, now)
   if (redemption.status === 'unknown') throw new InvalidGrant('authorization code is invalid')
   const stored = redemption.value
   if (redemption.status === 'replayed') {
@@ -34,7 +53,9 @@ export async function handler(
   if (stored.clientId !== client.client_id)
     throw new InvalidGrant('authorization code was issued to another client')
   if (stored.expiresAt <= now) throw new InvalidGrant('authorization code has expired')
-  if (stored.redirectUri !== redirectUri)
+  // §4.1.3: when sent, it must be identical to the authorization request's (or, when that had none, to the
+  // registered URI the code was issued for): a mismatch is always refused.
+  if (redirectUri === undefined ? stored.redirectUriSent : redirectUri !== stored.redirectUri)
     throw new InvalidGrant('redirect_uri does not match the authorization request')
   if (!constantTimeEqual(s256(verifier), stored.codeChallenge))
     throw new InvalidGrant('PKCE verification failed')

@@ -21,6 +21,11 @@ import { isRegisteredRedirectUri } from './redirect-uri.js'
 export interface AuthorizationRequest {
   client: Client
   redirectUri: string
+  /**
+   * Whether the request carried `redirect_uri` (it may be left out when exactly one URI is registered): RFC 6749
+   * §4.1.3 requires it at the token endpoint only then.
+   */
+  redirectUriSent: boolean
   state: string | undefined
   scopes: string[]
   resources: string[]
@@ -118,16 +123,18 @@ export async function parseAuthorizationRequest(
       throw new InvalidRequest('prompt must be none, login or consent')
     }
 
+    // Forwarded as received: a redirect_uri left out stays left out through the login and consent forms, so the
+    // code records that it was never sent (each step re-derives the one registered URI).
     const query = new URLSearchParams()
     for (const name of FORWARDED) {
       const value = optional(params, name)
       if (value !== undefined) query.set(name, value)
     }
-    if (redirectParam === undefined) query.set('redirect_uri', redirectUri)
     for (const resource of resources) query.append('resource', resource)
     return {
       client,
       redirectUri,
+      redirectUriSent: redirectParam !== undefined,
       state,
       scopes,
       resources,

@@ -123,6 +123,7 @@ export default fp(
         grantId,
         clientId: request.client.client_id,
         redirectUri: request.redirectUri,
+        redirectUriSent: request.redirectUriSent,
         codeChallenge: request.codeChallenge,
         nonce: request.nonce ?? null,
         createdAt: now,

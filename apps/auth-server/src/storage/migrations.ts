@@ -96,4 +96,10 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    // RFC 6749 §4.1.3: the token request must repeat redirect_uri only if the authorization request carried
+    // it, so a code records whether it did. Codes issued before this column count as sent (the stricter rule).
+    id: '004-code-redirect-uri-sent',
+    up: 'ALTER TABLE authorization_codes ADD COLUMN redirect_uri_sent INTEGER NOT NULL DEFAULT 1;',
+  },
 ]

@@ -5,6 +5,8 @@ export interface AuthorizationCode {
   grantId: string
   clientId: string
   redirectUri: string
+  /** Whether the authorization request carried `redirect_uri` (RFC 6749 §4.1.3 then requires it at /token). */
+  redirectUriSent: boolean
   codeChallenge: string
   nonce: string | null
   createdAt: number
@@ -17,6 +19,7 @@ interface CodeRow {
   grant_id: string
   client_id: string
   redirect_uri: string
+  redirect_uri_sent: number
   code_challenge: string
   nonce: string | null
   created_at: number
@@ -29,6 +32,7 @@ const toCode = (row: CodeRow): AuthorizationCode => ({
   grantId: row.grant_id,
   clientId: row.client_id,
   redirectUri: row.redirect_uri,
+  redirectUriSent: row.redirect_uri_sent !== 0,
   codeChallenge: row.code_challenge,
   nonce: row.nonce,
   createdAt: row.created_at,
@@ -48,19 +52,29 @@ export class CodeRepository {
   async create(code: Omit<AuthorizationCode, 'consumedAt'>): Promise<void> {
     await this.db.execute(
       `INSERT INTO authorization_codes
-         (code_hash, grant_id, client_id, redirect_uri, code_challenge, nonce, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+         (code_hash, grant_id, client_id, redirect_uri, redirect_uri_sent, code_challenge, nonce, created_at,
+          expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         code.codeHash,
         code.grantId,
         code.clientId,
         code.redirectUri,
+        code.redirectUriSent ? 1 : 0,
         code.codeChallenge,
         code.nonce,
         code.createdAt,
         code.expiresAt,
       ],
     )
+  }
+
+  /** Reads a code without using it up (to refuse a malformed redemption before the code is burnt). */
+  async find(codeHash: string): Promise<AuthorizationCode | undefined> {
+    const row = await this.db.one<CodeRow>('SELECT * FROM authorization_codes WHERE code_hash = $1', [
+      codeHash,
+    ])
+    return row && toCode(row)
   }
 
   /**

@@ -1,0 +1,96 @@
+import * as client from 'openid-client'
+import { describe, expect, it } from 'vitest'
+import { Browser, basic, obtainCode, post, redeem, start, WEB_REDIRECT } from './helpers.js'
+
+/** The code flow for the web client (one registered redirect URI) with redirect_uri left out of /authorize. */
+async function codeWithoutRedirectUri(url: string) {
+  const verifier = client.randomPKCECodeVerifier()
+  const authorize = new URL(`${url}/authorize`)
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: 'web',
+    scope: 'openid orders:read',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state: 'state-1',
+  }).toString()
+  // Through the login form: the request travels back to /authorize and must still lack redirect_uri.
+  const callback = await new Browser().authorize(authorize)
+  expect(`${callback.origin}${callback.pathname}`).toBe(WEB_REDIRECT)
+  const code = callback.searchParams.get('code')
+  if (!code) throw new Error(`no code in ${callback}`)
+  return { code, verifier }
+}
+
+/** A token request as the web client, with redirect_uri only when given. */
+function redeemWith(url: string, code: { code: string; verifier: string }, redirectUri?: string) {
+  return post(
+    `${url}/token`,
+    {
+      grant_type: 'authorization_code',
+      code: code.code,
+      code_verifier: code.verifier,
+      ...(redirectUri === undefined ? {} : { redirect_uri: redirectUri }),
+    },
+    basic('web', 'web-secret'),
+  )
+}
+
+async function expectError(response: Response, error: string, description: RegExp) {
+  expect(response.status).toBe(400)
+  expect(response.headers.get('cache-control')).toBe('no-store')
+  const body = (await response.json()) as { error: string; error_description: string }
+  expect(body).toEqual({ error, error_description: expect.stringMatching(description) })
+}
+
+describe('redirect_uri at the token endpoint (RFC 6749 §4.1.3)', () => {
+  it('may be left out when the authorization request left it out', async () => {
+    const server = await start()
+    const code = await codeWithoutRedirectUri(server.url)
+    const response = await redeemWith(server.url, code)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ token_type: 'Bearer', access_token: expect.any(String) })
+  })
+
+  it('may then be sent, identical to the registered URI the code was issued for', async () => {
+    const server = await start()
+    const code = await codeWithoutRedirectUri(server.url)
+    expect((await redeemWith(server.url, code, WEB_REDIRECT)).status).toBe(200)
+  })
+
+  it('is refused when it differs, even if the authorization request left it out', async () => {
+    const server = await start()
+    const code = await codeWithoutRedirectUri(server.url)
+    await expectError(
+      await redeemWith(server.url, code, 'http://localhost:3000/other'),
+      'invalid_grant',
+      /does not match/,
+    )
+    // The mismatch burnt the code, as any mismatch with a code that may have been stolen does.
+    await expectError(await redeemWith(server.url, code), 'invalid_grant', /already used/)
+  })
+
+  it('is required when the authorization request included it: invalid_request, and the code survives', async () => {
+    const server = await start()
+    const code = await obtainCode(server.url)
+    await expectError(await redeemWith(server.url, code), 'invalid_request', /redirect_uri is required/)
+    await expectError(await redeemWith(server.url, code, ''), 'invalid_request', /redirect_uri is required/)
+    expect((await redeem(server.url, code)).status).toBe(200)
+  })
+
+  it('does not let a replay without redirect_uri escape replay detection', async () => {
+    const server = await start()
+    const code = await obtainCode(server.url)
+    const first = await redeem(server.url, code)
+    expect(first.status).toBe(200)
+    const { refresh_token } = (await first.json()) as { refresh_token: string }
+    await expectError(await redeemWith(server.url, code), 'invalid_grant', /already used/)
+    // The replay revoked what the code issued (RFC 9700 §4.5).
+    const refreshed = await post(
+      `${server.url}/token`,
+      { grant_type: 'refresh_token', refresh_token },
+      basic('web', 'web-secret'),
+    )
+    expect(refreshed.status).toBe(400)
+  })
+})
