@@ -31,3 +31,30 @@ export class ReservationConflictError extends ResourceServerError {
     )
   }
 }
+
+/** A release names no reservation of this client for this SKU. */
+export class UnknownReservationError extends ResourceServerError {
+  constructor(id: string, sku: string) {
+    super(
+      'INVENTORY_ERR_UNKNOWN_RESERVATION',
+      404,
+      'not_found',
+      `No reservation "${id}" of "${sku}" by this client`,
+    )
+  }
+}
+
+/**
+ * A reservation id sent again after it was released: its stock went back, and reserving under the same id again
+ * would make a late retry of the first request take stock nobody will order.
+ */
+export class ReservationReleasedError extends ResourceServerError {
+  constructor(id: string) {
+    super(
+      'INVENTORY_ERR_RESERVATION_RELEASED',
+      409,
+      'reservation_released',
+      `Reservation "${id}" was released; reserve under a new id`,
+    )
+  }
+}

@@ -76,6 +76,7 @@ describe('operations: health, readiness, metrics, docs, logs', () => {
     expect(doc.paths['/inventory'].get.security).toEqual([{ bearerAuth: ['inventory:read'] }])
     expect(doc.paths['/inventory/{sku}'].get.security).toEqual([{ bearerAuth: ['inventory:read'] }])
     expect(doc.paths['/inventory/{sku}/reserve'].post.security).toEqual([{ bearerAuth: ['inventory:write'] }])
+    expect(doc.paths['/inventory/{sku}/release'].post.security).toEqual([{ bearerAuth: ['inventory:write'] }])
     expect(doc.paths['/health'].get.security).toBeUndefined()
     expect((await h.app.inject({ url: '/docs' })).statusCode).toBeLessThan(400)
   })

@@ -39,6 +39,19 @@ export const reserveBody = {
   },
 } as const
 
+export const releaseBody = {
+  type: 'object',
+  required: ['reservation_id'],
+  additionalProperties: false,
+  properties: {
+    reservation_id: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9._:-]{1,128}$',
+      description: 'The id the stock was reserved under.',
+    },
+  },
+} as const
+
 export const reservation = {
   type: 'object',
   required: ['reservation_id', 'sku', 'quantity', 'remaining'],

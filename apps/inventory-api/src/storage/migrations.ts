@@ -29,4 +29,9 @@ export const migrations: Migration[] = [
       ('gadget', 'Gadget', 10, 0),
       ('gizmo', 'Gizmo (sold out)', 0, 0);`,
   },
+  {
+    // A released reservation stays recorded (its id can never reserve again) with the time its stock came back.
+    id: '004-reservation-release',
+    up: 'ALTER TABLE reservations ADD COLUMN released_at BIGINT;',
+  },
 ]
