@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { Ajv } from 'ajv'
+import { type EnvSchema, httpUrl, int, logLevel, readEnv } from '@stateless-auth/service-kit/env'
 import { ConfigError } from './errors.js'
 
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const
@@ -59,44 +59,39 @@ const SECRET_NAMES = [
   'KEY_ENCRYPTION_SECRET',
 ] as const
 
-const int = (minimum: number, maximum = 10 * 365 * 86400) => ({ type: 'integer', minimum, maximum })
+/** A duration in seconds: at most ten years unless a smaller bound is given. */
+const seconds = (minimum: number, maximum = 10 * 365 * 86400) => int(minimum, maximum)
 const secret = { type: 'string', minLength: 1, maxLength: 512 }
 
 const schema = {
-  type: 'object',
-  properties: {
-    NODE_ENV: { type: 'string' },
-    PORT: int(0, 65535),
-    HOST: { type: 'string', minLength: 1 },
-    ISSUER: { type: 'string', pattern: '^https?://[^?#]+[^/?#]$' },
-    DATABASE_URL: { type: 'string', minLength: 1 },
-    CLIENTS_FILE: { type: 'string', minLength: 1 },
-    ACCESS_TOKEN_TTL: int(10, 86400),
-    REFRESH_TOKEN_TTL: int(60),
-    REFRESH_TOKEN_IDLE_TTL: int(60),
-    CODE_TTL: int(1, 600),
-    SESSION_TTL: int(60, 7 * 86400),
-    WEB_CLIENT_SECRET: secret,
-    ORDERS_API_CLIENT_SECRET: secret,
-    DEMO_USER_PASSWORD: secret,
-    ADMIN_TOKEN: secret,
-    COOKIE_SECRET: { type: 'string', minLength: 32, maxLength: 512 },
-    KEY_ENCRYPTION_SECRET: { type: 'string', minLength: 16, maxLength: 512 },
-    SIGNING_ALG: { type: 'string', enum: [...SIGNING_ALGS] },
-    KEY_ROTATION_INTERVAL: int(0),
-    JWKS_MAX_AGE: int(0, 86400),
-    CLOCK_SKEW: int(0, 600),
-    RATE_LIMIT_WINDOW: int(1, 86400),
-    RATE_LIMIT_TOKEN_MAX: int(1, 1_000_000),
-    RATE_LIMIT_LOGIN_MAX: int(1, 1_000_000),
-    LOGIN_MAX_FAILURES: int(1, 1000),
-    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
-    SEED_DEMO_USERS: { type: 'boolean' },
-  },
-} as const
-
-const ajv = new Ajv({ coerceTypes: true, allErrors: true, useDefaults: false })
-const validate = ajv.compile(schema)
+  NODE_ENV: { type: 'string' },
+  PORT: int(0, 65535),
+  HOST: { type: 'string', minLength: 1 },
+  ISSUER: httpUrl('an http(s) URL without query, fragment or trailing slash', { trailingSlash: false }),
+  DATABASE_URL: { type: 'string', minLength: 1 },
+  CLIENTS_FILE: { type: 'string', minLength: 1 },
+  ACCESS_TOKEN_TTL: seconds(10, 86400),
+  REFRESH_TOKEN_TTL: seconds(60),
+  REFRESH_TOKEN_IDLE_TTL: seconds(60),
+  CODE_TTL: seconds(1, 600),
+  SESSION_TTL: seconds(60, 7 * 86400),
+  WEB_CLIENT_SECRET: secret,
+  ORDERS_API_CLIENT_SECRET: secret,
+  DEMO_USER_PASSWORD: secret,
+  ADMIN_TOKEN: secret,
+  COOKIE_SECRET: { type: 'string', minLength: 32, maxLength: 512 },
+  KEY_ENCRYPTION_SECRET: { type: 'string', minLength: 16, maxLength: 512 },
+  SIGNING_ALG: { type: 'string', enum: [...SIGNING_ALGS] },
+  KEY_ROTATION_INTERVAL: seconds(0),
+  JWKS_MAX_AGE: seconds(0, 86400),
+  CLOCK_SKEW: seconds(0, 600),
+  RATE_LIMIT_WINDOW: seconds(1, 86400),
+  RATE_LIMIT_TOKEN_MAX: int(1, 1_000_000),
+  RATE_LIMIT_LOGIN_MAX: int(1, 1_000_000),
+  LOGIN_MAX_FAILURES: int(1, 1000),
+  LOG_LEVEL: logLevel,
+  SEED_DEMO_USERS: { type: 'boolean' },
+} satisfies EnvSchema
 
 /**
  * Reads and validates the configuration from environment variables. Outside production the demo secrets
@@ -104,20 +99,11 @@ const validate = ajv.compile(schema)
  * values are refused, so a deployment can never run on them by accident.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConfig {
-  const input: Record<string, unknown> = {}
-  for (const key of Object.keys(schema.properties)) {
-    const value = env[key]
-    if (value !== undefined && value !== '') input[key] = value
-  }
-  if (!validate(input)) {
-    const problems = (validate.errors ?? []).map((e) => {
-      const name = e.instancePath.replace(/^\//, '')
-      return e.keyword === 'pattern' && name === 'ISSUER'
-        ? 'ISSUER must be an http(s) URL without query, fragment or trailing slash'
-        : `${name} ${e.message}`
-    })
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
-  }
+  const input = readEnv(
+    env,
+    schema,
+    (problems) => new ConfigError(`invalid configuration: ${problems.join('; ')}`),
+  )
   const production = input.NODE_ENV === 'production'
   if (production) {
     const missing = SECRET_NAMES.filter((name) => input[name] === undefined)

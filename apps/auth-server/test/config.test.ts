@@ -40,7 +40,11 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ SIGNING_ALG: 'HS256' })).toThrow(
       /SIGNING_ALG must be equal to one of the allowed values/,
     )
-    expect(() => loadConfig({ ISSUER: 'http://localhost:4000/' })).toThrow(/ISSUER must be an http\(s\) URL/)
+    for (const issuer of ['http://localhost:4000/', 'http://localhost:4000?x=1', 'http://local host:4000']) {
+      expect(() => loadConfig({ ISSUER: issuer }), issuer).toThrow(
+        'invalid configuration: ISSUER must be an http(s) URL without query, fragment or trailing slash',
+      )
+    }
     expect(() => loadConfig({ ACCESS_TOKEN_TTL: '0' })).toThrow(ConfigError)
   })
 

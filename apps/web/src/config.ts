@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { Ajv } from 'ajv'
+import { type EnvSchema, httpUrl, int, logLevel, readEnv } from '@stateless-auth/service-kit/env'
 import { ConfigError } from './errors.js'
 
 export interface WebConfig {
@@ -42,38 +42,32 @@ export const LOCAL_DEFAULTS = {
   ADMIN_TOKEN: 'admin-token',
 } as const
 
-const url = { type: 'string', pattern: '^https?://[^?#]+[^/?#]$' }
-const int = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum })
+// Base URLs (paths are appended to them) and issuers (compared exactly, RFC 8414 §3.3): no trailing slash.
+const url = httpUrl('an http(s) URL without query, fragment or trailing slash', { trailingSlash: false })
 
 const schema = {
-  type: 'object',
-  properties: {
-    NODE_ENV: { type: 'string' },
-    PORT: int(0, 65535),
-    HOST: { type: 'string', minLength: 1 },
-    PUBLIC_URL: url,
-    PUBLIC_ISSUER: url,
-    INTERNAL_ISSUER: url,
-    CLIENT_ID: { type: 'string', minLength: 1, maxLength: 200 },
-    CLIENT_SECRET: { type: 'string', minLength: 1, maxLength: 512 },
-    ORDERS_API_URL: url,
-    INVENTORY_API_URL: url,
-    ORDERS_AUDIENCE: { type: 'string', minLength: 1 },
-    INVENTORY_AUDIENCE: { type: 'string', minLength: 1 },
-    SESSION_SECRET: { type: 'string', minLength: 32, maxLength: 512 },
-    SESSION_TTL: int(60, 30 * 86400),
-    REFRESH_MARGIN: int(0, 3600),
-    DATABASE_URL: { type: 'string', minLength: 1 },
-    ADMIN_TOKEN: { type: 'string', minLength: 1, maxLength: 512 },
-    LAUNCHER_CONTROL_URL: url,
-    LAUNCHER_CONTROL_TOKEN: { type: 'string', minLength: 16, maxLength: 512 },
-    DISCOVERY_TIMEOUT: int(0, 600),
-    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
-  },
-} as const
-
-const ajv = new Ajv({ coerceTypes: true, allErrors: true })
-const validate = ajv.compile(schema)
+  NODE_ENV: { type: 'string' },
+  PORT: int(0, 65535),
+  HOST: { type: 'string', minLength: 1 },
+  PUBLIC_URL: url,
+  PUBLIC_ISSUER: url,
+  INTERNAL_ISSUER: url,
+  CLIENT_ID: { type: 'string', minLength: 1, maxLength: 200 },
+  CLIENT_SECRET: { type: 'string', minLength: 1, maxLength: 512 },
+  ORDERS_API_URL: url,
+  INVENTORY_API_URL: url,
+  ORDERS_AUDIENCE: { type: 'string', minLength: 1 },
+  INVENTORY_AUDIENCE: { type: 'string', minLength: 1 },
+  SESSION_SECRET: { type: 'string', minLength: 32, maxLength: 512 },
+  SESSION_TTL: int(60, 30 * 86400),
+  REFRESH_MARGIN: int(0, 3600),
+  DATABASE_URL: { type: 'string', minLength: 1 },
+  ADMIN_TOKEN: { type: 'string', minLength: 1, maxLength: 512 },
+  LAUNCHER_CONTROL_URL: url,
+  LAUNCHER_CONTROL_TOKEN: { type: 'string', minLength: 16, maxLength: 512 },
+  DISCOVERY_TIMEOUT: int(0, 600),
+  LOG_LEVEL: logLevel,
+} satisfies EnvSchema
 
 /**
  * Reads and validates the configuration from environment variables. Outside production the client secret,
@@ -81,20 +75,8 @@ const validate = ajv.compile(schema)
  * two must be set (and differ from those values), and the admin experiments are off unless `ADMIN_TOKEN` is set.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
-  const input: Record<string, unknown> = {}
-  for (const key of Object.keys(schema.properties)) {
-    const value = env[key]
-    if (value !== undefined && value !== '') input[key] = value
-  }
-  if (!validate(input)) {
-    const problems = (validate.errors ?? []).map((e) => {
-      const name = e.instancePath.replace(/^\//, '')
-      return e.keyword === 'pattern'
-        ? `${name} must be an http(s) URL without query or trailing slash`
-        : `${name} ${e.message}`
-    })
-    throw new ConfigError(problems.join('; '))
-  }
+  // The error's own message starts "invalid configuration: ".
+  const input = readEnv(env, schema, (problems) => new ConfigError(problems.join('; ')))
   const str = (name: string) => input[name] as string | undefined
   const num = (name: string, fallback: number) => (input[name] as number | undefined) ?? fallback
   const production = input.NODE_ENV === 'production'

@@ -46,8 +46,9 @@ describe('configuration from the environment', () => {
 
   it('explains invalid values', () => {
     expect(() => loadConfig({ PUBLIC_ISSUER: 'http://localhost:4000/' })).toThrow(
-      /PUBLIC_ISSUER must be an http\(s\) URL without query or trailing slash/,
+      'invalid configuration: PUBLIC_ISSUER must be an http(s) URL without query, fragment or trailing slash',
     )
+    expect(() => loadConfig({ ORDERS_API_URL: 'http://orders api:4001' })).toThrow(/ORDERS_API_URL must be/)
     expect(() => loadConfig({ SESSION_SECRET: 'short' })).toThrow(
       /SESSION_SECRET must NOT have fewer than 32/,
     )

@@ -1,4 +1,4 @@
-import { type EnvSchema, httpUrl, int, readEnv } from './env.js'
+import { type EnvSchema, httpUrl, int, logLevel, readEnv } from './env.js'
 
 export interface ResourceServerConfig {
   production: boolean
@@ -40,15 +40,17 @@ export const resourceServerEnvSchema = {
   NODE_ENV: { type: 'string' },
   PORT: int(0, 65535),
   HOST: { type: 'string', minLength: 1 },
-  ISSUER: {
-    ...httpUrl('the public issuer URL, e.g. http://localhost:4000'),
-    pattern: '^https?://[^\\s?#]+[^/?#\\s]$',
-  },
+  ISSUER: httpUrl(
+    'the public issuer URL without query, fragment or trailing slash, e.g. http://localhost:4000',
+    {
+      trailingSlash: false,
+    },
+  ),
   AUDIENCE: { type: 'string', minLength: 1, maxLength: 512 },
   JWKS_URI: httpUrl('an http(s) URL'),
   METADATA_URI: httpUrl('an http(s) URL'),
   DATABASE_URL: { type: 'string', minLength: 1 },
-  LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+  LOG_LEVEL: logLevel,
   BODY_LIMIT: int(1024, 10 * 1024 * 1024),
   CLOCK_TOLERANCE: int(0, 600),
   JWKS_COOLDOWN_MS: int(0, 3_600_000),

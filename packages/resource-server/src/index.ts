@@ -14,7 +14,7 @@ export {
   resourceServerEnvSchema,
 } from './config.js'
 export { openAppDatabase } from './database.js'
-export { type EnvSchema, httpUrl, int, readEnv } from './env.js'
+export { type EnvSchema, httpUrl, int, logLevel, readEnv } from './env.js'
 export { installErrorHandler } from './error-handler.js'
 export { ConfigError, InvalidRequestError, NotFoundError, ResourceServerError } from './errors.js'
 export { fastifyOptions } from './fastify-options.js'

@@ -38,6 +38,10 @@ describe('resource-server config', () => {
         defaults,
       )
     expect(load).toThrow(ConfigError)
-    expect(load).toThrow(/PORT must be integer.*ISSUER must match.*JWKS_URI must match/)
+    expect(load).toThrow(
+      'invalid configuration: PORT must be integer; ' +
+        'ISSUER must be the public issuer URL without query, fragment or trailing slash, e.g. http://localhost:4000; ' +
+        'JWKS_URI must be an http(s) URL',
+    )
   })
 })

@@ -1,40 +1,4 @@
-/** HTML that has been escaped (or is trusted markup) and can be interpolated without escaping again. */
-export class SafeHtml {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value
-  }
-}
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
-}
-
-type Interpolation = SafeHtml | string | number | undefined | null | false | readonly Interpolation[]
-
-function render(value: Interpolation): string {
-  if (value === undefined || value === null || value === false) return ''
-  if (value instanceof SafeHtml) return value.value
-  if (Array.isArray(value)) return value.map(render).join('')
-  return escapeHtml(String(value))
-}
-
-/** Tagged template: every interpolated value is escaped unless it is already `SafeHtml`. */
-export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
-  let out = strings[0]!
-  values.forEach((value, i) => {
-    out += render(value) + strings[i + 1]!
-  })
-  return new SafeHtml(out)
-}
+import { html, type SafeHtml } from '@stateless-auth/service-kit/html'
 
 export const STYLESHEET = `
 :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }

@@ -1,5 +1,6 @@
+import { html, type SafeHtml } from '@stateless-auth/service-kit/html'
 import type { AuthorizationRequest } from '../oauth/authorization-request.js'
-import { html, layout, type SafeHtml } from './html.js'
+import { layout } from './html.js'
 
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   openid: 'Confirm who you are',

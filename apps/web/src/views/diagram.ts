@@ -1,4 +1,4 @@
-import { html } from './html.js'
+import { html } from '@stateless-auth/service-kit/html'
 
 /** The flow the page demonstrates, drawn once: sign-in at the auth-server, then local verification at each API. */
 export const diagram = html`<svg class="diagram" viewBox="0 0 820 290" role="img" aria-labelledby="diagram-title diagram-desc">

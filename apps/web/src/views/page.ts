@@ -1,7 +1,7 @@
+import { html, type SafeHtml } from '@stateless-auth/service-kit/html'
 import { decodeJwt } from '../jwt.js'
 import type { SessionData } from '../session/store.js'
 import { diagram } from './diagram.js'
-import { html, type SafeHtml } from './html.js'
 
 export interface PageOptions {
   session: SessionData | undefined
