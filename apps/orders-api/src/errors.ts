@@ -41,3 +41,53 @@ export class BadGatewayError extends ResourceServerError {
     super('ORDERS_ERR_BAD_GATEWAY', 502, 'bad_gateway', description, { cause })
   }
 }
+
+/** A malformed `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header, "Syntax"). */
+export class InvalidIdempotencyKeyError extends ResourceServerError {
+  constructor(description: string) {
+    super('ORDERS_ERR_IDEMPOTENCY_KEY_INVALID', 400, 'invalid_request', description)
+  }
+}
+
+/** The key was used for another order body (the draft's "Error Scenarios": 422, RFC 9110 §15.5.21). */
+export class IdempotencyKeyReusedError extends ResourceServerError {
+  constructor() {
+    super(
+      'ORDERS_ERR_IDEMPOTENCY_KEY_REUSED',
+      422,
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used for a different order; send a new key for a new order',
+    )
+  }
+}
+
+/** The first request with this key has not finished (the draft's "Error Scenarios": 409, RFC 9110 §15.5.10). */
+export class IdempotencyKeyInFlightError extends ResourceServerError {
+  constructor(retryAfterSeconds = 1) {
+    super(
+      'ORDERS_ERR_IDEMPOTENCY_KEY_IN_FLIGHT',
+      409,
+      'idempotency_key_in_flight',
+      'A request with this Idempotency-Key is still being processed; retry shortly for its result',
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    )
+  }
+}
+
+/**
+ * The stock was reserved but the order could not be recorded. The reservation is released (compensation), so a
+ * retry is safe (RFC 9110 §15.6.4).
+ */
+export class OrderNotStoredError extends ResourceServerError {
+  constructor(released: boolean, cause: unknown) {
+    super(
+      'ORDERS_ERR_ORDER_NOT_STORED',
+      503,
+      'temporarily_unavailable',
+      released
+        ? 'The order could not be recorded and was not placed; its stock reservation was released'
+        : 'The order could not be recorded and was not placed',
+      { headers: { 'retry-after': '5' }, cause },
+    )
+  }
+}

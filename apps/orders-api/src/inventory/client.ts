@@ -4,6 +4,11 @@ import type { TokenSource } from './token-source.js'
 export interface InventoryClient {
   /** Reserves stock once per `reservationId`; throws the orders-api error the caller should see. */
   reserve(input: { sku: string; quantity: number; reservationId: string }): Promise<{ remaining: number }>
+  /**
+   * Gives a reservation's stock back (inventory-api releases once per id, so retrying is safe); throws the
+   * orders-api error describing why it could not.
+   */
+  release(input: { sku: string; reservationId: string }): Promise<void>
 }
 
 /**
@@ -35,20 +40,27 @@ export function createInventoryClient(options: {
     }
   }
 
+  /** A POST with orders-api's token; a 401 gets one retry with a new token. */
+  async function postAsOrdersApi(path: string, body: unknown): Promise<Response> {
+    let token = await options.tokens.get()
+    let response = await post(path, body, token)
+    if (response.status === 401) {
+      // The reservation id makes this retry safe even if the first attempt had been processed. The refused
+      // answer is released first: an unread body holds its connection until garbage collection.
+      await response.body?.cancel().catch(() => {})
+      options.tokens.invalidate(token)
+      token = await options.tokens.get()
+      response = await post(path, body, token)
+    }
+    return response
+  }
+
   return {
     async reserve({ sku, quantity, reservationId }) {
-      const path = `/inventory/${encodeURIComponent(sku)}/reserve`
-      const body = { quantity, reservation_id: reservationId }
-      let token = await options.tokens.get()
-      let response = await post(path, body, token)
-      if (response.status === 401) {
-        // The reservation id makes this retry safe even if the first attempt had been processed. The refused
-        // answer is released first: an unread body holds its connection until garbage collection.
-        await response.body?.cancel().catch(() => {})
-        options.tokens.invalidate(token)
-        token = await options.tokens.get()
-        response = await post(path, body, token)
-      }
+      const response = await postAsOrdersApi(`/inventory/${encodeURIComponent(sku)}/reserve`, {
+        quantity,
+        reservation_id: reservationId,
+      })
       const answer = (await response.json().catch(() => undefined)) as
         | { remaining?: unknown; error?: unknown; available?: unknown }
         | undefined
@@ -67,6 +79,17 @@ export function createInventoryClient(options: {
       throw new BadGatewayError(
         `inventory-api answered ${response.status}${typeof answer?.error === 'string' ? ` ${answer.error}` : ''}`,
       )
+    },
+    async release({ sku, reservationId }) {
+      const response = await postAsOrdersApi(`/inventory/${encodeURIComponent(sku)}/release`, {
+        reservation_id: reservationId,
+      })
+      await response.body?.cancel().catch(() => {})
+      if (response.ok) return
+      if (response.status === 503 || response.status === 429) {
+        throw new UpstreamUnavailableError(`inventory-api is unavailable (${response.status})`)
+      }
+      throw new BadGatewayError(`inventory-api answered ${response.status} to a release`)
     },
   }
 }

@@ -1,4 +1,4 @@
-import type { Database } from '@stateless-auth/sql'
+import type { Database, Queryable } from '@stateless-auth/sql'
 
 export interface Order {
   id: string
@@ -19,13 +19,22 @@ interface OrderRow {
 export interface OrderStore {
   /** The orders of one user (`sub`), newest first: there is no query that crosses users. */
   listFor(userSub: string, limit: number): Promise<Order[]>
-  insert(order: {
-    id: string
-    userSub: string
-    clientId: string
-    sku: string
-    quantity: number
-  }): Promise<Order>
+  /** One order of one user, or undefined (also when it is another user's). */
+  find(userSub: string, id: string): Promise<Order | undefined>
+  /**
+   * Records an order. `alsoDo` runs in the same transaction (recording its Idempotency-Key): when it throws,
+   * no order is recorded.
+   */
+  insert(
+    order: {
+      id: string
+      userSub: string
+      clientId: string
+      sku: string
+      quantity: number
+    },
+    alsoDo?: (tx: Queryable) => Promise<void>,
+  ): Promise<Order>
 }
 
 const toOrder = (row: OrderRow): Order => ({ ...row, created_at: new Date(row.created_at).toISOString() })
@@ -40,7 +49,14 @@ export function createOrderStore(db: Database, now: () => number = Date.now): Or
       )
       return rows.map(toOrder)
     },
-    async insert(order) {
+    async find(userSub, id) {
+      const row = await db.one<OrderRow>(
+        'SELECT id, sku, quantity, status, created_at FROM orders WHERE user_sub = $1 AND id = $2',
+        [userSub, id],
+      )
+      return row && toOrder(row)
+    },
+    async insert(order, alsoDo) {
       const row: OrderRow = {
         id: order.id,
         sku: order.sku,
@@ -48,11 +64,14 @@ export function createOrderStore(db: Database, now: () => number = Date.now): Or
         status: 'confirmed',
         created_at: now(),
       }
-      await db.execute(
-        `INSERT INTO orders (id, user_sub, client_id, sku, quantity, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [row.id, order.userSub, order.clientId, row.sku, row.quantity, row.status, row.created_at],
-      )
+      await db.transaction(async (tx) => {
+        await tx.execute(
+          `INSERT INTO orders (id, user_sub, client_id, sku, quantity, status, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [row.id, order.userSub, order.clientId, row.sku, row.quantity, row.status, row.created_at],
+        )
+        await alsoDo?.(tx)
+      })
       return toOrder(row)
     },
   }
