@@ -1,4 +1,4 @@
-import { createServer } from 'node:net'
+import { freePort } from '@stateless-auth/service-kit/testing'
 import type { FastifyInstance } from 'fastify'
 import { type AuthServerDeps, buildApp } from './app.js'
 import { type AuthServerConfig, loadConfig } from './config.js'
@@ -9,18 +9,6 @@ export interface StartedAuthServer {
   app: FastifyInstance
   config: AuthServerConfig
   close(): Promise<void>
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /**

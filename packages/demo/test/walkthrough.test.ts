@@ -1,23 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '@stateless-auth/service-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Launcher } from '../src/launcher.js'
 import { createNarrator, type StepRecord, summaryTable } from '../src/narrator.js'
 import { DEMO_PASSWORD, LOCAL_ADMIN_TOKEN, type ServiceName, serviceUrls } from '../src/services.js'
 import { runWalkthrough } from '../src/walkthrough.js'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 // The built services as `pnpm demo` runs them (child processes of dist/server.js), on free ports of 127.0.0.1,
 // each with a fresh database so the run does not depend on what an earlier one left behind.

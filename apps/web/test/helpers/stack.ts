@@ -1,25 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer, type Server } from 'node:http'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type StartedAuthServer, startAuthServer } from '@stateless-auth/auth-server/testing'
 import { buildApp as buildInventory, loadConfig as inventoryConfig } from '@stateless-auth/inventory-api'
 import { buildApp as buildOrders, loadConfig as ordersConfig } from '@stateless-auth/orders-api'
+import { freePort } from '@stateless-auth/service-kit/testing'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, loadConfig } from '../../src/app.js'
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 export interface Stack {
   web: FastifyInstance
