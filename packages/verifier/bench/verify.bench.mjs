@@ -64,19 +64,28 @@ function signToken(key, issuer) {
   return `${input}.${sig.toString('base64url')}`
 }
 
+// Verifications per second with CONCURRENCY of them in flight, as a server under load has: a verifier that hands the
+// signature check to the thread pool (this package's core, jose's WebCrypto) is measured by its throughput, not by
+// the latency of one check at a time; a synchronous one (raw fast-jwt) runs exactly as before.
+const CONCURRENCY = 32
+
 async function measure(fn, tokens) {
   let ops = 0
   let i = 0
   const start = performance.now()
   let elapsed = 0
-  while (elapsed < BATCH_MS) {
-    for (let k = 0; k < 64; k++) {
-      await fn(tokens[i])
-      i = (i + 1) % tokens.length
+  const lane = async () => {
+    while (elapsed < BATCH_MS) {
+      for (let k = 0; k < 8; k++) {
+        const token = tokens[i]
+        i = (i + 1) % tokens.length
+        await fn(token)
+      }
+      ops += 8
+      elapsed = performance.now() - start
     }
-    ops += 64
-    elapsed = performance.now() - start
   }
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane))
   return (ops / elapsed) * 1000
 }
 
@@ -85,12 +94,19 @@ async function measure(fn, tokens) {
 async function pluginAuthenticate(plugin, options, tokens) {
   const app = Fastify()
   await app.register(plugin, options)
+  // Captured in onRequest and never answered: a hook continues with `done` only while its reply is unsent.
   let captured
-  app.get('/', async (request, reply) => {
-    captured = { request, reply }
-    return {}
+  const arrived = new Promise((resolve) => {
+    app.get('/', {
+      onRequest(request, reply) {
+        captured = { request, reply }
+        resolve()
+      },
+      handler: async () => ({}),
+    })
   })
-  await app.inject({ url: '/' })
+  app.inject({ url: '/' }).catch(() => {})
+  await arrived
   await app.verifier.ready()
   const { request, reply } = captured
   const headers = new Map(
@@ -99,14 +115,28 @@ async function pluginAuthenticate(plugin, options, tokens) {
       { authorization: `Bearer ${t}`, raw: ['Host', 'localhost', 'Authorization', `Bearer ${t}`] },
     ]),
   )
-  const done = (err) => {
-    if (err) throw err
-  }
+  // The header is read synchronously when the hook starts, so requests in flight can share the captured one.
   const fn = (t) => {
     const h = headers.get(t)
     request.raw.headers.authorization = h.authorization
     request.raw.rawHeaders = h.raw
-    return app.authenticate(request, reply, done)
+    let finished
+    let failed
+    let sync = true
+    let settle
+    app.authenticate(request, reply, (err) => {
+      if (!sync) return settle(err)
+      finished = true
+      failed = err
+    })
+    sync = false
+    if (finished) {
+      if (failed) throw failed
+      return undefined
+    }
+    return new Promise((resolve, reject) => {
+      settle = (err) => (err ? reject(err) : resolve())
+    })
   }
   await fn(tokens[0])
   if (request.auth?.sub !== 'alice') throw new Error('the plugin row did not authenticate')
@@ -204,7 +234,7 @@ server.close()
 const pad = (s, n) => String(s).padEnd(n)
 const lpad = (s, n) => String(s).padStart(n)
 console.log(
-  `\nverifier benchmark — node ${process.version}, ${ROUNDS} interleaved rounds × ${BATCH_MS} ms, median\n`,
+  `\nverifier benchmark — node ${process.version}, ${CONCURRENCY} in flight, ${ROUNDS} interleaved rounds × ${BATCH_MS} ms, median\n`,
 )
 console.log(
   `${pad('alg', 7)}${pad('contender', 34)}${lpad('verifications/s', 16)}${lpad('vs raw fast-jwt', 17)}`,

@@ -1,11 +1,17 @@
-import { createVerifier as createFastJwtVerifier } from 'fast-jwt'
 import { parseBearer } from './bearer.js'
-import { type AccessTokenClaims, checkClaimTypes, RFC9068_REQUIRED_CLAIMS } from './claims.js'
+import { type AccessTokenClaims, type ClaimRules, checkClaims, RFC9068_REQUIRED_CLAIMS } from './claims.js'
 import { type VerifierError, type VerifierErrorCode, verifierError } from './errors.js'
+import { type CompactJws, decodeSegment, type SignatureCheck, signatureCheck, splitCompact } from './jws.js'
 import type { ImportedKey } from './keys/import-jwk.js'
 import { type KeyEntry, KeyStore } from './keys/key-store.js'
 import { mapError } from './map-error.js'
-import { type ResolvedOptions, resolveOptions, type VerifierEvent, type VerifierOptions } from './options.js'
+import {
+  type ResolvedOptions,
+  resolveOptions,
+  type SupportedAlgorithm,
+  type VerifierEvent,
+  type VerifierOptions,
+} from './options.js'
 import { TokenCache } from './token-cache.js'
 
 /**
@@ -43,9 +49,9 @@ export interface Verifier {
   /** Reads the token from an `Authorization` header value (RFC 6750 §2.1), then verifies it. */
   authenticate(authorizationHeader: string | string[] | undefined): Promise<AccessTokenClaims>
   /**
-   * `authenticate` for adapters that run on every request: the claims come back directly when no I/O is needed (a
-   * verified-token cache hit, or a key already held), a promise only while a JWKS fetch is. Failures are recorded
-   * and thrown, or rejected, as {@link VerifierError}s.
+   * `authenticate` for adapters that run on every request: the claims come back directly on a verified-token cache
+   * hit, a promise otherwise (the signature is checked on libuv's thread pool, the JWKS fetched if need be).
+   * Failures are recorded and thrown, or rejected, as {@link VerifierError}s.
    */
   check(authorizationHeader: string | string[] | undefined): AccessTokenClaims | Promise<AccessTokenClaims>
   /** Loads the JWKS if no usable key is held yet; rejects with `VERIFIER_ERR_JWKS_UNAVAILABLE` if it cannot. */
@@ -65,7 +71,11 @@ export interface Verifier {
   reject(err: unknown): VerifierError
 }
 
-type FastJwtVerify = (token: string) => Record<string, unknown>
+/** What the verifier needs from a token header that passed {@link checkHeader}. */
+interface HeaderFacts {
+  kid: string
+  alg: SupportedAlgorithm
+}
 
 // Distinct token headers remembered (one per signing key in practice; `maxKeys` defaults to 20).
 const MAX_HEADERS = 64
@@ -75,30 +85,14 @@ export function isAccessTokenTyp(typ: unknown): boolean {
   return typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === 'at+jwt'
 }
 
-function decodeHeader(token: string): Record<string, unknown> {
-  const dot = token.indexOf('.')
-  if (dot <= 0)
-    throw verifierError('VERIFIER_ERR_TOKEN_MALFORMED', 'The access token is not a JWS compact token')
-  let header: unknown
-  try {
-    header = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'))
-  } catch {
-    throw verifierError('VERIFIER_ERR_TOKEN_MALFORMED', 'The token header is not valid base64url JSON')
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw verifierError('VERIFIER_ERR_TOKEN_MALFORMED', 'The token header is not a JSON object')
-  }
-  return header as Record<string, unknown>
-}
-
 /**
  * Pre-flight header checks, before any key lookup: so an unsigned, HMAC or ID token never triggers a JWKS fetch.
  * Returns the kid.
  */
 export function checkHeader(
-  header: { kid?: unknown; alg?: unknown; typ?: unknown },
+  header: { kid?: unknown; alg?: unknown; typ?: unknown; crit?: unknown },
   options: ResolvedOptions,
-) {
+): string {
   // RFC 8725 §3.1: the algorithm must be on the allowlist; `none` and HS* never are.
   if (typeof header.alg !== 'string' || !(options.algorithms as string[]).includes(header.alg)) {
     throw verifierError('VERIFIER_ERR_ALGORITHM_NOT_ALLOWED', `The token algorithm is not allowed`)
@@ -109,6 +103,11 @@ export function checkHeader(
   }
   if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 256) {
     throw verifierError('VERIFIER_ERR_HEADER_INVALID', 'The token header needs a kid naming its signing key')
+  }
+  // RFC 7515 §4.1.11: a recipient must reject a token whose `crit` names an extension it does not understand; this
+  // verifier understands none (access tokens have no use for b64:false or the like).
+  if (header.crit !== undefined) {
+    throw verifierError('VERIFIER_ERR_HEADER_INVALID', 'The token has an unsupported critical header')
   }
   return header.kid
 }
@@ -149,22 +148,16 @@ export function createVerifier(input: VerifierOptions): Verifier {
 
   const cache = options.cacheMax > 0 ? new TokenCache(options.cacheMax) : undefined
 
-  const requiredClaims = [...new Set([...RFC9068_REQUIRED_CLAIMS, ...options.requiredClaims])]
-  const build = (key: ImportedKey): FastJwtVerify =>
-    // One fast-jwt verifier per key, created once: the key is imported once and only its algorithms apply.
-    createFastJwtVerifier({
-      key: key.pem,
-      algorithms: key.algorithms,
-      allowedIss: options.issuer,
-      allowedAud: options.audience,
-      checkTyp: 'at+jwt',
-      requiredClaims,
-      clockTolerance: options.clockToleranceMs,
-      cache: false,
-    }) as FastJwtVerify
+  const rules: ClaimRules = {
+    issuer: options.issuer,
+    audience: options.audience,
+    requiredClaims: [...new Set([...RFC9068_REQUIRED_CLAIMS, ...options.requiredClaims])],
+    clockToleranceMs: options.clockToleranceMs,
+  }
 
-  const keys = new KeyStore<FastJwtVerify>(options, {
-    build,
+  // One signature check per key, set up when the key is loaded (digest, padding, signature size).
+  const keys = new KeyStore<SignatureCheck>(options, {
+    build: (key) => signatureCheck(key.alg, key.keyObject),
     emit,
     onKeysRemoved: () => cache?.clear(),
     onFetch: () => {
@@ -179,37 +172,44 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return error
   }
 
-  const accept = (payload: Record<string, unknown>, kid: string | undefined): AccessTokenClaims => {
-    checkClaimTypes(payload, Date.now(), options.clockToleranceMs)
+  // The claims are read only once the signature holds: a forged token learns nothing but "invalid signature".
+  const accept = (jws: CompactJws, kid: string, cacheKey: string | undefined): AccessTokenClaims => {
+    const claims = checkClaims(decodeSegment(jws.payload, 'payload'), rules, Date.now())
     counters.verified++
     if (onEvent !== undefined) emit({ type: 'verified', kid, cached: false })
-    return payload as AccessTokenClaims
+    if (cache === undefined || cacheKey === undefined) return claims
+    const frozen = Object.freeze(claims)
+    cache.set(cacheKey, frozen, kid)
+    return frozen
   }
 
-  const finish = (token: string, cacheKey: string | undefined, entry: KeyEntry<FastJwtVerify>) => {
-    let claims = accept(entry.verifier(token), entry.key.kid)
-    if (cache !== undefined && cacheKey !== undefined) {
-      claims = Object.freeze(claims)
-      cache.set(cacheKey, claims, entry.key.kid)
+  const finish = (
+    jws: CompactJws,
+    header: HeaderFacts,
+    cacheKey: string | undefined,
+    entry: KeyEntry<SignatureCheck>,
+  ): Promise<AccessTokenClaims> => {
+    // RFC 8725 §3.1: a key verifies only with its own algorithm, whatever else the allowlist holds.
+    if (header.alg !== entry.verifier.alg) {
+      return Promise.reject(
+        verifierError('VERIFIER_ERR_ALGORITHM_NOT_ALLOWED', 'The token algorithm does not match its key'),
+      )
     }
-    return claims
+    return entry.verifier.verify(jws).then(() => accept(jws, header.kid, cacheKey))
   }
 
-  // The header checks depend only on the header segment, which every token signed with one key repeats: the kid of
-  // a segment that passed them is remembered, sparing a base64url decode and a JSON.parse per token. Bounded and
+  // The header checks depend only on the header segment, which every token signed with one key repeats: what a
+  // segment that passed them says is remembered, sparing a base64url decode and a JSON.parse per token. Bounded and
   // cleared when full, so made-up headers cost no more than the decode they would have cost anyway.
-  const headerKids = new Map<string, string>()
-  const kidOf = (token: string): string => {
-    const dot = token.indexOf('.')
-    const segment = dot > 0 ? token.slice(0, dot) : undefined
-    const known = segment === undefined ? undefined : headerKids.get(segment)
+  const headers = new Map<string, HeaderFacts>()
+  const headerOf = (segment: string): HeaderFacts => {
+    const known = headers.get(segment)
     if (known !== undefined) return known
-    const kid = checkHeader(decodeHeader(token), options)
-    if (segment !== undefined) {
-      if (headerKids.size >= MAX_HEADERS) headerKids.clear()
-      headerKids.set(segment, kid)
-    }
-    return kid
+    const header = decodeSegment(segment, 'header')
+    const facts = { kid: checkHeader(header, options), alg: header.alg as SupportedAlgorithm }
+    if (headers.size >= MAX_HEADERS) headers.clear()
+    headers.set(segment, facts)
+    return facts
   }
 
   const fromCache = (cacheKey: string): AccessTokenClaims | undefined => {
@@ -221,7 +221,8 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return hit.claims
   }
 
-  // `missedKey`: the token's cache key, when the caller has just looked it up and missed.
+  // Synchronous up to the signature check: the claims of a cache hit, or a promise of them. `missedKey`: the token's
+  // cache key, when the caller has just looked it up and missed.
   const verifySync = (token: string, missedKey?: string): AccessTokenClaims | Promise<AccessTokenClaims> => {
     if (closed) throw verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The verifier is closed')
     if (typeof token !== 'string' || token.length === 0) {
@@ -240,10 +241,11 @@ export function createVerifier(input: VerifierOptions): Verifier {
       const hit = fromCache(cacheKey)
       if (hit !== undefined) return hit
     }
-    const kid = kidOf(token)
-    const entry = keys.peek(kid)
-    if (entry !== undefined) return finish(token, cacheKey, entry)
-    return keys.resolve(kid).then((resolved) => finish(token, cacheKey, resolved))
+    const jws = splitCompact(token)
+    const header = headerOf(jws.header)
+    const entry = keys.peek(header.kid)
+    if (entry !== undefined) return finish(jws, header, cacheKey, entry)
+    return keys.resolve(header.kid).then((resolved) => finish(jws, header, cacheKey, resolved))
   }
 
   const verify = async (token: string): Promise<AccessTokenClaims> => {
@@ -302,7 +304,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
       const kid = checkHeader(header, options)
       const { key } = keys.peek(kid) ?? (await keys.resolve(kid))
       // RFC 8725 §3.1: a key verifies only with its own algorithm, whatever else the allowlist holds.
-      if (!(key.algorithms as string[]).includes(header.alg as string)) {
+      if (key.alg !== header.alg) {
         throw verifierError(
           'VERIFIER_ERR_ALGORITHM_NOT_ALLOWED',
           'The token algorithm does not match its key',

@@ -2,7 +2,15 @@ import type { VerifierErrorCode } from '@stateless-auth/verifier'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADAPTERS, buildHarness, type Harness, REALM } from './helpers/adapters.js'
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
-import { AUDIENCE, accessClaims, generateKey, rawToken, signToken, type TestKey } from './helpers/keys.js'
+import {
+  AUDIENCE,
+  accessClaims,
+  generateKey,
+  rawToken,
+  signature,
+  signToken,
+  type TestKey,
+} from './helpers/keys.js'
 
 interface Ctx {
   as: JwksServer
@@ -317,11 +325,24 @@ const CASES: Case[] = [
       const h = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'at+jwt', kid: c.ed.kid })).toString(
         'base64url',
       )
+      const input = `${h}.${Buffer.from('not json').toString('base64url')}`
+      return bearer(`${input}.${signature('EdDSA', input, c.ed.privateKey)}`)
+    },
+    status: 401,
+    code: 'VERIFIER_ERR_TOKEN_MALFORMED',
+  },
+  {
+    // The payload is read only once the signature holds: a forgery learns nothing about how it would be judged.
+    name: 'payload not JSON, signature copied from another token',
+    authorization: (c) => {
+      const h = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'at+jwt', kid: c.ed.kid })).toString(
+        'base64url',
+      )
       const token = signToken(c.ed, {}).split('.')
       return bearer(`${h}.${Buffer.from('not json').toString('base64url')}.${token[2]}`)
     },
     status: 401,
-    code: 'VERIFIER_ERR_TOKEN_MALFORMED',
+    code: 'VERIFIER_ERR_SIGNATURE_INVALID',
   },
   {
     name: 'two segments only',

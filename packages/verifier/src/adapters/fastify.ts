@@ -12,7 +12,7 @@ import { authorizationHeader } from './authorization.js'
 
 /**
  * A hook that authenticates (and maybe authorizes) a request, answering failures itself. Fastify calls it with
- * `done`, and then it continues synchronously whenever no JWKS fetch is needed; called without `done`
+ * `done`, and then it continues synchronously on a verified-token cache hit; called without `done`
  * (`await app.authenticate(request, reply)`) it returns a promise.
  *
  * @example
@@ -168,9 +168,8 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
   // @fastify/jwt stays for its request/instance API (`request.jwtVerify()`, `request.jwtDecode()`, `fastify.jwt`),
   // wired to our key store and the same checks, and for the `request.auth` decorator. Our own guards do not go
   // through it: per request it decodes the token twice, merges option objects and runs a callback chain around our
-  // key callback before its cached per-key verifier runs, which made the plugin slower than jose (README, "Why the
-  // guards do not go through @fastify/jwt"). The key callback never looks at the token's iss/jku/x5u/jwk
-  // (RFC 8725 §3.10).
+  // key callback, then fast-jwt verifies on the event loop (README, "How the guards verify"). The key callback never
+  // looks at the token's iss/jku/x5u/jwk (RFC 8725 §3.10).
   await fastify.register(fastifyJwt, {
     decoratorName: 'auth',
     decode: { complete: true },
@@ -209,9 +208,9 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
     },
   })
 
-  // The hot path: the core's `check` (header pre-checks, one fast-jwt verifier per key built when the key was
-  // loaded, claim types, the verified-token cache), synchronous unless a JWKS fetch is needed. Every failure,
-  // including those @fastify/jwt would answer with a 500, arrives as a VerifierError with its 4xx/503 answer.
+  // The hot path: the core's `check` (verified-token cache, header pre-checks, the key's signature check on the
+  // thread pool, claims): synchronous on a cache hit, a promise otherwise. Every failure, including those
+  // @fastify/jwt would answer with a 500, arrives as a VerifierError with its 4xx/503 answer.
   const guard: Guard = {
     realm,
     authenticate(request, reply) {

@@ -1,4 +1,4 @@
-import { createPublicKey, type JsonWebKey } from 'node:crypto'
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 import type { SupportedAlgorithm } from '../options.js'
 
 /**
@@ -11,9 +11,11 @@ import type { SupportedAlgorithm } from '../options.js'
  */
 export interface ImportedKey {
   kid: string
-  /** The one algorithm this key may verify (RFC 8725 §3.1), as a list for fast-jwt's `algorithms`. */
-  algorithms: SupportedAlgorithm[]
-  /** SPKI PEM, what fast-jwt imports once per verifier. */
+  /** The one algorithm this key may verify (RFC 8725 §3.1). */
+  alg: SupportedAlgorithm
+  /** The public key, imported once. */
+  keyObject: KeyObject
+  /** The same key as SPKI PEM, for `request.jwtVerify()` (@fastify/jwt) in the Fastify adapter. */
   pem: string
   /** Canonical JSON of the JWK, to reuse an already imported key when a refetch returns it unchanged. */
   fingerprint: string
@@ -48,18 +50,17 @@ export function importJwk(
   }
   if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((m) => m in jwk)) return { skipped: 'has private members' }
   const fits = family(jwk)
-  let algorithms: SupportedAlgorithm[]
+  let alg: SupportedAlgorithm | undefined
   if (jwk.alg !== undefined) {
-    const alg = jwk.alg as SupportedAlgorithm
+    alg = jwk.alg as SupportedAlgorithm
     if (!fits.includes(alg) || !allowlist.includes(alg))
       return { skipped: `alg ${String(jwk.alg)} not usable` }
-    algorithms = [alg]
   } else {
     // RFC 8725 §3.1: one algorithm per key. An RSA key without `alg` fits RS* and PS* alike; it gets the first of
     // them the allowlist names (RS256 by default), never several. EC and OKP keys fit one algorithm anyway.
-    algorithms = allowlist.filter((a) => fits.includes(a)).slice(0, 1)
+    alg = allowlist.find((a) => fits.includes(a))
   }
-  if (algorithms.length === 0) return { skipped: 'no allowed algorithm fits this key' }
+  if (alg === undefined) return { skipped: 'no allowed algorithm fits this key' }
   try {
     const { kty, crv, n, e, x, y } = jwk as Record<string, string | undefined>
     const publicJwk = Object.fromEntries(
@@ -70,7 +71,7 @@ export function importJwk(
     if (kty === 'RSA' && (bits === undefined || bits < 2048))
       return { skipped: 'RSA key shorter than 2048 bits' }
     const pem = keyObject.export({ type: 'spki', format: 'pem' }).toString()
-    return { key: { kid: jwk.kid, algorithms, pem, fingerprint: `${algorithms.join(',')}|${pem}` } }
+    return { key: { kid: jwk.kid, alg, keyObject, pem, fingerprint: `${alg}|${pem}` } }
   } catch (err) {
     return { skipped: `cannot import: ${err instanceof Error ? err.message : String(err)}` }
   }
