@@ -1,6 +1,6 @@
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import { Agent, request as httpRequest } from 'node:http'
 import fastifyJwt from '@fastify/jwt'
-import { createVerifier, errorResponse } from '@stateless-auth/verifier'
 import verifierPlugin from '@stateless-auth/verifier/fastify'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import buildGetJwks from 'get-jwks'
@@ -15,7 +15,7 @@ export const TARGET_MODES = [
   'introspection',
   'jose',
   'fastify-jwt',
-  'verifier-core',
+  'signature-only',
 ] as const
 export type TargetMode = (typeof TARGET_MODES)[number]
 
@@ -74,23 +74,24 @@ export async function buildTarget(config: TargetConfig): Promise<FastifyInstance
       preHandler = app.authenticate
       break
     }
-    case 'verifier-core': {
-      // Our framework-free core called directly (one decode, one fast-jwt verifier per key), to show what the
-      // Fastify adapter's @fastify/jwt layer adds on top of it.
-      const verifier = createVerifier({
-        issuer: config.issuer,
-        audience: config.audience,
-        jwksUri: config.jwksUri,
-        algorithms: config.algorithms,
-      })
-      app.addHook('onClose', () => verifier.close())
-      preHandler = async (request, reply) => {
-        try {
-          await verifier.authenticate(request.headers.authorization)
-        } catch (err) {
-          const { statusCode, headers, body } = errorResponse(err, { realm: 'bench' })
-          await reply.code(statusCode).headers(headers).send(body)
-        }
+    case 'signature-only': {
+      // Not a verifier: one RS256 signature check per request with the key in hand, on the thread pool
+      // (crypto.verify with a callback), and nothing else (no header, claims or cache). The floor under any
+      // verifier without a cache on this machine, to read the cache-off rows against.
+      const keys = await rsaKeys(config.jwksUri)
+      preHandler = (request, reply) => {
+        const token = bearerToken(request) ?? ''
+        const dot = token.lastIndexOf('.')
+        const key = keys.get(
+          /"kid":"([^"]+)"/.exec(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString())?.[1] ?? '',
+        )
+        if (dot === -1 || key === undefined) return unauthorized(reply)
+        return new Promise<void>((resolve) => {
+          const signature = Buffer.from(token.slice(dot + 1), 'base64url')
+          cryptoVerify('sha256', Buffer.from(token.slice(0, dot)), key, signature, (err, valid) =>
+            err === null && valid ? resolve() : resolve(unauthorized(reply)),
+          )
+        })
       }
       break
     }
@@ -161,6 +162,20 @@ export async function buildTarget(config: TargetConfig): Promise<FastifyInstance
 
   app.get(RESOURCE_PATH, preHandler ? { preHandler } : {}, async () => RESOURCE_BODY)
   return app
+}
+
+/** The JWKS's RS256 keys by kid, fetched once (the signature-only row holds its keys before the load starts). */
+async function rsaKeys(jwksUri: string): Promise<Map<string, KeyObject>> {
+  const response = await fetch(jwksUri)
+  if (!response.ok) throw new BenchError('BENCH_ERR_INVALID_CONFIG', `JWKS answered ${response.status}`)
+  const { keys } = (await response.json()) as { keys: Array<Record<string, string>> }
+  const byKid = new Map<string, KeyObject>()
+  for (const jwk of keys) {
+    if (jwk.kty === 'RSA' && jwk.kid !== undefined && (jwk.alg ?? 'RS256') === 'RS256') {
+      byKid.set(jwk.kid, createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }))
+    }
+  }
+  return byKid
 }
 
 /**

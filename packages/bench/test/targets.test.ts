@@ -55,7 +55,6 @@ describe('the rows of the resource-cost table guard the same route with the same
   const cases = [
     { mode: 'verifier', algs: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
     { mode: 'verifier-cache', algs: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
-    { mode: 'verifier-core', algs: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
     { mode: 'jose', algs: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
     { mode: 'fastify-jwt', algs: ['RS256', 'PS256', 'ES256'] },
   ] as const
@@ -79,6 +78,18 @@ describe('the rows of the resource-cost table guard the same route with the same
   it('fastify-jwt: the get-jwks recipe refuses EdDSA tokens (jwk-to-pem has no OKP support)', async () => {
     const app = await target('fastify-jwt')
     expect((await get(app, issuer.token('EdDSA', AUDIENCE))).statusCode).toBe(401)
+  })
+
+  it('signature-only: checks the RS256 signature and nothing else (the floor row, not a verifier)', async () => {
+    const app = await target('signature-only')
+    const valid = issuer.token('RS256', AUDIENCE)
+    expect((await get(app, valid)).json()).toEqual(RESOURCE_BODY)
+    const forged = `${valid.slice(0, -4)}${valid.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`
+    expect((await get(app, forged)).statusCode).toBe(401)
+    expect((await get(app)).statusCode).toBe(401)
+    expect((await get(app, issuer.token('ES256', AUDIENCE))).statusCode).toBe(401)
+    // What makes it a floor rather than a verifier: claims are not looked at.
+    expect((await get(app, issuer.token('RS256', AUDIENCE, -60))).statusCode).toBe(200)
   })
 
   describe('introspection row (RFC 7662)', () => {

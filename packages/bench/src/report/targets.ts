@@ -24,7 +24,7 @@ export function checkTargets(tables: readonly Table[]): TargetCheck[] {
   const ceiling = row(resource, 'no authentication')
   const off = row(resource, 'our verifier, cache off')
   const on = row(resource, 'our verifier, cache on')
-  const core = row(resource, 'our core verifier')
+  const floor = row(resource, 'floor:')
   const introspection = row(resource, 'RFC 7662')
   const jose = row(resource, 'jose')
   const fastifyJwt = row(resource, '@fastify/jwt')
@@ -40,7 +40,8 @@ export function checkTargets(tables: readonly Table[]): TargetCheck[] {
   if (ceiling && off) {
     checks.push({
       target: 'cache off ≥ 0.5 × ceiling (RS256)',
-      measured: x(off.rps, ceiling.rps),
+      // What one signature check alone reaches on this machine: no verifier without a cache can do better.
+      measured: `${x(off.rps, ceiling.rps)}${floor ? ` (signature check alone: ${x(floor.rps, ceiling.rps)})` : ''}`,
       met: off.rps >= 0.5 * ceiling.rps,
     })
   }
@@ -70,7 +71,7 @@ export function checkTargets(tables: readonly Table[]): TargetCheck[] {
       met: off.p99 * 5 <= introspection.p99,
     })
   }
-  const ours = [off, on, core].filter((r): r is RowSummary => r !== undefined)
+  const ours = [off, on].filter((r): r is RowSummary => r !== undefined)
   if (ours.length > 0) {
     const requests = ours.reduce((sum, r) => sum + r.counted, 0)
     // The peers are reported too: get-jwks refetches the JWKS when its 60 s cache entry expires.

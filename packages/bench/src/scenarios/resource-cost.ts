@@ -23,10 +23,10 @@ const ROWS: ReadonlyArray<{ mode: TargetMode; label: string }> = [
   { mode: 'none', label: 'no authentication (ceiling)' },
   { mode: 'verifier', label: 'our verifier, cache off' },
   { mode: 'verifier-cache', label: 'our verifier, cache on' },
-  { mode: 'verifier-core', label: 'our core verifier, cache off (no @fastify/jwt)' },
   { mode: 'introspection', label: 'RFC 7662 introspection per request' },
   { mode: 'jose', label: 'jose jwtVerify + createRemoteJWKSet' },
   { mode: 'fastify-jwt', label: '@fastify/jwt + get-jwks (README recipe)' },
+  { mode: 'signature-only', label: 'floor: one RS256 signature check, key in hand, nothing else' },
 ]
 
 const sum = (counts: AuthServerCounts) => Object.values(counts).reduce((a, b) => a + b, 0)
