@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { admin, obtainCode, start } from './helpers.js'
 
 const run = promisify(execFile)
+// Each command is a fresh Node process compiling the CLI with tsx: seconds apiece on a loaded 2-core CI machine.
+const CLI_TEST_TIMEOUT = 60_000
 const appDir = new URL('..', import.meta.url).pathname
 
 function cli(args: string[], env: Record<string, string>) {
@@ -33,7 +35,7 @@ describe('operator commands', () => {
     expect((await obtainCode(server.url, { username: 'bob' })).code).toBeTruthy()
     await expect(cli(['users', 'disable', 'nobody'], { DATABASE_URL })).rejects.toMatchObject({ code: 1 })
     await expect(cli(['frobnicate'], { DATABASE_URL })).rejects.toMatchObject({ code: 2 })
-  })
+  }, CLI_TEST_TIMEOUT)
 
   it('rotates keys from the command line; the running server publishes the new key', async () => {
     dir = mkdtempSync(join(tmpdir(), 'auth-cli-'))
@@ -45,7 +47,7 @@ describe('operator commands', () => {
     const keys = ((await (await fetch(`${server.url}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys
     expect(keys.map((k) => k.kid)).toContain(kid)
     expect(keys).toHaveLength(2)
-  })
+  }, CLI_TEST_TIMEOUT)
 
   it('disables users over HTTP only with the admin token', async () => {
     const server = await start()
