@@ -24,30 +24,41 @@ describe('operator commands', () => {
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
-  it('disables and enables a user from the command line, against the server database', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'auth-cli-'))
-    const DATABASE_URL = join(dir, 'auth.sqlite')
-    const server = await start({ DATABASE_URL })
-    const disabled = await cli(['users', 'disable', 'bob'], { DATABASE_URL })
-    expect(disabled.stdout).toBe('bob disabled\n')
-    await expect(obtainCode(server.url, { username: 'bob' })).rejects.toThrow(/Invalid username or password/)
-    await cli(['users', 'enable', 'bob'], { DATABASE_URL })
-    expect((await obtainCode(server.url, { username: 'bob' })).code).toBeTruthy()
-    await expect(cli(['users', 'disable', 'nobody'], { DATABASE_URL })).rejects.toMatchObject({ code: 1 })
-    await expect(cli(['frobnicate'], { DATABASE_URL })).rejects.toMatchObject({ code: 2 })
-  }, CLI_TEST_TIMEOUT)
+  it(
+    'disables and enables a user from the command line, against the server database',
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'auth-cli-'))
+      const DATABASE_URL = join(dir, 'auth.sqlite')
+      const server = await start({ DATABASE_URL })
+      const disabled = await cli(['users', 'disable', 'bob'], { DATABASE_URL })
+      expect(disabled.stdout).toBe('bob disabled\n')
+      await expect(obtainCode(server.url, { username: 'bob' })).rejects.toThrow(
+        /Invalid username or password/,
+      )
+      await cli(['users', 'enable', 'bob'], { DATABASE_URL })
+      expect((await obtainCode(server.url, { username: 'bob' })).code).toBeTruthy()
+      await expect(cli(['users', 'disable', 'nobody'], { DATABASE_URL })).rejects.toMatchObject({ code: 1 })
+      await expect(cli(['frobnicate'], { DATABASE_URL })).rejects.toMatchObject({ code: 2 })
+    },
+    CLI_TEST_TIMEOUT,
+  )
 
-  it('rotates keys from the command line; the running server publishes the new key', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'auth-cli-'))
-    const DATABASE_URL = join(dir, 'auth.sqlite')
-    const server = await start({ DATABASE_URL })
-    const { stdout } = await cli(['keys', 'rotate'], { DATABASE_URL })
-    const kid = /new key (\S+)/.exec(stdout)?.[1]
-    expect(stdout).toMatch(/pending/)
-    const keys = ((await (await fetch(`${server.url}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys
-    expect(keys.map((k) => k.kid)).toContain(kid)
-    expect(keys).toHaveLength(2)
-  }, CLI_TEST_TIMEOUT)
+  it(
+    'rotates keys from the command line; the running server publishes the new key',
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'auth-cli-'))
+      const DATABASE_URL = join(dir, 'auth.sqlite')
+      const server = await start({ DATABASE_URL })
+      const { stdout } = await cli(['keys', 'rotate'], { DATABASE_URL })
+      const kid = /new key (\S+)/.exec(stdout)?.[1]
+      expect(stdout).toMatch(/pending/)
+      const keys = ((await (await fetch(`${server.url}/jwks`)).json()) as { keys: Array<{ kid: string }> })
+        .keys
+      expect(keys.map((k) => k.kid)).toContain(kid)
+      expect(keys).toHaveLength(2)
+    },
+    CLI_TEST_TIMEOUT,
+  )
 
   it('disables users over HTTP only with the admin token', async () => {
     const server = await start()
