@@ -109,16 +109,21 @@ export function checkClaims(
   nowMs: number,
 ): AccessTokenClaims {
   for (const name of rules.requiredClaims) {
-    if (payload[name] === undefined || payload[name] === null) {
+    // Own properties only: `constructor` or `toString` must not count as present because every object inherits them.
+    if (!Object.hasOwn(payload, name) || payload[name] === null) {
       throw verifierError('VERIFIER_ERR_CLAIM_MISSING', `The token lacks the ${name} claim`)
     }
   }
   if (payload.iss !== rules.issuer) {
     throw verifierError('VERIFIER_ERR_ISSUER_INVALID', 'The token issuer is not trusted')
   }
+  // RFC 7519 §4.1.3: a StringOrURI or an array of them, one of which must be ours.
   const { aud } = payload
-  const ours = (a: unknown) => typeof a === 'string' && rules.audience.includes(a)
-  if (!(Array.isArray(aud) ? aud.some(ours) : ours(aud))) {
+  const audiences = Array.isArray(aud) ? aud : [aud]
+  if (!audiences.every((a) => typeof a === 'string')) {
+    throw verifierError('VERIFIER_ERR_CLAIM_INVALID', 'The aud claim must be a string or an array of strings')
+  }
+  if (!audiences.some((a) => rules.audience.includes(a as string))) {
     throw verifierError('VERIFIER_ERR_AUDIENCE_INVALID', 'The token is not meant for this audience')
   }
   if (!isNumericDate(payload.exp)) {

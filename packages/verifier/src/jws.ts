@@ -71,12 +71,38 @@ function invalidSignature() {
   return verifierError('VERIFIER_ERR_SIGNATURE_INVALID', 'The token signature is invalid')
 }
 
+// libuv's pool (UV_THREADPOOL_SIZE threads, 4 by default) is shared with fs, dns.lookup and zlib, and its queue has no
+// bound. Beyond POOL_BACKLOG × its size of checks in flight (all verifiers of the process together), a check runs on
+// the event loop instead: a flood of tokens then slows the intake of requests, as synchronous checks always did,
+// rather than queueing ahead of the JWKS fetch's DNS lookup and everything else the process needs the pool for.
+const POOL_SIZE = Math.max(1, Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4)
+const POOL_BACKLOG = 4
+let inPool = 0
+
+// What each algorithm family needs of the key, checked again here although importJwk matched them (RFC 8725 §3.1):
+// a key of another type must never get as far as OpenSSL with this algorithm's parameters.
+const KEY_TYPES: Record<string, string> = { RS: 'rsa', PS: 'rsa', ES: 'ec', Ed: 'ed25519' }
+const CURVES: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' }
+
+function fits(alg: SupportedAlgorithm, key: KeyObject): boolean {
+  if (key.asymmetricKeyType !== KEY_TYPES[alg.slice(0, 2)]) return false
+  const curve = CURVES[alg]
+  return curve === undefined || key.asymmetricKeyDetails?.namedCurve === curve
+}
+
 /**
  * The signature check of `alg` for `key`, which `importJwk` has already matched to it (type, curve, RSA size).
  * Verification runs on libuv's thread pool (`crypto.verify` with a callback, as WebCrypto does), so the event loop
  * keeps serving requests while the public-key operation, the bulk of a token's cost, runs beside it.
  */
 export function signatureCheck(alg: SupportedAlgorithm, key: KeyObject): SignatureCheck {
+  if (!fits(alg, key)) {
+    const mismatch = () =>
+      Promise.reject(
+        verifierError('VERIFIER_ERR_ALGORITHM_NOT_ALLOWED', 'The token algorithm does not fit its key'),
+      )
+    return { alg, verify: mismatch }
+  }
   const family = alg.slice(0, 2)
   const digest = alg === 'EdDSA' ? null : DIGESTS[alg.slice(2) as keyof typeof DIGESTS]
   let bytes: number
@@ -107,14 +133,26 @@ export function signatureCheck(alg: SupportedAlgorithm, key: KeyObject): Signatu
       const signature = Buffer.from(segment, 'base64url')
       // RFC 4648 §3.5: the unused bits of the last character must be zero, so that one signature has one spelling.
       if (signature.toString('base64url') !== segment) return Promise.reject(invalidSignature())
+      const data = Buffer.from(jws.signingInput, 'latin1')
+      if (inPool >= POOL_SIZE * POOL_BACKLOG) {
+        let valid = false
+        try {
+          valid = verify(digest, data, verifyKey, signature)
+        } catch {
+          // OpenSSL refusing the input outright (it never should, the sizes were checked): a failed signature too.
+        }
+        return valid ? Promise.resolve() : Promise.reject(invalidSignature())
+      }
+      inPool++
       return new Promise<void>((resolve, reject) => {
         try {
-          verify(digest, Buffer.from(jws.signingInput, 'latin1'), verifyKey, signature, (err, valid) => {
+          verify(digest, data, verifyKey, signature, (err, valid) => {
+            inPool--
             if (err === null && valid) resolve()
             else reject(invalidSignature())
           })
         } catch {
-          // OpenSSL refusing the input outright (it never should, the sizes were checked) is a failed signature too.
+          inPool--
           reject(invalidSignature())
         }
       })

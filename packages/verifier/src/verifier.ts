@@ -179,7 +179,8 @@ export function createVerifier(input: VerifierOptions): Verifier {
     if (onEvent !== undefined) emit({ type: 'verified', kid, cached: false })
     if (cache === undefined || cacheKey === undefined) return claims
     const frozen = Object.freeze(claims)
-    cache.set(cacheKey, frozen, kid)
+    // Accepted within the clock tolerance after exp: already dead as a cache entry, and must not evict a live one.
+    if (frozen.exp * 1000 > Date.now()) cache.set(cacheKey, frozen, kid)
     return frozen
   }
 
@@ -195,7 +196,14 @@ export function createVerifier(input: VerifierOptions): Verifier {
         verifierError('VERIFIER_ERR_ALGORITHM_NOT_ALLOWED', 'The token algorithm does not match its key'),
       )
     }
-    return entry.verifier.verify(jws).then(() => accept(jws, header.kid, cacheKey))
+    return entry.verifier.verify(jws).then(() => {
+      // The check ran on the thread pool: a refetch may have withdrawn the key meanwhile (say, compromised), or the
+      // verifier been closed. Then the token is refused, and nothing is cached that the refetch meant to drop.
+      if (closed || keys.current(header.kid) !== entry) {
+        throw verifierError('VERIFIER_ERR_KEY_NOT_FOUND', 'The signing key was withdrawn')
+      }
+      return accept(jws, header.kid, cacheKey)
+    })
   }
 
   // The header checks depend only on the header segment, which every token signed with one key repeats: what a

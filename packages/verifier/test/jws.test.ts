@@ -1,6 +1,7 @@
 import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
 import { createVerifier, type SupportedAlgorithm, type Verifier } from '@stateless-auth/verifier'
 import { afterEach, describe, expect, it } from 'vitest'
+import { signatureCheck, splitCompact } from '../src/jws.js'
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
 import { AUDIENCE, accessClaims, signature } from './helpers/keys.js'
 import { outcome } from './helpers/wait.js'
@@ -29,12 +30,18 @@ afterEach(async () => {
   as = undefined
 })
 
-async function setUp(alg: SupportedAlgorithm, modulusLength?: number) {
+async function setUp(alg: SupportedAlgorithm, modulusLength?: number, requiredClaims?: string[]) {
   const { privateKey, publicKey } = pairFor(alg, modulusLength)
   const kid = `${alg}-key`
   as = await startJwksServer([])
   as.setKeys([{ ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' }])
-  verifier = createVerifier({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri, algorithms: [alg] })
+  verifier = createVerifier({
+    issuer: as.issuer,
+    audience: AUDIENCE,
+    jwksUri: as.jwksUri,
+    algorithms: [alg],
+    ...(requiredClaims ? { requiredClaims } : {}),
+  })
   const input = `${b64({ alg, typ: 'at+jwt', kid })}.${b64(accessClaims(as.issuer))}`
   const v = verifier
   return {
@@ -145,7 +152,35 @@ describe('JWS signatures', () => {
     // The audience may be a list that names us among others (RFC 7519 §4.1.3).
     expect(await code(signed(accessClaims(as!.issuer, { aud: ['urn:other', AUDIENCE] })))).toBe('accepted')
     expect(await code(signed(accessClaims(as!.issuer, { aud: [['urn:other', AUDIENCE]] })))).toBe(
-      'VERIFIER_ERR_AUDIENCE_INVALID',
+      'VERIFIER_ERR_CLAIM_INVALID',
     )
+    expect(await code(signed(accessClaims(as!.issuer, { aud: [AUDIENCE, 42] })))).toBe(
+      'VERIFIER_ERR_CLAIM_INVALID',
+    )
+    expect(await code(signed(accessClaims(as!.issuer, { aud: [AUDIENCE, { evil: true }] })))).toBe(
+      'VERIFIER_ERR_CLAIM_INVALID',
+    )
+    expect(await code(signed(accessClaims(as!.issuer, { aud: [] })))).toBe('VERIFIER_ERR_AUDIENCE_INVALID')
+  })
+
+  it('counts only claims the token has as present, not what every object inherits', async () => {
+    const { privateKey, code } = await setUp('EdDSA', undefined, ['constructor', 'tenant'])
+    const signed = (claims: Record<string, unknown>) => {
+      const input = `${b64({ alg: 'EdDSA', typ: 'at+jwt', kid: 'EdDSA-key' })}.${b64(claims)}`
+      return `${input}.${signature('EdDSA', input, privateKey)}`
+    }
+    expect(await code(signed(accessClaims(as!.issuer, { tenant: 't1' })))).toBe('VERIFIER_ERR_CLAIM_MISSING')
+    expect(await code(signed(accessClaims(as!.issuer, { tenant: 't1', constructor: 'x' })))).toBe('accepted')
+  })
+
+  it('never hands OpenSSL a key of another type or curve than the algorithm needs (second guard after importJwk)', async () => {
+    const token = splitCompact('e30.e30.AAAA')
+    const refused = async (alg: SupportedAlgorithm, key: KeyObject) =>
+      ((await outcome(signatureCheck(alg, key).verify(token))).error as { code?: string }).code
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey
+    expect(await refused('ES256', p384)).toBe('VERIFIER_ERR_ALGORITHM_NOT_ALLOWED')
+    expect(await refused('RS256', p384)).toBe('VERIFIER_ERR_ALGORITHM_NOT_ALLOWED')
+    expect(await refused('EdDSA', pairFor('RS256').publicKey)).toBe('VERIFIER_ERR_ALGORITHM_NOT_ALLOWED')
+    expect(await refused('ES384', p384)).toBe('VERIFIER_ERR_SIGNATURE_INVALID')
   })
 })

@@ -168,7 +168,7 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
   // @fastify/jwt stays for its request/instance API (`request.jwtVerify()`, `request.jwtDecode()`, `fastify.jwt`),
   // wired to our key store and the same checks, and for the `request.auth` decorator. Our own guards do not go
   // through it: per request it decodes the token twice, merges option objects and runs a callback chain around our
-  // key callback, then fast-jwt verifies on the event loop (README, "How the guards verify"). The key callback never
+  // key callback, then fast-jwt verifies on the event loop (README, "How a token is verified"). The key callback never
   // looks at the token's iss/jku/x5u/jwk (RFC 8725 §3.10).
   await fastify.register(fastifyJwt, {
     decoratorName: 'auth',

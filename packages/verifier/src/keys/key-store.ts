@@ -50,6 +50,11 @@ export class KeyStore<T> {
     return this.#keys.size
   }
 
+  /** The entry held for `kid` right now, without events or refresh: whether a key survived a refetch. */
+  current(kid: string): KeyEntry<T> | undefined {
+    return this.#keys.get(kid)
+  }
+
   /** The key for `kid` if already known: the hot path, no promise, no fetch. */
   peek(kid: string): KeyEntry<T> | undefined {
     const entry = this.#keys.get(kid)
