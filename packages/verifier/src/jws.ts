@@ -75,8 +75,10 @@ function invalidSignature() {
 // bound. Beyond POOL_BACKLOG × its size of checks in flight (all verifiers of the process together), a check runs on
 // the event loop instead: a flood of tokens then slows the intake of requests, as synchronous checks always did,
 // rather than queueing ahead of the JWKS fetch's DNS lookup and everything else the process needs the pool for.
+// 64 checks by default, a few milliseconds of RSA work: what a DNS lookup may wait at most. A smaller bound moved
+// checks onto the event loop at ordinary concurrency (32 connections) and cost throughput (bench, 04:36Z run).
 const POOL_SIZE = Math.max(1, Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4)
-const POOL_BACKLOG = 4
+const POOL_BACKLOG = 16
 let inPool = 0
 
 // What each algorithm family needs of the key, checked again here although importJwk matched them (RFC 8725 §3.1):
