@@ -59,7 +59,10 @@ export function decodeSegment(segment: string, what: 'header' | 'payload'): Reco
  */
 export interface SignatureCheck {
   readonly alg: SupportedAlgorithm
-  /** Resolves once the signature holds; rejects with `VERIFIER_ERR_SIGNATURE_INVALID` otherwise. */
+  /**
+   * Resolves once the signature holds; rejects with `VERIFIER_ERR_SIGNATURE_INVALID` otherwise
+   * (`VERIFIER_ERR_ALGORITHM_NOT_ALLOWED` for a key that does not fit the algorithm).
+   */
   verify(jws: CompactJws): Promise<void>
 }
 
@@ -76,7 +79,7 @@ function invalidSignature() {
 // the event loop instead: a flood of tokens then slows the intake of requests, as synchronous checks always did,
 // rather than queueing ahead of the JWKS fetch's DNS lookup and everything else the process needs the pool for.
 // 64 checks by default, a few milliseconds of RSA work: what a DNS lookup may wait at most. A smaller bound moved
-// checks onto the event loop at ordinary concurrency (32 connections) and cost throughput (bench, 04:36Z run).
+// checks onto the event loop at ordinary concurrency (32 connections) and cost throughput (docs/benchmarks.md).
 const POOL_SIZE = Math.max(1, Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4)
 const POOL_BACKLOG = 16
 let inPool = 0
