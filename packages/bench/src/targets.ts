@@ -76,8 +76,9 @@ export async function buildTarget(config: TargetConfig): Promise<FastifyInstance
     }
     case 'signature-only': {
       // Not a verifier: one RS256 signature check per request with the key in hand, on the thread pool
-      // (crypto.verify with a callback), and nothing else (no header, claims or cache). The floor under any
-      // verifier without a cache on this machine, to read the cache-off rows against.
+      // (crypto.verify with a callback), and nothing else: the header's kid only picks the key, no header checks,
+      // claims or cache. The floor under any verifier without a cache on this machine, to read the cache-off rows
+      // against.
       const keys = await rsaKeys(config.jwksUri)
       preHandler = (request, reply) => {
         const token = bearerToken(request) ?? ''
