@@ -1,0 +1,58 @@
+import { statusListError } from './errors.js'
+import { parseStatusListUri } from './uri.js'
+
+/** A referenced token's pointer into a status list (draft §6.2 `status.status_list`). */
+export interface StatusListReference {
+  /** Index of the token's entry in the list. */
+  idx: number
+  /** The status list token's URI, exactly as the token carries it (compare it with the list's `sub` as is). */
+  uri: string
+  /** Origin of `uri` (`https://host[:port]`), for an allowlist of where lists may be fetched from. */
+  origin: string
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Reads the `status.status_list` claim of a verified referenced token (draft §6.2, §8.3 step 1): `idx` a
+ * non-negative integer, `uri` an absolute `https:`/`http:` URI without credentials or fragment. Returns
+ * `undefined` when the token has no `status` claim, or a `status` naming only other mechanisms (§6.1): whether
+ * that is acceptable is the caller's policy.
+ *
+ * @example
+ * ```ts
+ * const ref = readStatusClaim(claims)
+ * if (ref === undefined) return requireStatus ? reject() : accept()
+ * if (!allowedOrigins.has(ref.origin)) reject()
+ * const list = await lists.get(ref.uri)
+ * ```
+ * @throws {StatusListError} `STATUS_LIST_ERR_STATUS_CLAIM_INVALID`
+ */
+export function readStatusClaim(claims: Readonly<Record<string, unknown>>): StatusListReference | undefined {
+  const status = claims.status
+  if (status === undefined) return undefined
+  if (!isObject(status)) {
+    throw statusListError('STATUS_LIST_ERR_STATUS_CLAIM_INVALID', 'The status claim must be a JSON object')
+  }
+  const statusList = status.status_list
+  if (statusList === undefined) return undefined
+  if (!isObject(statusList)) {
+    throw statusListError('STATUS_LIST_ERR_STATUS_CLAIM_INVALID', 'status.status_list must be a JSON object')
+  }
+  const { idx, uri } = statusList
+  if (typeof idx !== 'number' || !Number.isSafeInteger(idx) || idx < 0) {
+    throw statusListError(
+      'STATUS_LIST_ERR_STATUS_CLAIM_INVALID',
+      'status.status_list.idx must be a non-negative integer',
+    )
+  }
+  const url = parseStatusListUri(uri)
+  if (url === undefined) {
+    throw statusListError(
+      'STATUS_LIST_ERR_STATUS_CLAIM_INVALID',
+      'status.status_list.uri must be an absolute http(s) URI without credentials or fragment',
+    )
+  }
+  return { idx, uri: uri as string, origin: url.origin }
+}
