@@ -5,7 +5,12 @@
  */
 export { STATUS_LIST_ERROR_CODES, StatusListError, type StatusListErrorCode } from './errors.js'
 export { readStatusClaim, type StatusListReference } from './status-claim.js'
-export { DEFAULT_MAX_DECOMPRESSED_BYTES, type DecodeOptions, StatusList } from './status-list.js'
+export {
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  type DecodeOptions,
+  type EncodeOptions,
+  StatusList,
+} from './status-list.js'
 export { isStatusListBits, STATUS_LIST_BITS, type StatusListBits, StatusType } from './status-types.js'
 export {
   DEFAULT_MAX_TTL,
