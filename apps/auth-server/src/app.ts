@@ -11,7 +11,7 @@ import type { AuthServerContext } from './context.js'
 import { randomToken } from './crypto.js'
 import { frameworkErrors, registerErrorHandling } from './error-handler.js'
 import { TooManyRequests } from './errors.js'
-import { KeyStore } from './keys/keystore.js'
+import { SigningKeys } from './keys/signing-keys.js'
 import { LoginThrottle } from './oauth/login-throttle.js'
 import { csrfUserInfo } from './oauth/session.js'
 import admin from './routes/admin.js'
@@ -70,7 +70,7 @@ export async function buildApp(
   try {
     await seedClients(storage, config, now())
     if (config.seedDemoUsers) await seedDemoUsers(storage, config.demoUserPassword, now())
-    const keys = new KeyStore(storage, config, now)
+    const keys = new SigningKeys(storage, config, now)
     await keys.ensure()
     const ctx: AuthServerContext = {
       config,
@@ -83,7 +83,7 @@ export async function buildApp(
     await app.register(
       fp(
         async (instance) => {
-          instance.decorate('auth', ctx)
+          instance.decorate('authServer', ctx)
         },
         { name: 'auth-server-context', fastify: '5.x' },
       ),
@@ -147,7 +147,7 @@ export async function buildApp(
     const every = Math.min(config.keyRotationInterval, 60) * 1000
     timers.push(
       setInterval(
-        () => app.auth.keys.rotateIfDue().catch((err) => app.log.error({ err }, 'rotation')),
+        () => app.authServer.keys.rotateIfDue().catch((err) => app.log.error({ err }, 'rotation')),
         every,
       ),
     )

@@ -7,7 +7,7 @@ import { hasControlCharacters } from '../oauth/params.js'
 /** Operator actions for the demo: disable/enable a user, rotate the signing key. Guarded by ADMIN_TOKEN. */
 export default fp(
   async (app) => {
-    const ctx = app.auth
+    const ctx = app.authServer
     const requireAdmin = async (request: FastifyRequest) => {
       const match = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')
       if (!match || !constantTimeEqual(match[1]!, ctx.config.adminToken)) {

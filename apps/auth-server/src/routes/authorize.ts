@@ -42,7 +42,7 @@ function field(body: Params, name: string, max = 1024): string | undefined {
  */
 export default fp(
   async (app) => {
-    const ctx = app.auth
+    const ctx = app.authServer
     const { issuer, sessionTtl, codeTtl, refreshTokenTtl } = ctx.config
     const secure = issuer.startsWith('https:')
 

@@ -11,7 +11,7 @@ import { isPublic } from '../storage/index.js'
  */
 export default fp(
   async (app) => {
-    const ctx = app.auth
+    const ctx = app.authServer
     app.post(
       '/introspect',
       {

@@ -4,7 +4,7 @@ import { SCOPES } from '../seed.js'
 /** RFC 8414 metadata (also served as OpenID Connect discovery) and the RFC 7517 JWK Set. */
 export default fp(
   async (app) => {
-    const ctx = app.auth
+    const ctx = app.authServer
     const issuer = ctx.config.issuer
     const metadata = {
       issuer,

@@ -10,7 +10,7 @@ import { findToken } from '../oauth/token-lookup.js'
  */
 export default fp(
   async (app) => {
-    const ctx = app.auth
+    const ctx = app.authServer
     app.post(
       '/revoke',
       {

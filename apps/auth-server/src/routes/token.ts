@@ -8,7 +8,7 @@ import type { GrantType } from '../storage/index.js'
 /** RFC 6749 §3.2 token endpoint: one handler per grant type, all behind the same client authentication. */
 export default fp(
   async (app) => {
-    const ctx = app.auth
+    const ctx = app.authServer
     app.post(
       '/token',
       {

@@ -23,7 +23,7 @@ function bearerToken(request: FastifyRequest): string {
 /** OpenID Connect Core §5.3 UserInfo: the user's claims for an access token that carries `openid`. */
 export default fp(
   async (app) => {
-    const ctx = app.auth
+    const ctx = app.authServer
     const handler = async (request: FastifyRequest) => {
       const token = bearerToken(request)
       const found = await findToken(ctx, token, 'access_token')
