@@ -16,11 +16,9 @@ import { LoginThrottle } from './oauth/login-throttle.js'
 import { csrfUserInfo } from './oauth/session.js'
 import admin from './routes/admin.js'
 import authorize from './routes/authorize.js'
+import clientAuthenticated from './routes/client-authenticated.js'
 import health from './routes/health.js'
-import introspection from './routes/introspection.js'
 import metadata from './routes/metadata.js'
-import revocation from './routes/revocation.js'
-import token from './routes/token.js'
 import userinfo from './routes/userinfo.js'
 import { seedClients, seedDemoUsers } from './seed.js'
 import { openStorage, type Storage } from './storage/index.js'
@@ -136,9 +134,7 @@ export async function buildApp(
   await app.register(health)
   await app.register(metadata)
   await app.register(authorize)
-  await app.register(token)
-  await app.register(revocation)
-  await app.register(introspection)
+  await app.register(clientAuthenticated)
   await app.register(userinfo)
   await app.register(admin)
 

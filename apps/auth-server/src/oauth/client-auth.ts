@@ -94,3 +94,20 @@ export async function authenticateClient(
   }
   return client
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client a request of the client-authenticated scope proved to be; read it through `clientOf`. */
+    client: Client | null
+  }
+}
+
+/**
+ * The authenticated client of a token, revocation or introspection request. Throws (a 500: a routing mistake,
+ * never the caller's) when the route was registered outside the client-authenticated scope.
+ */
+export function clientOf(request: FastifyRequest): Client {
+  const { client } = request
+  if (!client) throw new Error(`${request.routeOptions.url} is not in the client-authenticated scope`)
+  return client
+}

@@ -5,7 +5,12 @@ import type { IssuedAccessTokenClaims } from '../tokens.js'
 
 export type FoundToken =
   | { kind: 'refresh_token'; token: RefreshToken; grant: Grant | undefined }
-  | { kind: 'access_token'; claims: IssuedAccessTokenClaims; record: AccessTokenRecord; grant: Grant | undefined }
+  | {
+      kind: 'access_token'
+      claims: IssuedAccessTokenClaims
+      record: AccessTokenRecord
+      grant: Grant | undefined
+    }
 
 /**
  * Finds a token this server issued, whatever its state (expired, revoked…). `hint` (RFC 7009 §2.1,
