@@ -1,3 +1,4 @@
+import type { RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import { dummyHash, sha256, verifySecret } from '../crypto.js'
 import { InvalidClient, InvalidRequest } from '../errors.js'
@@ -110,4 +111,9 @@ export function clientOf(request: FastifyRequest): Client {
   const { client } = request
   if (!client) throw new Error(`${request.routeOptions.url} is not in the client-authenticated scope`)
   return client
+}
+
+/** What the client-authenticated scope hands each of its route plugins: the route's own rate limit. */
+export interface ClientRouteOptions {
+  rateLimit: RateLimitOptions
 }

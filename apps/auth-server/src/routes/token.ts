@@ -1,33 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UnauthorizedClient, UnsupportedGrantType } from '../errors.js'
 import { grants } from '../grants/index.js'
-import { clientOf } from '../oauth/client-auth.js'
+import { type ClientRouteOptions, clientOf } from '../oauth/client-auth.js'
 import { required } from '../oauth/params.js'
-import { TokenRequest, TokenResponse } from '../schemas/token.js'
+import { tokenSchema } from '../schemas/token.js'
 import type { GrantType } from '../storage/index.js'
 
 /** RFC 6749 §3.2 token endpoint: one handler per grant type (`grants/`), behind the scope's client authentication. */
-const token: FastifyPluginAsyncTypebox = async (app) => {
+const token: FastifyPluginAsyncTypebox<ClientRouteOptions> = async (app, { rateLimit }) => {
   const ctx = app.authServer
-  app.post(
-    '/token',
-    {
-      config: {
-        rateLimit: { max: ctx.config.rateLimitTokenMax, timeWindow: ctx.config.rateLimitWindow * 1000 },
-      },
-      schema: { body: TokenRequest, response: { 200: TokenResponse } },
-    },
-    async (request) => {
-      const client = clientOf(request)
-      const grantType = required(request.body, 'grant_type')
-      if (!Object.hasOwn(grants, grantType))
-        throw new UnsupportedGrantType(`unsupported grant_type ${grantType}`)
-      if (!client.grant_types.includes(grantType as GrantType)) {
-        throw new UnauthorizedClient(`this client may not use the ${grantType} grant`)
-      }
-      return grants[grantType as GrantType](ctx, client, request.body)
-    },
-  )
+  app.post('/token', { config: { rateLimit }, schema: tokenSchema }, async (request) => {
+    const client = clientOf(request)
+    const grantType = required(request.body, 'grant_type')
+    if (!Object.hasOwn(grants, grantType))
+      throw new UnsupportedGrantType(`unsupported grant_type ${grantType}`)
+    if (!client.grant_types.includes(grantType as GrantType)) {
+      throw new UnauthorizedClient(`this client may not use the ${grantType} grant`)
+    }
+    return grants[grantType as GrantType](ctx, client, request.body)
+  })
 }
 
 export default token

@@ -54,3 +54,8 @@ export const IntrospectionResponse = Type.Object({
   jti: Type.Optional(Type.String()),
   auth_time: Type.Optional(Type.Integer()),
 })
+
+/** Route schemas of the client-authenticated endpoints. */
+export const tokenSchema = { body: TokenRequest, response: { 200: TokenResponse } }
+export const revocationSchema = { body: TokenQuestion }
+export const introspectionSchema = { body: TokenQuestion, response: { 200: IntrospectionResponse } }

@@ -1,20 +1,25 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { authErrors, ErrorBody } from '@stateless-auth/resource-server'
 import { claimsOf } from '@stateless-auth/verifier/fastify'
 import { UnknownSkuError } from '../errors.js'
-import {
-  authErrors,
-  ErrorBody,
-  Item,
-  ItemList,
-  ReleaseBody,
-  Reservation,
-  ReserveBody,
-  SkuParams,
-} from '../schemas/inventory.js'
-import type { InventoryStore } from '../storage/inventory.js'
+import { Item, ItemList, ReleaseBody, Reservation, ReserveBody, SkuParams } from '../schemas/inventory.js'
+import type { InventoryStore, Reservation as StoredReservation } from '../storage/inventory.js'
 
 const tags = ['inventory']
+
+const answer = (result: StoredReservation) => ({
+  reservation_id: result.id,
+  sku: result.sku,
+  quantity: result.quantity,
+  remaining: result.remaining,
+})
+const logged = (result: StoredReservation) => ({
+  sku: result.sku,
+  quantity: result.quantity,
+  reservation: result.id,
+  replayed: result.replayed,
+})
 
 /** Stock levels and reservations; the logic lives in `storage/inventory.ts`. */
 const inventoryRoutes: FastifyPluginAsyncTypebox<{ store: InventoryStore }> = async (app, { store }) => {
@@ -68,16 +73,8 @@ const inventoryRoutes: FastifyPluginAsyncTypebox<{ store: InventoryStore }> = as
         quantity: request.body.quantity,
         clientId: claimsOf(request).client_id,
       })
-      request.log.info(
-        { sku: result.sku, quantity: result.quantity, reservation: result.id, replayed: result.replayed },
-        'stock reserved',
-      )
-      return reply.code(result.replayed ? 200 : 201).send({
-        reservation_id: result.id,
-        sku: result.sku,
-        quantity: result.quantity,
-        remaining: result.remaining,
-      })
+      request.log.info(logged(result), 'stock reserved')
+      return reply.code(result.replayed ? 200 : 201).send(answer(result))
     },
   )
 
@@ -103,16 +100,8 @@ const inventoryRoutes: FastifyPluginAsyncTypebox<{ store: InventoryStore }> = as
         sku: request.params.sku,
         clientId: claimsOf(request).client_id,
       })
-      request.log.info(
-        { sku: result.sku, quantity: result.quantity, reservation: result.id, replayed: result.replayed },
-        'reservation released',
-      )
-      return {
-        reservation_id: result.id,
-        sku: result.sku,
-        quantity: result.quantity,
-        remaining: result.remaining,
-      }
+      request.log.info(logged(result), 'reservation released')
+      return answer(result)
     },
   )
 }

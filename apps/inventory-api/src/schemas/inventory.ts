@@ -5,15 +5,6 @@ import { Type } from 'typebox'
 const SKU_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
 const RESERVATION_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$'
 
-/** `{ error, error_description }`, open so that extra members (`details` of a 409) are sent as well. */
-export const ErrorBody = Type.Object(
-  { error: Type.String(), error_description: Type.String() },
-  { additionalProperties: true },
-)
-
-/** The failures every protected route can answer with. */
-export const authErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody }
-
 export const Item = Type.Object({
   sku: Type.String(),
   name: Type.String(),

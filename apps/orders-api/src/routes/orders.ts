@@ -1,16 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { authErrors, ErrorBody } from '@stateless-auth/resource-server'
 import { claimsOf } from '@stateless-auth/verifier/fastify'
 import { idempotencyKeyOf } from '../idempotency/key.js'
 import { type OrderDeps, placeOrder } from '../orders/place.js'
-import {
-  authErrors,
-  ErrorBody,
-  IdempotencyKeyHeaders,
-  ListQuery,
-  Order,
-  OrderList,
-  OrderRequest,
-} from '../schemas/orders.js'
+import { IdempotencyKeyHeaders, ListQuery, Order, OrderList, OrderRequest } from '../schemas/orders.js'
 
 const tags = ['orders']
 

@@ -5,15 +5,6 @@ import { IDEMPOTENCY_KEY_HEADER, MAX_KEY_LENGTH } from '../idempotency/key.js'
 
 const SKU_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
 
-/** `{ error, error_description }`, open so that extra members an error carries are sent as well. */
-export const ErrorBody = Type.Object(
-  { error: Type.String(), error_description: Type.String() },
-  { additionalProperties: true },
-)
-
-/** The failures every protected route can answer with. */
-export const authErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody }
-
 export const Order = Type.Object({
   id: Type.String({ format: 'uuid' }),
   sku: Type.String(),
