@@ -11,16 +11,14 @@ import type { AuthServerContext } from './context.js'
 import { randomToken } from './crypto.js'
 import { frameworkErrors, registerErrorHandling } from './error-handler.js'
 import { TooManyRequests } from './errors.js'
-import { KeyStore } from './keys/keystore.js'
+import { SigningKeys } from './keys/signing-keys.js'
 import { LoginThrottle } from './oauth/login-throttle.js'
 import { csrfUserInfo } from './oauth/session.js'
 import admin from './routes/admin.js'
 import authorize from './routes/authorize.js'
+import clientAuthenticated from './routes/client-authenticated.js'
 import health from './routes/health.js'
-import introspection from './routes/introspection.js'
 import metadata from './routes/metadata.js'
-import revocation from './routes/revocation.js'
-import token from './routes/token.js'
 import userinfo from './routes/userinfo.js'
 import { seedClients, seedDemoUsers } from './seed.js'
 import { openStorage, type Storage } from './storage/index.js'
@@ -70,7 +68,7 @@ export async function buildApp(
   try {
     await seedClients(storage, config, now())
     if (config.seedDemoUsers) await seedDemoUsers(storage, config.demoUserPassword, now())
-    const keys = new KeyStore(storage, config, now)
+    const keys = new SigningKeys(storage, config, now)
     await keys.ensure()
     const ctx: AuthServerContext = {
       config,
@@ -83,7 +81,7 @@ export async function buildApp(
     await app.register(
       fp(
         async (instance) => {
-          instance.decorate('auth', ctx)
+          instance.decorate('authServer', ctx)
         },
         { name: 'auth-server-context', fastify: '5.x' },
       ),
@@ -136,9 +134,7 @@ export async function buildApp(
   await app.register(health)
   await app.register(metadata)
   await app.register(authorize)
-  await app.register(token)
-  await app.register(revocation)
-  await app.register(introspection)
+  await app.register(clientAuthenticated)
   await app.register(userinfo)
   await app.register(admin)
 
@@ -147,7 +143,7 @@ export async function buildApp(
     const every = Math.min(config.keyRotationInterval, 60) * 1000
     timers.push(
       setInterval(
-        () => app.auth.keys.rotateIfDue().catch((err) => app.log.error({ err }, 'rotation')),
+        () => app.authServer.keys.rotateIfDue().catch((err) => app.log.error({ err }, 'rotation')),
         every,
       ),
     )

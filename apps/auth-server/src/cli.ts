@@ -1,5 +1,5 @@
 import { loadConfig } from './config.js'
-import { KeyStore } from './keys/keystore.js'
+import { SigningKeys } from './keys/signing-keys.js'
 import { openStorage } from './storage/index.js'
 
 const USAGE = `usage:
@@ -24,7 +24,7 @@ async function main(args: string[]): Promise<number> {
       return 0
     }
     if (area === 'keys' && (action === 'rotate' || action === 'list')) {
-      const keys = new KeyStore(storage, config, now)
+      const keys = new SigningKeys(storage, config, now)
       await keys.ensure()
       if (action === 'rotate') {
         const key = await keys.rotate()

@@ -1,14 +1,14 @@
 import type { AuthServerConfig } from './config.js'
-import type { KeyStore } from './keys/keystore.js'
+import type { SigningKeys } from './keys/signing-keys.js'
 import type { LoginThrottle } from './oauth/login-throttle.js'
 import type { Storage } from './storage/index.js'
 import type { TokenIssuer } from './tokens.js'
 
-/** What every route needs, decorated once on the instance as `app.auth`. */
+/** What every route needs, decorated once on the instance as `app.authServer`. */
 export interface AuthServerContext {
   config: AuthServerConfig
   storage: Storage
-  keys: KeyStore
+  keys: SigningKeys
   tokens: TokenIssuer
   throttle: LoginThrottle
   /** Current time in epoch seconds (injectable for tests). */
@@ -17,6 +17,6 @@ export interface AuthServerContext {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    auth: AuthServerContext
+    authServer: AuthServerContext
   }
 }

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { createLocalJWKSet, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import type { AuthServerConfig } from './config.js'
 import { SIGNING_ALGS } from './config.js'
-import type { KeyStore } from './keys/keystore.js'
+import type { SigningKeys } from './keys/signing-keys.js'
 import type { Storage, User } from './storage/index.js'
 
-export interface AccessTokenClaims extends JWTPayload {
+export interface IssuedAccessTokenClaims extends JWTPayload {
   iss: string
   sub: string
   aud: string
@@ -19,7 +19,7 @@ export interface AccessTokenClaims extends JWTPayload {
 
 export interface IssuedAccessToken {
   token: string
-  claims: AccessTokenClaims
+  claims: IssuedAccessTokenClaims
 }
 
 export interface AccessTokenRequest {
@@ -35,7 +35,7 @@ export interface AccessTokenRequest {
 export class TokenIssuer {
   constructor(
     private readonly config: Pick<AuthServerConfig, 'issuer' | 'accessTokenTtl' | 'clockSkew'>,
-    private readonly keys: KeyStore,
+    private readonly keys: SigningKeys,
     private readonly storage: Storage,
     private readonly now: () => number,
   ) {}
@@ -44,7 +44,7 @@ export class TokenIssuer {
   async accessToken(request: AccessTokenRequest): Promise<IssuedAccessToken> {
     const { kid, alg, key } = await this.keys.signingKey()
     const iat = this.now()
-    const claims: AccessTokenClaims = {
+    const claims: IssuedAccessTokenClaims = {
       iss: this.config.issuer,
       sub: request.subject,
       aud: request.audience,
@@ -96,7 +96,7 @@ export class TokenIssuer {
   async verifyAccessToken(token: string, options: { allowExpired?: boolean } = {}) {
     const jwks = createLocalJWKSet(await this.keys.jwks())
     try {
-      const { payload } = await jwtVerify<AccessTokenClaims>(token, jwks, {
+      const { payload } = await jwtVerify<IssuedAccessTokenClaims>(token, jwks, {
         issuer: this.config.issuer,
         typ: 'at+jwt',
         algorithms: [...SIGNING_ALGS],

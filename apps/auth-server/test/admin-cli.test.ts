@@ -65,6 +65,6 @@ describe('operator commands', () => {
     expect((await admin(server.url, '/admin/users/alice/disable', 'nope')).status).toBe(401)
     const response = await admin(server.url, '/admin/users/alice/disable')
     expect(await response.json()).toEqual({ username: 'alice', disabled: true })
-    expect((await server.app.auth.storage.users.findById('alice'))?.disabledAt).not.toBeNull()
+    expect((await server.app.authServer.storage.users.findById('alice'))?.disabledAt).not.toBeNull()
   })
 })

@@ -189,7 +189,7 @@ describe('the authorization endpoint refuses bad requests', () => {
 
   it('gives the same answer for a wrong password, an unknown user and a disabled user (no enumeration)', async () => {
     const server = await start()
-    await server.app.auth.storage.users.setDisabled('bob', true, server.app.auth.now())
+    await server.app.authServer.storage.users.setDisabled('bob', true, server.app.authServer.now())
     const answers = []
     for (const [username, password] of [
       ['alice', 'wrong'],

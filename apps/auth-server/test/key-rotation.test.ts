@@ -72,11 +72,11 @@ describe('signing keys: published before they sign, kept until their tokens expi
   it('rotates on a schedule, once per interval even when asked repeatedly', async () => {
     const clock = fakeClock()
     const server = await start({ KEY_ROTATION_INTERVAL: '3600' }, { now: clock.now })
-    expect(await server.app.auth.keys.rotateIfDue()).toBe(false)
+    expect(await server.app.authServer.keys.rotateIfDue()).toBe(false)
     clock.advance(3600)
     const results = await Promise.all([
-      server.app.auth.keys.rotateIfDue(),
-      server.app.auth.keys.rotateIfDue(),
+      server.app.authServer.keys.rotateIfDue(),
+      server.app.authServer.keys.rotateIfDue(),
     ])
     expect(results.sort()).toEqual([false, true])
     expect(await jwks(server.url)).toHaveLength(2)
@@ -127,7 +127,7 @@ describe.each(backends())('replicas sharing one %s store', (backend) => {
       await db.execute('DELETE FROM signing_keys')
       await db.close()
       const apps = await Promise.all([buildApp(config), buildApp(config), buildApp(config)])
-      const sets = await Promise.all(apps.map((app) => app.auth.keys.jwks()))
+      const sets = await Promise.all(apps.map((app) => app.authServer.keys.jwks()))
       expect(sets[0]!.keys).toHaveLength(1)
       expect(sets[1]).toEqual(sets[0])
       expect(sets[2]).toEqual(sets[0])
@@ -143,7 +143,7 @@ describe.each(backends())('replicas sharing one %s store', (backend) => {
       await (await buildApp(rs256)).close()
       const es256 = { ...rs256, signingAlg: 'ES256' as const }
       const apps = await Promise.all([buildApp(es256), buildApp(es256), buildApp(es256)])
-      const { keys } = await apps[0]!.auth.keys.jwks()
+      const { keys } = await apps[0]!.authServer.keys.jwks()
       expect(keys.map((k) => k.alg)).toEqual(['RS256', 'ES256'])
       await Promise.all(apps.map((app) => app.close()))
     },

@@ -200,6 +200,20 @@ describe('the token endpoint refuses bad requests (RFC 6749 §5.2)', () => {
     )
   })
 
+  it('reads a POST without a body as an empty form: the client is authenticated first, then parameters', async () => {
+    const server = await start()
+    for (const path of ['/token', '/revoke', '/introspect']) {
+      const anonymous = await fetch(`${server.url}${path}`, { method: 'POST' })
+      await expectOAuthError(anonymous, 401, 'invalid_client')
+    }
+    const authenticated = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: basic('orders-api', 'orders-api-secret'),
+    })
+    const body = await expectOAuthError(authenticated, 400, 'invalid_request')
+    expect(body.error_description).toBe('grant_type is required')
+  })
+
   it('answers malformed and oversized requests with a 4xx in OAuth JSON, never a 500', async () => {
     const server = await start()
     const auth = basic('orders-api', 'orders-api-secret')

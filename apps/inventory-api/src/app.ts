@@ -1,7 +1,7 @@
 import { fastifyOptions, openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { InventoryConfig } from './config.js'
-import { inventoryRoutes } from './routes/inventory.js'
+import inventoryRoutes from './routes/inventory.js'
 import { createInventoryStore } from './storage/inventory.js'
 import { migrations } from './storage/migrations.js'
 
@@ -33,7 +33,7 @@ export async function buildApp(
       },
       readinessChecks: { database: () => db.query('SELECT 1') },
     })
-    inventoryRoutes(app, createInventoryStore(db))
+    await app.register(inventoryRoutes, { store: createInventoryStore(db) })
     await app.ready()
   } catch (error) {
     await app.close()

@@ -1,22 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bearer, type Harness, harness } from './helper.js'
 
 describe('bad input to inventory-api is a 4xx in the error format, never a 500', () => {
-  let dir: string
   let h: Harness
   let headers: Record<string, string>
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'inventory-input-'))
-    h = await harness(join(dir, 'db.sqlite'))
+    h = await harness()
     headers = bearer(await h.serviceToken())
   })
   afterEach(async () => {
     await h.close()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   const reserve = (payload: string | object, extra: Record<string, string> = {}, sku = 'gadget') =>

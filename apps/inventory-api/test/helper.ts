@@ -1,4 +1,4 @@
-import { startTestIssuer, type TestIssuer } from '@stateless-auth/resource-server/testing'
+import { startTestIssuer, type TestIssuer, tempDatabase } from '@stateless-auth/resource-server/testing'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type InventoryConfig, loadConfig } from '../src/app.js'
 
@@ -27,9 +27,11 @@ export interface Harness {
   close(): Promise<void>
 }
 
-export async function harness(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<Harness> {
+/** inventory-api against a test issuer, on `databaseUrl` or, by default, a fresh SQLite file removed on close. */
+export async function harness(databaseUrl?: string, env: NodeJS.ProcessEnv = {}): Promise<Harness> {
+  const temp = databaseUrl === undefined ? tempDatabase() : undefined
   const issuer = await startTestIssuer({ audience: AUDIENCE, clientId: 'orders-api' })
-  const app = await buildApp(testConfig(issuer, databaseUrl, env))
+  const app = await buildApp(testConfig(issuer, databaseUrl ?? temp!.url, env))
   return {
     issuer,
     app,
@@ -38,6 +40,7 @@ export async function harness(databaseUrl: string, env: NodeJS.ProcessEnv = {}):
     async close() {
       await app.close()
       await issuer.close()
+      temp?.remove()
     },
   }
 }

@@ -1,22 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bearer, type Harness, harness } from './helper.js'
 
 describe('stateless verification: the issuer is not called per request', () => {
-  let dir: string
   let h: Harness
   let base: string
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'inventory-stateless-'))
-    h = await harness(join(dir, 'db.sqlite'))
+    h = await harness()
     base = await h.app.listen({ port: 0, host: '127.0.0.1' })
   })
   afterEach(async () => {
     await h.close()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   const get = (token: string) => fetch(`${base}/inventory/gadget`, { headers: bearer(token) })

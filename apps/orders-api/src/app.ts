@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { OrdersConfig } from './config.js'
 import { createInventoryClient } from './inventory/client.js'
 import { createTokenSource } from './inventory/token-source.js'
-import { orderRoutes } from './routes/orders.js'
+import orderRoutes from './routes/orders.js'
 import { createIdempotencyKeyStore } from './storage/idempotency-keys.js'
 import { migrations } from './storage/migrations.js'
 import { createOrderStore } from './storage/orders.js'
@@ -61,7 +61,7 @@ export async function buildApp(
     // A request holds its Idempotency-Key at most this long: its calls to the auth-server and inventory-api
     // (with one retry each) all time out well before; after it, a key left by a crashed process is taken over.
     const leaseMs = Math.max(60_000, 10 * config.inventory.timeoutMs)
-    orderRoutes(app, {
+    await app.register(orderRoutes, {
       store: createOrderStore(db),
       keys: createIdempotencyKeyStore(db, { leaseMs }),
       inventory,

@@ -1,20 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bearer, type Harness, harness, INVENTORY, order } from './helper.js'
 
 describe('who may call orders-api', () => {
-  let dir: string
   let h: Harness
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'orders-auth-'))
-    h = await harness(join(dir, 'orders.sqlite'))
+    h = await harness()
   })
   afterEach(async () => {
     await h.close()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   it('asks for a bearer token when none is sent', async () => {

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { buildApp as buildInventory, loadConfig as inventoryConfig } from '@stateless-auth/inventory-api'
-import { startTestIssuer, type TestIssuer } from '@stateless-auth/resource-server/testing'
+import { startTestIssuer, type TestIssuer, tempDatabase } from '@stateless-auth/resource-server/testing'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, loadConfig, type OrdersConfig } from '../src/app.js'
 
@@ -28,10 +25,10 @@ export interface Harness {
 
 /**
  * orders-api against a test issuer (JWKS + client-credentials token endpoint) and a real inventory-api on
- * 127.0.0.1:0; `databaseUrl` is orders-api's own store.
+ * 127.0.0.1:0; `databaseUrl` is orders-api's own store (by default a fresh SQLite file removed on close).
  */
 export async function harness(
-  databaseUrl: string,
+  databaseUrl?: string,
   env: NodeJS.ProcessEnv = {},
   options: { fetch?: typeof fetch; tokenTtl?: number } = {},
 ): Promise<Harness> {
@@ -45,11 +42,12 @@ export async function harness(
       },
     },
   })
-  const dir = mkdtempSync(join(tmpdir(), 'orders-inventory-'))
+  const ordersDb = databaseUrl === undefined ? tempDatabase() : undefined
+  const inventoryDb = tempDatabase()
   const inventory = await buildInventory(
     inventoryConfig({
       ISSUER: issuer.url,
-      DATABASE_URL: join(dir, 'inventory.sqlite'),
+      DATABASE_URL: inventoryDb.url,
       JWKS_COOLDOWN_MS: '0',
       LOG_LEVEL: 'silent',
     }),
@@ -57,7 +55,7 @@ export async function harness(
   const inventoryUrl = await inventory.listen({ port: 0, host: '127.0.0.1' })
   const config = loadConfig({
     ISSUER: issuer.url,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: databaseUrl ?? ordersDb!.url,
     INVENTORY_API_URL: inventoryUrl,
     JWKS_COOLDOWN_MS: '0',
     INVENTORY_TIMEOUT_MS: '1000',
@@ -85,7 +83,8 @@ export async function harness(
       await h.app.close()
       await inventory.close()
       await issuer.close()
-      rmSync(dir, { recursive: true, force: true })
+      inventoryDb.remove()
+      ordersDb?.remove()
     },
   }
   return h

@@ -4,8 +4,11 @@
  * run without the real auth-server, and proves statelessness by counting what reaches it.
  */
 import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 
 export interface TestKey {
@@ -228,4 +231,24 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
     close: stop,
   }
   return issuer
+}
+
+/** A throwaway SQLite database for one test: `url` is its file, in a directory of its own that `remove()` deletes. */
+export interface TempDatabase {
+  url: string
+  remove(): void
+}
+
+/**
+ * A fresh SQLite database file in its own temporary directory, so an app under test starts empty.
+ *
+ * @example
+ * const db = tempDatabase()
+ * const app = await buildApp(loadConfig({ ISSUER: issuer.url, DATABASE_URL: db.url }))
+ * await app.close()
+ * db.remove()
+ */
+export function tempDatabase(): TempDatabase {
+  const dir = mkdtempSync(join(tmpdir(), 'resource-server-test-'))
+  return { url: join(dir, 'db.sqlite'), remove: () => rmSync(dir, { recursive: true, force: true }) }
 }

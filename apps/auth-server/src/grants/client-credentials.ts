@@ -9,7 +9,7 @@ import {
   resourceList,
 } from '../oauth/params.js'
 import { type Client, isPublic } from '../storage/index.js'
-import type { TokenResponse } from './issue.js'
+import { bearerResponse, type TokenResponse } from './issue.js'
 
 export const grantType = 'client_credentials'
 
@@ -23,18 +23,13 @@ export async function handler(
   const scopes = resolveScopes(optional(params, 'scope'), client.scopes, client.scopes)
   const requested = resourceList(params)
   const audience = resolveAudience(requested, resolveResources(requested, client))
+  // RFC 6749 §4.4.3: no refresh token; the client itself is the subject.
   const scope = scopes.join(' ')
-  const access = await ctx.tokens.accessToken({
+  return bearerResponse(ctx, {
     subject: client.client_id,
     clientId: client.client_id,
     audience,
     scope,
     grantId: null,
   })
-  return {
-    access_token: access.token,
-    token_type: 'Bearer',
-    expires_in: access.claims.exp - access.claims.iat,
-    scope,
-  }
 }

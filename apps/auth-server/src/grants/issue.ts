@@ -1,15 +1,23 @@
 import type { AuthServerContext } from '../context.js'
 import { randomToken, sha256 } from '../crypto.js'
+import type { TokenResponse } from '../schemas/token.js'
 import type { Client, Grant, User } from '../storage/index.js'
+import type { AccessTokenRequest } from '../tokens.js'
 
-/** RFC 6749 §5.1 successful token response. */
-export interface TokenResponse {
-  access_token: string
-  token_type: 'Bearer'
-  expires_in: number
-  scope: string
-  refresh_token?: string
-  id_token?: string
+export type { TokenResponse }
+
+/** Signs an access token and answers with it (RFC 6749 §5.1): what every grant's response starts with. */
+export async function bearerResponse(
+  ctx: AuthServerContext,
+  request: AccessTokenRequest,
+): Promise<TokenResponse> {
+  const access = await ctx.tokens.accessToken(request)
+  return {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: access.claims.exp - access.claims.iat,
+    scope: request.scope,
+  }
 }
 
 /**
@@ -29,7 +37,7 @@ export async function issueForGrant(
 ): Promise<TokenResponse> {
   const { client, grant, user, audience, scopes } = options
   const scope = scopes.join(' ')
-  const access = await ctx.tokens.accessToken({
+  const response = await bearerResponse(ctx, {
     subject: user.id,
     clientId: client.client_id,
     audience,
@@ -37,12 +45,6 @@ export async function issueForGrant(
     grantId: grant.id,
     authTime: grant.authTime,
   })
-  const response: TokenResponse = {
-    access_token: access.token,
-    token_type: 'Bearer',
-    expires_in: access.claims.exp - access.claims.iat,
-    scope,
-  }
   if (client.grant_types.includes('refresh_token')) {
     const refreshToken = randomToken()
     const now = ctx.now()

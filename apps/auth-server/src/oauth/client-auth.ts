@@ -1,3 +1,4 @@
+import type { RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import { dummyHash, sha256, verifySecret } from '../crypto.js'
 import { InvalidClient, InvalidRequest } from '../errors.js'
@@ -93,4 +94,26 @@ export async function authenticateClient(
     throw new InvalidClient(`this client does not use ${credentials.method} authentication`, usedBasic)
   }
   return client
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client a request of the client-authenticated scope proved to be; read it through `clientOf`. */
+    client: Client | null
+  }
+}
+
+/**
+ * The authenticated client of a token, revocation or introspection request. Throws (a 500: a routing mistake,
+ * never the caller's) when the route was registered outside the client-authenticated scope.
+ */
+export function clientOf(request: FastifyRequest): Client {
+  const { client } = request
+  if (!client) throw new Error(`${request.routeOptions.url} is not in the client-authenticated scope`)
+  return client
+}
+
+/** What the client-authenticated scope hands each of its route plugins: the route's own rate limit. */
+export interface ClientRouteOptions {
+  rateLimit: RateLimitOptions
 }

@@ -1,11 +1,16 @@
 import type { AuthServerContext } from '../context.js'
 import { sha256 } from '../crypto.js'
 import type { AccessTokenRecord, Grant, RefreshToken } from '../storage/index.js'
-import type { AccessTokenClaims } from '../tokens.js'
+import type { IssuedAccessTokenClaims } from '../tokens.js'
 
 export type FoundToken =
   | { kind: 'refresh_token'; token: RefreshToken; grant: Grant | undefined }
-  | { kind: 'access_token'; claims: AccessTokenClaims; record: AccessTokenRecord; grant: Grant | undefined }
+  | {
+      kind: 'access_token'
+      claims: IssuedAccessTokenClaims
+      record: AccessTokenRecord
+      grant: Grant | undefined
+    }
 
 /**
  * Finds a token this server issued, whatever its state (expired, revoked…). `hint` (RFC 7009 §2.1,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import fp from 'fastify-plugin'
 import { dummyHash, randomToken, sha256, verifySecret } from '../crypto.js'
 import { AccessDenied, ConsentRequired, LoginRequired, type OAuthError } from '../errors.js'
 import {
@@ -10,10 +10,12 @@ import {
   RedirectableError,
   UnverifiedRedirectError,
 } from '../oauth/authorization-request.js'
-import { asParams, hasControlCharacters, MAX_PARAM_LENGTH, type Params } from '../oauth/params.js'
+import { hasControlCharacters, MAX_PARAM_LENGTH, type Params } from '../oauth/params.js'
 import { csrfUserInfo, type LoginSession, readSession, writeSession } from '../oauth/session.js'
 import { pageCsp, STYLESHEET } from '../pages/html.js'
 import { consentPage, errorPage, loginPage } from '../pages/pages.js'
+import { AuthorizationParams, ConsentForm, LoginForm } from '../schemas/authorize.js'
+import { absentFormIsEmpty } from '../schemas/form.js'
 import type { User } from '../storage/index.js'
 
 type Login = LoginSession & { user: User }
@@ -40,183 +42,187 @@ function field(body: Params, name: string, max = 1024): string | undefined {
  * RFC 6749 §4.1.1 authorization endpoint with its login and consent pages. The request is validated on every
  * step (GET /authorize, POST /login, POST /consent), so nothing a form sends back is trusted.
  */
-export default fp(
-  async (app) => {
-    const ctx = app.auth
-    const { issuer, sessionTtl, codeTtl, refreshTokenTtl } = ctx.config
-    const secure = issuer.startsWith('https:')
+const authorize: FastifyPluginAsyncTypebox = async (app) => {
+  const ctx = app.authServer
+  const { issuer, sessionTtl, codeTtl, refreshTokenTtl } = ctx.config
+  const secure = issuer.startsWith('https:')
 
-    const page = (reply: FastifyReply, status: number, body: string, request?: AuthorizationRequest) =>
-      reply
-        .code(status)
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', pageCsp(request ? [new URL(request.redirectUri).origin] : []))
-        .send(body)
+  const page = (reply: FastifyReply, status: number, body: string, request?: AuthorizationRequest) =>
+    reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', pageCsp(request ? [new URL(request.redirectUri).origin] : []))
+      .send(body)
 
-    const redirectWith = (reply: FastifyReply, status: number, url: string) => reply.redirect(url, status)
+  const redirectWith = (reply: FastifyReply, status: number, url: string) => reply.redirect(url, status)
 
-    const redirectError = (
-      reply: FastifyReply,
-      status: number,
-      error: OAuthError,
-      request: { redirectUri: string; state: string | undefined },
-    ) =>
-      redirectWith(
-        reply,
-        status,
-        authorizationResponseUrl(request.redirectUri, issuer, {
-          error: error.error,
-          error_description: error.message,
-          state: request.state,
-        }),
-      )
-
-    /** Validates; on failure answers (error page or error redirect) and returns undefined. */
-    async function parse(params: Params, reply: FastifyReply, status: number) {
-      try {
-        return await parseAuthorizationRequest(params, ctx.storage, issuer)
-      } catch (error) {
-        if (error instanceof UnverifiedRedirectError) {
-          page(reply, 400, errorPage('This sign-in link is not valid', error.message))
-          return undefined
-        }
-        if (error instanceof RedirectableError) {
-          redirectError(reply, status, error.oauth, error)
-          return undefined
-        }
-        throw error
-      }
-    }
-
-    /** A form token bound to whoever is signed in now (see csrfUserInfo). */
-    const formToken = (reply: FastifyReply) =>
-      reply.generateCsrf({ userInfo: csrfUserInfo(reply.request, ctx.now(), sessionTtl) })
-
-    async function currentLogin(request: FastifyRequest): Promise<Login | undefined> {
-      const session = readSession(request, ctx.now(), sessionTtl)
-      if (!session) return undefined
-      const user = await ctx.storage.users.findById(session.sub)
-      return user && user.disabledAt === null ? { ...session, user } : undefined
-    }
-
-    async function issueCode(
-      reply: FastifyReply,
-      request: AuthorizationRequest,
-      login: Login,
-      status: number,
-    ) {
-      const now = ctx.now()
-      const grantId = randomUUID()
-      await ctx.storage.grants.create({
-        id: grantId,
-        userId: login.user.id,
-        clientId: request.client.client_id,
-        scope: request.scopes.join(' '),
-        resources: request.resources,
-        authTime: login.authTime,
-        createdAt: now,
-        expiresAt: now + refreshTokenTtl,
-      })
-      const code = randomToken()
-      await ctx.storage.codes.create({
-        codeHash: sha256(code),
-        grantId,
-        clientId: request.client.client_id,
-        redirectUri: request.redirectUri,
-        redirectUriSent: request.redirectUriSent,
-        codeChallenge: request.codeChallenge,
-        nonce: request.nonce ?? null,
-        createdAt: now,
-        expiresAt: now + codeTtl,
-      })
-      return redirectWith(
-        reply,
-        status,
-        authorizationResponseUrl(request.redirectUri, issuer, { code, state: request.state }),
-      )
-    }
-
-    /** After login: ask for consent unless the client is first-party or the user already agreed to these scopes. */
-    async function proceed(reply: FastifyReply, request: AuthorizationRequest, login: Login, status: number) {
-      const forceConsent = request.prompt === 'consent'
-      if (!request.client.skip_consent || forceConsent) {
-        const granted = await ctx.storage.consents.find(login.user.id, request.client.client_id)
-        if (forceConsent || request.scopes.some((scope) => !granted.includes(scope))) {
-          if (request.prompt === 'none') {
-            return redirectError(reply, status, new ConsentRequired('the user has not consented'), request)
-          }
-          const csrfToken = formToken(reply)
-          return page(reply, 200, consentPage({ request, csrfToken, username: login.user.username }), request)
-        }
-      }
-      return issueCode(reply, request, login, status)
-    }
-
-    app.get('/assets/style.css', async (_request, reply) =>
-      reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  const redirectError = (
+    reply: FastifyReply,
+    status: number,
+    error: OAuthError,
+    request: { redirectUri: string; state: string | undefined },
+  ) =>
+    redirectWith(
+      reply,
+      status,
+      authorizationResponseUrl(request.redirectUri, issuer, {
+        error: error.error,
+        error_description: error.message,
+        state: request.state,
+      }),
     )
 
-    // OIDC Core §3.1.2.1: the authorization endpoint takes GET and form POST alike.
-    const authorizeHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const params = asParams(request.method === 'POST' ? request.body : request.query)
-      const authRequest = await parse(params, reply, 302)
+  /** Validates; on failure answers (error page or error redirect) and returns undefined. */
+  async function parse(params: Params, reply: FastifyReply, status: number) {
+    try {
+      return await parseAuthorizationRequest(params, ctx.storage, issuer)
+    } catch (error) {
+      if (error instanceof UnverifiedRedirectError) {
+        page(reply, 400, errorPage('This sign-in link is not valid', error.message))
+        return undefined
+      }
+      if (error instanceof RedirectableError) {
+        redirectError(reply, status, error.oauth, error)
+        return undefined
+      }
+      throw error
+    }
+  }
+
+  /** A form token bound to whoever is signed in now (see csrfUserInfo). */
+  const formToken = (reply: FastifyReply) =>
+    reply.generateCsrf({ userInfo: csrfUserInfo(reply.request, ctx.now(), sessionTtl) })
+
+  async function currentLogin(request: FastifyRequest): Promise<Login | undefined> {
+    const session = readSession(request, ctx.now(), sessionTtl)
+    if (!session) return undefined
+    const user = await ctx.storage.users.findById(session.sub)
+    return user && user.disabledAt === null ? { ...session, user } : undefined
+  }
+
+  async function issueCode(reply: FastifyReply, request: AuthorizationRequest, login: Login, status: number) {
+    const now = ctx.now()
+    const grantId = randomUUID()
+    await ctx.storage.grants.create({
+      id: grantId,
+      userId: login.user.id,
+      clientId: request.client.client_id,
+      scope: request.scopes.join(' '),
+      resources: request.resources,
+      authTime: login.authTime,
+      createdAt: now,
+      expiresAt: now + refreshTokenTtl,
+    })
+    const code = randomToken()
+    await ctx.storage.codes.create({
+      codeHash: sha256(code),
+      grantId,
+      clientId: request.client.client_id,
+      redirectUri: request.redirectUri,
+      redirectUriSent: request.redirectUriSent,
+      codeChallenge: request.codeChallenge,
+      nonce: request.nonce ?? null,
+      createdAt: now,
+      expiresAt: now + codeTtl,
+    })
+    return redirectWith(
+      reply,
+      status,
+      authorizationResponseUrl(request.redirectUri, issuer, { code, state: request.state }),
+    )
+  }
+
+  /** After login: ask for consent unless the client is first-party or the user already agreed to these scopes. */
+  async function proceed(reply: FastifyReply, request: AuthorizationRequest, login: Login, status: number) {
+    const forceConsent = request.prompt === 'consent'
+    if (!request.client.skip_consent || forceConsent) {
+      const granted = await ctx.storage.consents.find(login.user.id, request.client.client_id)
+      if (forceConsent || request.scopes.some((scope) => !granted.includes(scope))) {
+        if (request.prompt === 'none') {
+          return redirectError(reply, status, new ConsentRequired('the user has not consented'), request)
+        }
+        const csrfToken = formToken(reply)
+        return page(reply, 200, consentPage({ request, csrfToken, username: login.user.username }), request)
+      }
+    }
+    return issueCode(reply, request, login, status)
+  }
+
+  app.get('/assets/style.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  )
+
+  // OIDC Core §3.1.2.1: the authorization endpoint takes GET and form POST alike.
+  const authorizeWith = async (params: Params, request: FastifyRequest, reply: FastifyReply) => {
+    const authRequest = await parse(params, reply, 302)
+    if (!authRequest) return reply
+    const login = await currentLogin(request)
+    if (!login || authRequest.prompt === 'login') {
+      if (authRequest.prompt === 'none') {
+        return redirectError(reply, 302, new LoginRequired('the user is not signed in'), authRequest)
+      }
+      return page(reply, 200, loginPage({ request: authRequest, csrfToken: formToken(reply) }), authRequest)
+    }
+    return proceed(reply, authRequest, login, 302)
+  }
+  app.get('/authorize', { schema: { querystring: AuthorizationParams } }, async (request, reply) =>
+    authorizeWith(request.query, request, reply),
+  )
+  app.post(
+    '/authorize',
+    { preValidation: absentFormIsEmpty, schema: { body: AuthorizationParams } },
+    async (request, reply) => authorizeWith(request.body, request, reply),
+  )
+
+  app.post(
+    '/login',
+    {
+      preValidation: absentFormIsEmpty,
+      preHandler: app.csrfProtection,
+      config: {
+        rateLimit: { max: ctx.config.rateLimitLoginMax, timeWindow: ctx.config.rateLimitWindow * 1000 },
+      },
+      schema: { body: LoginForm },
+    },
+    async (request, reply) => {
+      const { body } = request
+      const authRequest = await parse(queryToParams(body.return_to), reply, 303)
       if (!authRequest) return reply
-      const login = await currentLogin(request)
-      if (!login || authRequest.prompt === 'login') {
-        if (authRequest.prompt === 'none') {
-          return redirectError(reply, 302, new LoginRequired('the user is not signed in'), authRequest)
-        }
-        return page(reply, 200, loginPage({ request: authRequest, csrfToken: formToken(reply) }), authRequest)
+      const username = field(body, 'username', 128) ?? ''
+      const password = field(body, 'password') ?? ''
+      const again = (status: number, error: string) =>
+        page(
+          reply,
+          status,
+          loginPage({ request: authRequest, csrfToken: formToken(reply), username, error }),
+          authRequest,
+        )
+
+      const wait = ctx.throttle.retryAfter(username)
+      if (wait > 0) {
+        reply.header('retry-after', String(wait))
+        return again(429, `Too many failed sign-in attempts. Try again in ${wait} seconds.`)
       }
-      return proceed(reply, authRequest, login, 302)
-    }
-    app.get('/authorize', authorizeHandler)
-    app.post('/authorize', authorizeHandler)
+      const user = username ? await ctx.storage.users.findByUsername(username) : undefined
+      // Always run scrypt, and give one message for every failure, so no answer reveals whether a user exists.
+      const passwordOk = await verifySecret(password, user?.passwordHash ?? (await dummyHash()))
+      if (!user || !passwordOk || user.disabledAt !== null) {
+        ctx.throttle.recordFailure(username)
+        return again(400, 'Invalid username or password.')
+      }
+      ctx.throttle.recordSuccess(username)
+      writeSession(reply, { sub: user.id, authTime: ctx.now() }, sessionTtl, secure)
+      const next = new URLSearchParams(authRequest.query)
+      if (next.get('prompt') === 'login') next.delete('prompt')
+      return redirectWith(reply, 303, `/authorize?${next}`)
+    },
+  )
 
-    app.post(
-      '/login',
-      {
-        preHandler: app.csrfProtection,
-        config: {
-          rateLimit: { max: ctx.config.rateLimitLoginMax, timeWindow: ctx.config.rateLimitWindow * 1000 },
-        },
-      },
-      async (request, reply) => {
-        const body = asParams(request.body)
-        const authRequest = await parse(queryToParams(body.return_to), reply, 303)
-        if (!authRequest) return reply
-        const username = field(body, 'username', 128) ?? ''
-        const password = field(body, 'password') ?? ''
-        const again = (status: number, error: string) =>
-          page(
-            reply,
-            status,
-            loginPage({ request: authRequest, csrfToken: formToken(reply), username, error }),
-            authRequest,
-          )
-
-        const wait = ctx.throttle.retryAfter(username)
-        if (wait > 0) {
-          reply.header('retry-after', String(wait))
-          return again(429, `Too many failed sign-in attempts. Try again in ${wait} seconds.`)
-        }
-        const user = username ? await ctx.storage.users.findByUsername(username) : undefined
-        // Always run scrypt, and give one message for every failure, so no answer reveals whether a user exists.
-        const passwordOk = await verifySecret(password, user?.passwordHash ?? (await dummyHash()))
-        if (!user || !passwordOk || user.disabledAt !== null) {
-          ctx.throttle.recordFailure(username)
-          return again(400, 'Invalid username or password.')
-        }
-        ctx.throttle.recordSuccess(username)
-        writeSession(reply, { sub: user.id, authTime: ctx.now() }, sessionTtl, secure)
-        const next = new URLSearchParams(authRequest.query)
-        if (next.get('prompt') === 'login') next.delete('prompt')
-        return redirectWith(reply, 303, `/authorize?${next}`)
-      },
-    )
-
-    app.post('/consent', { preHandler: app.csrfProtection }, async (request, reply) => {
-      const body = asParams(request.body)
+  app.post(
+    '/consent',
+    { preValidation: absentFormIsEmpty, preHandler: app.csrfProtection, schema: { body: ConsentForm } },
+    async (request, reply) => {
+      const { body } = request
       const authRequest = await parse(queryToParams(body.return_to), reply, 303)
       if (!authRequest) return reply
       const login = await currentLogin(request)
@@ -235,7 +241,8 @@ export default fp(
         ctx.now(),
       )
       return issueCode(reply, authRequest, login, 303)
-    })
-  },
-  { name: 'auth-server-authorize', fastify: '5.x', dependencies: ['auth-server-context'] },
-)
+    },
+  )
+}
+
+export default authorize

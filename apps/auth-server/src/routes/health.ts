@@ -9,8 +9,8 @@ export default fp(
     app.get('/health', probe, async () => ({ status: 'ok' }))
     app.get('/ready', probe, async (_request, reply) => {
       try {
-        await app.auth.storage.db.query('SELECT 1')
-        await app.auth.keys.signingKey()
+        await app.authServer.storage.db.query('SELECT 1')
+        await app.authServer.keys.signingKey()
         return { status: 'ready' }
       } catch (error) {
         app.log.warn({ err: error }, 'not ready')

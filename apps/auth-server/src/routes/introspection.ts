@@ -1,45 +1,36 @@
-import fp from 'fastify-plugin'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { InvalidClient } from '../errors.js'
-import { authenticateClient } from '../oauth/client-auth.js'
-import { asParams, optional, required } from '../oauth/params.js'
+import { type ClientRouteOptions, clientOf } from '../oauth/client-auth.js'
+import { optional, required } from '../oauth/params.js'
 import { type FoundToken, findToken, isActive } from '../oauth/token-lookup.js'
+import { introspectionSchema } from '../schemas/token.js'
 import { isPublic } from '../storage/index.js'
 
 /**
  * RFC 7662 introspection, for confidential clients only. A caller learns about a token only if it was issued
  * to it or is meant for the resource server it stands for (§4); everything else is `active: false`.
  */
-export default fp(
-  async (app) => {
-    const ctx = app.auth
-    app.post(
-      '/introspect',
-      {
-        config: {
-          rateLimit: { max: ctx.config.rateLimitTokenMax, timeWindow: ctx.config.rateLimitWindow * 1000 },
-        },
-      },
-      async (request) => {
-        const params = asParams(request.body)
-        const caller = await authenticateClient(request, params, ctx.storage)
-        if (isPublic(caller)) throw new InvalidClient('introspection is for confidential clients')
-        const token = required(params, 'token')
-        const found = await findToken(ctx, token, optional(params, 'token_type_hint'))
-        const now = ctx.now()
-        if (!found || !(await isActive(ctx, found, now))) return { active: false }
-        const clientId = found.kind === 'access_token' ? found.record.clientId : found.token.clientId
-        const audience = found.kind === 'access_token' ? found.record.audience : undefined
-        const allowed =
-          clientId === caller.client_id || (audience !== undefined && audience === caller.resource_server_for)
-        if (!allowed) return { active: false }
-        const userId = found.grant?.userId
-        const username = userId ? (await ctx.storage.users.findById(userId))?.username : undefined
-        return describe(found, ctx.config.issuer, username)
-      },
-    )
-  },
-  { name: 'auth-server-introspection', fastify: '5.x', dependencies: ['auth-server-context'] },
-)
+const introspection: FastifyPluginAsyncTypebox<ClientRouteOptions> = async (app, { rateLimit }) => {
+  const ctx = app.authServer
+  app.post('/introspect', { config: { rateLimit }, schema: introspectionSchema }, async (request) => {
+    const caller = clientOf(request)
+    if (isPublic(caller)) throw new InvalidClient('introspection is for confidential clients')
+    const token = required(request.body, 'token')
+    const found = await findToken(ctx, token, optional(request.body, 'token_type_hint'))
+    const now = ctx.now()
+    if (!found || !(await isActive(ctx, found, now))) return { active: false }
+    const clientId = found.kind === 'access_token' ? found.record.clientId : found.token.clientId
+    const audience = found.kind === 'access_token' ? found.record.audience : undefined
+    const allowed =
+      clientId === caller.client_id || (audience !== undefined && audience === caller.resource_server_for)
+    if (!allowed) return { active: false }
+    const userId = found.grant?.userId
+    const username = userId ? (await ctx.storage.users.findById(userId))?.username : undefined
+    return describe(found, ctx.config.issuer, username)
+  })
+}
+
+export default introspection
 
 function describe(found: FoundToken, issuer: string, username: string | undefined) {
   if (found.kind === 'access_token') {

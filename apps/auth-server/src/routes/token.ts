@@ -1,33 +1,24 @@
-import fp from 'fastify-plugin'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UnauthorizedClient, UnsupportedGrantType } from '../errors.js'
 import { grants } from '../grants/index.js'
-import { authenticateClient } from '../oauth/client-auth.js'
-import { asParams, required } from '../oauth/params.js'
+import { type ClientRouteOptions, clientOf } from '../oauth/client-auth.js'
+import { required } from '../oauth/params.js'
+import { tokenSchema } from '../schemas/token.js'
 import type { GrantType } from '../storage/index.js'
 
-/** RFC 6749 §3.2 token endpoint: one handler per grant type, all behind the same client authentication. */
-export default fp(
-  async (app) => {
-    const ctx = app.auth
-    app.post(
-      '/token',
-      {
-        config: {
-          rateLimit: { max: ctx.config.rateLimitTokenMax, timeWindow: ctx.config.rateLimitWindow * 1000 },
-        },
-      },
-      async (request) => {
-        const params = asParams(request.body)
-        const client = await authenticateClient(request, params, ctx.storage)
-        const grantType = required(params, 'grant_type')
-        if (!Object.hasOwn(grants, grantType))
-          throw new UnsupportedGrantType(`unsupported grant_type ${grantType}`)
-        if (!client.grant_types.includes(grantType as GrantType)) {
-          throw new UnauthorizedClient(`this client may not use the ${grantType} grant`)
-        }
-        return grants[grantType as GrantType](ctx, client, params)
-      },
-    )
-  },
-  { name: 'auth-server-token', fastify: '5.x', dependencies: ['auth-server-context'] },
-)
+/** RFC 6749 §3.2 token endpoint: one handler per grant type (`grants/`), behind the scope's client authentication. */
+const token: FastifyPluginAsyncTypebox<ClientRouteOptions> = async (app, { rateLimit }) => {
+  const ctx = app.authServer
+  app.post('/token', { config: { rateLimit }, schema: tokenSchema }, async (request) => {
+    const client = clientOf(request)
+    const grantType = required(request.body, 'grant_type')
+    if (!Object.hasOwn(grants, grantType))
+      throw new UnsupportedGrantType(`unsupported grant_type ${grantType}`)
+    if (!client.grant_types.includes(grantType as GrantType)) {
+      throw new UnauthorizedClient(`this client may not use the ${grantType} grant`)
+    }
+    return grants[grantType as GrantType](ctx, client, request.body)
+  })
+}
+
+export default token

@@ -46,6 +46,12 @@ export type Redemption<T> =
   | { status: 'replayed'; value: T }
   | { status: 'unknown' }
 
+/** The row after a conditional UPDATE, and whether this call (rowCount 1) was the one that changed it. */
+function redemption<T>(rowCount: number, value: T | undefined): Redemption<T> {
+  if (value === undefined) return { status: 'unknown' }
+  return { status: rowCount === 1 ? 'won' : 'replayed', value }
+}
+
 export class CodeRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -82,15 +88,11 @@ export class CodeRepository {
    * rowCount 1 (RFC 6749 §4.1.2: a code is single-use).
    */
   async consume(codeHash: string, now: number): Promise<Redemption<AuthorizationCode>> {
-    const { rowCount } = await this.db.execute(
+    const marked = await this.db.execute(
       'UPDATE authorization_codes SET consumed_at = $1 WHERE code_hash = $2 AND consumed_at IS NULL',
       [now, codeHash],
     )
-    const row = await this.db.one<CodeRow>('SELECT * FROM authorization_codes WHERE code_hash = $1', [
-      codeHash,
-    ])
-    if (!row) return { status: 'unknown' }
-    return { status: rowCount === 1 ? 'won' : 'replayed', value: toCode(row) }
+    return redemption(marked.rowCount, await this.find(codeHash))
   }
 }
 
@@ -148,14 +150,12 @@ export class RefreshTokenRepository {
    * several concurrent uses wins; a later use of a rotated token is a replay.
    */
   async rotate(tokenHash: string, now: number): Promise<Redemption<RefreshToken>> {
-    const { rowCount } = await this.db.execute(
+    const marked = await this.db.execute(
       `UPDATE refresh_tokens SET rotated_at = $1
        WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL`,
       [now, tokenHash],
     )
-    const token = await this.find(tokenHash)
-    if (!token) return { status: 'unknown' }
-    return { status: rowCount === 1 ? 'won' : 'replayed', value: token }
+    return redemption(marked.rowCount, await this.find(tokenHash))
   }
 }
 

@@ -1,37 +1,46 @@
 import { randomUUID } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { authErrors, ErrorBody } from '@stateless-auth/resource-server'
+import { claimsOf } from '@stateless-auth/verifier/fastify'
 import { UnknownSkuError } from '../errors.js'
-import type { InventoryStore } from '../storage/inventory.js'
-import { authErrors, errorBody, item, releaseBody, reservation, reserveBody, skuParams } from './schemas.js'
+import { Item, ItemList, ReleaseBody, Reservation, ReserveBody, SkuParams } from '../schemas/inventory.js'
+import type { InventoryStore, Reservation as StoredReservation } from '../storage/inventory.js'
 
 const tags = ['inventory']
 
-export function inventoryRoutes(app: FastifyInstance, store: InventoryStore): void {
+const answer = (result: StoredReservation) => ({
+  reservation_id: result.id,
+  sku: result.sku,
+  quantity: result.quantity,
+  remaining: result.remaining,
+})
+const logged = (result: StoredReservation) => ({
+  sku: result.sku,
+  quantity: result.quantity,
+  reservation: result.id,
+  replayed: result.replayed,
+})
+
+/** Stock levels and reservations; the logic lives in `storage/inventory.ts`. */
+const inventoryRoutes: FastifyPluginAsyncTypebox<{ store: InventoryStore }> = async (app, { store }) => {
   app.get(
     '/inventory',
     {
       config: { auth: { scopes: ['inventory:read'] } },
-      schema: {
-        tags,
-        summary: 'Stock levels of every SKU',
-        response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: item } } },
-          ...authErrors,
-        },
-      },
+      schema: { tags, summary: 'Stock levels of every SKU', response: { 200: ItemList, ...authErrors } },
     },
     async () => ({ items: await store.list() }),
   )
 
-  app.get<{ Params: { sku: string } }>(
+  app.get(
     '/inventory/:sku',
     {
       config: { auth: { scopes: ['inventory:read'] } },
       schema: {
         tags,
         summary: 'Stock level of one SKU',
-        params: skuParams,
-        response: { 200: item, 404: errorBody, ...authErrors },
+        params: SkuParams,
+        response: { 200: Item, 404: ErrorBody, ...authErrors },
       },
     },
     async (request) => {
@@ -41,7 +50,7 @@ export function inventoryRoutes(app: FastifyInstance, store: InventoryStore): vo
     },
   )
 
-  app.post<{ Params: { sku: string }; Body: { quantity: number; reservation_id?: string } }>(
+  app.post(
     '/inventory/:sku/reserve',
     {
       config: { auth: { scopes: ['inventory:write'] } },
@@ -52,9 +61,9 @@ export function inventoryRoutes(app: FastifyInstance, store: InventoryStore): vo
           'Takes `quantity` off the stock atomically, or answers 409 without reserving anything. ' +
           'Sending the same `reservation_id` again reserves nothing more and answers 200; once that ' +
           'reservation is released, 409 `reservation_released`.',
-        params: skuParams,
-        body: reserveBody,
-        response: { 200: reservation, 201: reservation, 404: errorBody, 409: errorBody, ...authErrors },
+        params: SkuParams,
+        body: ReserveBody,
+        response: { 200: Reservation, 201: Reservation, 404: ErrorBody, 409: ErrorBody, ...authErrors },
       },
     },
     async (request, reply) => {
@@ -62,21 +71,14 @@ export function inventoryRoutes(app: FastifyInstance, store: InventoryStore): vo
         id: request.body.reservation_id ?? randomUUID(),
         sku: request.params.sku,
         quantity: request.body.quantity,
-        clientId: request.auth!.client_id,
+        clientId: claimsOf(request).client_id,
       })
-      request.log.info(
-        { sku: result.sku, quantity: result.quantity, reservation: result.id, replayed: result.replayed },
-        'stock reserved',
-      )
-      return reply.code(result.replayed ? 200 : 201).send({
-        reservation_id: result.id,
-        sku: result.sku,
-        quantity: result.quantity,
-        remaining: result.remaining,
-      })
+      request.log.info(logged(result), 'stock reserved')
+      return reply.code(result.replayed ? 200 : 201).send(answer(result))
     },
   )
-  app.post<{ Params: { sku: string }; Body: { reservation_id: string } }>(
+
+  app.post(
     '/inventory/:sku/release',
     {
       config: { auth: { scopes: ['inventory:write'] } },
@@ -87,27 +89,21 @@ export function inventoryRoutes(app: FastifyInstance, store: InventoryStore): vo
         description:
           'Only the client that reserved can release. Idempotent: releasing again gives nothing more back and ' +
           'answers 200 as well. A released `reservation_id` can never reserve again (409 `reservation_released`).',
-        params: skuParams,
-        body: releaseBody,
-        response: { 200: reservation, 404: errorBody, ...authErrors },
+        params: SkuParams,
+        body: ReleaseBody,
+        response: { 200: Reservation, 404: ErrorBody, ...authErrors },
       },
     },
     async (request) => {
       const result = await store.release({
         id: request.body.reservation_id,
         sku: request.params.sku,
-        clientId: request.auth!.client_id,
+        clientId: claimsOf(request).client_id,
       })
-      request.log.info(
-        { sku: result.sku, quantity: result.quantity, reservation: result.id, replayed: result.replayed },
-        'reservation released',
-      )
-      return {
-        reservation_id: result.id,
-        sku: result.sku,
-        quantity: result.quantity,
-        remaining: result.remaining,
-      }
+      request.log.info(logged(result), 'reservation released')
+      return answer(result)
     },
   )
 }
+
+export default inventoryRoutes

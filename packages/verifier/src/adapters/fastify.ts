@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import fp from 'fastify-plugin'
 import { parseBearer } from '../bearer.js'
 import { type AccessTokenClaims, assertScopes, checkClaimTypes, RFC9068_REQUIRED_CLAIMS } from '../claims.js'
-import type { VerifierError } from '../errors.js'
+import { type VerifierError, verifierError } from '../errors.js'
 import { mapError } from '../map-error.js'
 import type { VerifierOptions } from '../options.js'
 import { errorResponse } from '../response.js'
@@ -273,3 +273,20 @@ export const fastifyVerifier = fp(verifierPlugin, {
 })
 
 export default fastifyVerifier
+
+/**
+ * The verified claims of an authenticated request, typed; throws the verifier's 401 error when the route was
+ * not authenticated (a missing `config.auth` or a preHandler order mistake), so a handler never reads `null`.
+ *
+ * @example
+ * ```ts
+ * app.get('/orders', { config: { auth: { scopes: ['orders:read'] } } }, async (request) => {
+ *   const { sub } = claimsOf(request)
+ * })
+ * ```
+ */
+export function claimsOf(request: FastifyRequest): AccessTokenClaims {
+  const claims = request.auth
+  if (!claims) throw verifierError('VERIFIER_ERR_NO_CREDENTIALS', 'No access token was sent')
+  return claims
+}

@@ -23,7 +23,7 @@ export type KeyConfig = Pick<
  * retired (a newer key signs; still published until the last token it signed has expired) → dropped.
  * State lives in the database so replicas and restarts agree on it.
  */
-export class KeyStore {
+export class SigningKeys {
   private readonly privateKeys = new Map<string, CryptoKey>()
 
   constructor(

@@ -1,0 +1,61 @@
+import { type Static, Type } from 'typebox'
+import { openForm, param } from './form.js'
+
+/** RFC 6749 §2.3.1: client credentials in the form, where the client does not use HTTP Basic. */
+export const clientCredentials = { client_id: param, client_secret: param }
+
+/** RFC 6749 §4.1.3, §4.4.2 and §6 token requests, with RFC 7636 `code_verifier` and RFC 8707 `resource`. */
+export const TokenRequest = Type.Object(
+  {
+    ...clientCredentials,
+    grant_type: param,
+    code: param,
+    redirect_uri: param,
+    code_verifier: param,
+    refresh_token: param,
+    scope: param,
+    resource: param,
+  },
+  openForm,
+)
+
+/** RFC 6749 §5.1 successful token response; every member is declared, so the serializer drops none. */
+export const TokenResponse = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer(),
+  scope: Type.String(),
+  refresh_token: Type.Optional(Type.String()),
+  id_token: Type.Optional(Type.String()),
+})
+export type TokenResponse = Static<typeof TokenResponse>
+
+/** RFC 7009 §2.1 and RFC 7662 §2.1: the token a client asks about, and an optional hint of its kind. */
+export const TokenQuestion = Type.Object(
+  { ...clientCredentials, token: param, token_type_hint: param },
+  openForm,
+)
+
+/**
+ * RFC 7662 §2.2 introspection response. Every member this server can send is declared (an inactive token is
+ * `active` alone), so the serializer drops none.
+ */
+export const IntrospectionResponse = Type.Object({
+  active: Type.Boolean(),
+  token_type: Type.Optional(Type.String()),
+  scope: Type.Optional(Type.String()),
+  client_id: Type.Optional(Type.String()),
+  username: Type.Optional(Type.String()),
+  sub: Type.Optional(Type.String()),
+  aud: Type.Optional(Type.String()),
+  iss: Type.Optional(Type.String()),
+  iat: Type.Optional(Type.Integer()),
+  exp: Type.Optional(Type.Integer()),
+  jti: Type.Optional(Type.String()),
+  auth_time: Type.Optional(Type.Integer()),
+})
+
+/** Route schemas of the client-authenticated endpoints. */
+export const tokenSchema = { body: TokenRequest, response: { 200: TokenResponse } }
+export const revocationSchema = { body: TokenQuestion }
+export const introspectionSchema = { body: TokenQuestion, response: { 200: IntrospectionResponse } }
