@@ -14,6 +14,7 @@ import { TooManyRequests } from './errors.js'
 import { KeyStore } from './keys/keystore.js'
 import { LoginThrottle } from './oauth/login-throttle.js'
 import { csrfUserInfo } from './oauth/session.js'
+import { databaseRateLimitStore } from './rate-limit-store.js'
 import admin from './routes/admin.js'
 import authorize from './routes/authorize.js'
 import health from './routes/health.js'
@@ -77,7 +78,7 @@ export async function buildApp(
       storage,
       keys,
       tokens: new TokenIssuer(config, keys, storage, now),
-      throttle: new LoginThrottle(config.loginMaxFailures, config.rateLimitWindow, now),
+      throttle: new LoginThrottle(storage.counters, config.loginMaxFailures, config.rateLimitWindow, clock),
       now,
     }
     await app.register(
@@ -121,6 +122,7 @@ export async function buildApp(
   await app.register(formbody)
   await app.register(rateLimit, {
     global: false,
+    store: databaseRateLimitStore(storage.counters, clock),
     errorResponseBuilder: (_request, context) =>
       new TooManyRequests(`rate limit exceeded, retry in ${context.after}`, Math.ceil(context.ttl / 1000)),
   })

@@ -24,6 +24,17 @@ export default fp(
         request.log.info({ username, disabled }, 'user status changed')
         return { username, disabled }
       }
+    // Wrong tokens must count, so the guard runs after the rate limiter's onRequest hook (issue 12, item 3).
+    const guard = {
+      preHandler: requireAdmin,
+      config: {
+        rateLimit: {
+          max: ctx.config.rateLimitLoginMax,
+          timeWindow: ctx.config.rateLimitWindow * 1000,
+          groupId: 'admin',
+        },
+      },
+    }
     const params = {
       type: 'object',
       properties: { username: { type: 'string', minLength: 1, maxLength: 128 } },
@@ -31,20 +42,20 @@ export default fp(
     }
     app.post<{ Params: { username: string } }>(
       '/admin/users/:username/disable',
-      { onRequest: requireAdmin, schema: { params } },
+      { ...guard, schema: { params } },
       setDisabled(true),
     )
     app.post<{ Params: { username: string } }>(
       '/admin/users/:username/enable',
-      { onRequest: requireAdmin, schema: { params } },
+      { ...guard, schema: { params } },
       setDisabled(false),
     )
-    app.post('/admin/keys/rotate', { onRequest: requireAdmin }, async (request) => {
+    app.post('/admin/keys/rotate', guard, async (request) => {
       const key = await ctx.keys.rotate()
       request.log.info({ kid: key.kid }, 'signing key rotation started')
       return { kid: key.kid, alg: key.alg, activates_at: key.activatesAt }
     })
-    app.get('/admin/keys', { onRequest: requireAdmin }, async () => {
+    app.get('/admin/keys', guard, async () => {
       const keys = await ctx.keys.list()
       return {
         keys: keys.map((k) => ({
