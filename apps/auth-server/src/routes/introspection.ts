@@ -21,7 +21,7 @@ export default fp(
       },
       async (request) => {
         const params = asParams(request.body)
-        const caller = await authenticateClient(request, params, ctx.storage)
+        const caller = await authenticateClient(request, params, ctx)
         if (isPublic(caller)) throw new InvalidClient('introspection is for confidential clients')
         const token = required(params, 'token')
         const found = await findToken(ctx, token, optional(params, 'token_type_hint'))

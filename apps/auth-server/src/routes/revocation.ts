@@ -20,7 +20,7 @@ export default fp(
       },
       async (request, reply) => {
         const params = asParams(request.body)
-        const client = await authenticateClient(request, params, ctx.storage)
+        const client = await authenticateClient(request, params, ctx)
         const token = required(params, 'token')
         const found = await findToken(ctx, token, optional(params, 'token_type_hint'))
         const now = ctx.now()

@@ -18,7 +18,7 @@ export default fp(
       },
       async (request) => {
         const params = asParams(request.body)
-        const client = await authenticateClient(request, params, ctx.storage)
+        const client = await authenticateClient(request, params, ctx)
         const grantType = required(params, 'grant_type')
         if (!Object.hasOwn(grants, grantType))
           throw new UnsupportedGrantType(`unsupported grant_type ${grantType}`)
