@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Queryable } from '@stateless-auth/sql'
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 import type { AuthServerConfig, SigningAlg } from '../config.js'
-import { KeyStoreError } from '../errors.js'
+import { KeyStoreError, RotationPending } from '../errors.js'
 import type { Storage, StoredKey } from '../storage/index.js'
 import { decryptPrivateKey, encryptPrivateKey, isEncrypted } from './encryption.js'
 
@@ -25,6 +25,8 @@ export type KeyConfig = Pick<
  */
 export class KeyStore {
   private readonly privateKeys = new Map<string, CryptoKey>()
+  /** The last rotation started in this process (see `rotate`). */
+  private rotating: Promise<unknown> = Promise.resolve()
 
   constructor(
     private readonly storage: Storage,
@@ -65,24 +67,64 @@ export class KeyStore {
     }
   }
 
-  /** Publishes a new key now; it signs once every JWKS cache has had time to see it. */
-  async rotate(): Promise<StoredKey> {
+  /**
+   * Publishes a new key now; it signs once every JWKS cache has had time to see it. Refused while an earlier new
+   * key is still pending (issue 12, item 2): each rotation would otherwise add a key that no cache may have seen
+   * yet, and 25 rotations in a few seconds pushed the signing key out of verifiers that keep 20 keys.
+   * With one pending key at most, the JWKS holds at most retired + active + pending keys.
+   */
+  rotate(): Promise<StoredKey> {
+    // One rotation at a time per process: concurrent requests wait for it and are then refused at once,
+    // instead of each generating a key (RSA takes a while) only to be refused under the lock.
+    const run = this.rotating.then(() => this.rotateNow())
+    this.rotating = run.catch(() => undefined)
+    return run
+  }
+
+  private async rotateNow(): Promise<StoredKey> {
+    await this.refuseWhilePending()
     const key = await this.generate(this.now() + this.config.jwksMaxAge)
-    await this.storage.keys.exclusive((tx) => this.install(key, tx))
+    await this.storage.keys.exclusive(async (tx) => {
+      // Checked again under the lock: concurrent requests (or replicas) may have rotated meanwhile.
+      await this.refuseWhilePending(tx)
+      await this.install(key, tx)
+    })
     return key
   }
 
   /** Scheduled rotation: rotates when the newest key is older than the interval; safe to call from replicas. */
   async rotateIfDue(): Promise<boolean> {
     const interval = this.config.keyRotationInterval
-    if (interval <= 0 || !(await this.newestOlderThan(interval))) return false
+    if (interval <= 0 || !(await this.dueFor(interval))) return false
     const key = await this.generate(this.now() + this.config.jwksMaxAge)
     return this.storage.keys.exclusive(async (tx) => {
       // Another replica may have rotated while this one generated its key.
-      if (!(await this.newestOlderThan(interval, tx))) return false
+      if (!(await this.dueFor(interval, tx))) return false
       await this.install(key, tx)
       return true
     })
+  }
+
+  /** The key that will sign next but does not yet, if any. */
+  private async pending(tx?: Queryable): Promise<StoredKey | undefined> {
+    const now = this.now()
+    return (await this.storage.keys.live(now, tx)).find((key) => key.activatesAt > now)
+  }
+
+  private async refuseWhilePending(tx?: Queryable): Promise<void> {
+    const pending = await this.pending(tx)
+    if (pending) {
+      const wait = pending.activatesAt - this.now()
+      throw new RotationPending(
+        `key ${pending.kid} is still pending publication; rotate again once it signs, in ${wait} s`,
+        wait,
+      )
+    }
+  }
+
+  /** Due when the newest key is older than the interval and none is pending (a schedule simply waits). */
+  private async dueFor(interval: number, tx?: Queryable): Promise<boolean> {
+    return (await this.newestOlderThan(interval, tx)) && !(await this.pending(tx))
   }
 
   private async rotateIfAlgChanged(): Promise<void> {
