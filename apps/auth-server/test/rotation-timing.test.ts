@@ -45,6 +45,23 @@ describe('key rotation waits for the pending key (issue 12, item 2)', () => {
     expect((await admin(server.url, '/admin/keys/rotate')).status).toBe(200)
   })
 
+  it('bounds the published keys at 10 when nothing is ever pending (JWKS_MAX_AGE=0)', async () => {
+    // ES256: nine key pairs generated one after the other, quickly.
+    const server = await start({ JWKS_MAX_AGE: '0', SIGNING_ALG: 'ES256' })
+    const responses = await Promise.all(
+      Array.from({ length: 25 }, () => admin(server.url, '/admin/keys/rotate')),
+    )
+    // The first key plus 9 rotations make 10; the other 16 are refused until the oldest retired key drops out.
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(9)
+    const refused = responses.filter((r) => r.status === 409)
+    expect(refused).toHaveLength(16)
+    expect(await refused[0]!.json()).toEqual({
+      error: 'rotation_pending',
+      error_description: expect.stringMatching(/10 keys are published already/),
+    })
+    expect(await jwks(server.url)).toHaveLength(10)
+  })
+
   it('lets a scheduled rotation wait while a key is pending', async () => {
     const clock = fakeClock()
     const server = await start({ KEY_ROTATION_INTERVAL: '3600', JWKS_MAX_AGE: '300' }, { now: clock.now })

@@ -17,6 +17,9 @@ export type KeyConfig = Pick<
   'signingAlg' | 'keyEncryptionSecret' | 'jwksMaxAge' | 'accessTokenTtl' | 'clockSkew' | 'keyRotationInterval'
 >
 
+/** At most this many keys in the JWKS: a rotation beyond it is refused until the oldest drops out. */
+const MAX_PUBLISHED_KEYS = 10
+
 /**
  * Signing keys with a life cycle that never breaks a token in flight:
  * pending (published, not signing, for at least the JWKS max-age so every cache has it) → active (signs) →
@@ -112,11 +115,23 @@ export class KeyStore {
   }
 
   private async refuseWhilePending(tx?: Queryable): Promise<void> {
-    const pending = await this.pending(tx)
+    const now = this.now()
+    const live = await this.storage.keys.live(now, tx)
+    const pending = live.find((key) => key.activatesAt > now)
     if (pending) {
-      const wait = pending.activatesAt - this.now()
+      const wait = pending.activatesAt - now
       throw new RotationPending(
         `key ${pending.kid} is still pending publication; rotate again once it signs, in ${wait} s`,
+        wait,
+      )
+    }
+    // With JWKS_MAX_AGE=0 nothing is ever pending: bound the published keys instead, well under the 20 a
+    // verifier keeps, until the oldest retired key drops out.
+    if (live.length >= MAX_PUBLISHED_KEYS) {
+      const firstDrop = Math.min(...live.map((key) => key.dropAfter ?? Number.POSITIVE_INFINITY))
+      const wait = Number.isFinite(firstDrop) ? Math.max(1, firstDrop - now) : 60
+      throw new RotationPending(
+        `${live.length} keys are published already; rotate again once the oldest drops out, in ${wait} s`,
         wait,
       )
     }

@@ -51,7 +51,7 @@ export function hashClientSecret(
   return [SCHEME, tag, mac(clientId, secret, key).toString('base64url')].join('$')
 }
 
-/** Whether a stored value predates the keyed hash (or was written under another key) and should be rewritten. */
+/** Whether a stored value that just verified predates the keyed hash (scrypt) and should be rewritten. */
 export function needsRehash(stored: string, keyEncryptionSecret: string | undefined): boolean {
   return !stored.startsWith(`${SCHEME}$${serverKey(keyEncryptionSecret).tag}$`)
 }

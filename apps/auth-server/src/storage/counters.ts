@@ -37,11 +37,6 @@ export class CounterRepository {
     return row ? { count: Number(row.count), resetAt: Number(row.reset_at) } : { count: 0, resetAt: nowMs }
   }
 
-  /** Takes one back (a reserved attempt that turned out not to count), never below zero. */
-  async release(key: string): Promise<void> {
-    await this.db.execute('UPDATE counters SET count = count - 1 WHERE key = $1 AND count > 0', [key])
-  }
-
   async clear(key: string): Promise<void> {
     await this.db.execute('DELETE FROM counters WHERE key = $1', [key])
   }
