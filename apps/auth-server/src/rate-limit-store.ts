@@ -11,7 +11,8 @@ type Callback = Parameters<FastifyRateLimitStore['incr']>[1]
  * A `@fastify/rate-limit` store on the auth-server's own database (issue 12, item 3). The plugin's default store
  * counts in each process, so N replicas behind a load balancer allowed N times the configured limit; here every
  * replica increments the same row with one atomic UPSERT. Each route gets its own counters (`child` prefixes the
- * key with the route), like the default store's per-route caches.
+ * key with the route), like the default store's per-route caches. The plugin's `continueExceeding`,
+ * `exponentialBackoff` and `ban` options are not implemented (nothing here uses them): a window is fixed.
  *
  * @fastify/rate-limit 11 constructs the store itself (`new Store(options)`), so the database and clock are bound
  * into the class this returns.
