@@ -14,6 +14,7 @@ import { TooManyRequests } from './errors.js'
 import { SigningKeys } from './keys/signing-keys.js'
 import { LoginThrottle } from './oauth/login-throttle.js'
 import { csrfUserInfo } from './oauth/session.js'
+import { databaseRateLimitStore } from './rate-limit-store.js'
 import admin from './routes/admin.js'
 import authorize from './routes/authorize.js'
 import clientAuthenticated from './routes/client-authenticated.js'
@@ -75,7 +76,7 @@ export async function buildApp(
       storage,
       keys,
       tokens: new TokenIssuer(config, keys, storage, now),
-      throttle: new LoginThrottle(config.loginMaxFailures, config.rateLimitWindow, now),
+      throttle: new LoginThrottle(storage.counters, config.loginMaxFailures, config.rateLimitWindow, clock),
       now,
     }
     await app.register(
@@ -119,6 +120,7 @@ export async function buildApp(
   await app.register(formbody)
   await app.register(rateLimit, {
     global: false,
+    store: databaseRateLimitStore(storage.counters, clock),
     errorResponseBuilder: (_request, context) =>
       new TooManyRequests(`rate limit exceeded, retry in ${context.after}`, Math.ceil(context.ttl / 1000)),
   })

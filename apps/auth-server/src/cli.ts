@@ -1,4 +1,5 @@
 import { loadConfig } from './config.js'
+import { RotationPending } from './errors.js'
 import { SigningKeys } from './keys/signing-keys.js'
 import { openStorage } from './storage/index.js'
 
@@ -27,7 +28,14 @@ async function main(args: string[]): Promise<number> {
       const keys = new SigningKeys(storage, config, now)
       await keys.ensure()
       if (action === 'rotate') {
-        const key = await keys.rotate()
+        const key = await keys.rotate().catch((error: unknown) => {
+          if (error instanceof RotationPending) return error
+          throw error
+        })
+        if (key instanceof RotationPending) {
+          console.error(key.message)
+          return 1
+        }
         console.log(
           `new key ${key.kid} (${key.alg}) published; signs from ${new Date(key.activatesAt * 1000).toISOString()}`,
         )

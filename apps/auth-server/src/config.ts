@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { type EnvSchema, httpUrl, int, logLevel, readEnv } from '@stateless-auth/service-kit/env'
+import { assertTimings } from './config-rules.js'
 import { ConfigError } from './errors.js'
 
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const
@@ -122,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConf
   const localSecret = (name: keyof typeof LOCAL_DEFAULTS) => str(name) ?? LOCAL_DEFAULTS[name]
 
   const accessTokenTtl = num('ACCESS_TOKEN_TTL', 300)
-  return {
+  return assertTimings({
     production,
     port: num('PORT', 4000),
     host: str('HOST') ?? '127.0.0.1',
@@ -150,5 +151,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConf
     loginMaxFailures: num('LOGIN_MAX_FAILURES', 5),
     logLevel: str('LOG_LEVEL') ?? 'info',
     seedDemoUsers: (input.SEED_DEMO_USERS as boolean | undefined) ?? true,
-  }
+  })
 }

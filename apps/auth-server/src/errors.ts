@@ -144,3 +144,17 @@ export class TooManyRequests extends OAuthError {
     super('too_many_requests', 429, description, { 'retry-after': String(retryAfter) })
   }
 }
+
+/** RFC 6749 §4.1.2.1 `temporarily_unavailable`: the server cannot take the request now; retry shortly. */
+export class TemporarilyUnavailable extends OAuthError {
+  constructor(description: string, retryAfter: number) {
+    super('temporarily_unavailable', 503, description, { 'retry-after': String(retryAfter) })
+  }
+}
+
+/** A signing-key rotation asked for while the previous new key is still pending publication (issue 12, item 2). */
+export class RotationPending extends OAuthError {
+  constructor(description: string, retryAfter: number) {
+    super('rotation_pending', 409, description, { 'retry-after': String(retryAfter) })
+  }
+}

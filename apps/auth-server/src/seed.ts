@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { Ajv } from 'ajv'
 import type { AuthServerConfig } from './config.js'
-import { hashSecret, verifySecret } from './crypto.js'
+import { hashSecret } from './crypto.js'
 import { ConfigError } from './errors.js'
+import { hashClientSecret } from './oauth/client-secret.js'
 import type { ClientMetadata, Storage } from './storage/index.js'
 
 /** The only environment variables a client entry may take its secret from. */
@@ -95,14 +96,13 @@ export async function readClientsFile(path: string): Promise<ClientEntry[]> {
   return clients
 }
 
-/** Writes the configured clients over the stored ones; secrets are stored as scrypt hashes only. */
+/** Writes the configured clients over the stored ones; secrets are stored as keyed hashes only (see client-secret.ts). */
 export async function seedClients(storage: Storage, config: AuthServerConfig, now: number): Promise<void> {
   for (const { secret_env, ...metadata } of await readClientsFile(config.clientsFile)) {
     let secretHash: string | null = null
     if (secret_env) {
       const secret = SECRET_SOURCES[secret_env](config)
-      const stored = (await storage.clients.find(metadata.client_id))?.secretHash
-      secretHash = stored && (await verifySecret(secret, stored)) ? stored : await hashSecret(secret)
+      secretHash = hashClientSecret(metadata.client_id, secret, config.keyEncryptionSecret)
     }
     await storage.clients.upsert(metadata, secretHash, now)
   }

@@ -46,7 +46,7 @@ describe('rate limits answer 429 with Retry-After', () => {
     expect(await limited.text()).toContain('Too many attempts')
   })
 
-  it('locks one account after repeated failures, whichever browser asks, until the window passes', async () => {
+  it('locks one account for one source address after repeated failures, until the window passes', async () => {
     const clock = fakeClock()
     const server = await start({ LOGIN_MAX_FAILURES: '3', RATE_LIMIT_WINDOW: '60' }, { now: clock.now })
     for (let i = 0; i < 3; i++) {

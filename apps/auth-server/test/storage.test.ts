@@ -194,4 +194,22 @@ describe.each(backends())('storage on %s', (backend) => {
     await storage.purgeExpired(NOW + 90_000)
     expect(await storage.accessTokens.find('old')).toBeUndefined()
   })
+
+  it('counts hits atomically in fixed windows shared by every connection', async () => {
+    const t = NOW * 1000
+    const counts = await Promise.all(Array.from({ length: 20 }, () => storage.counters.hit('k', 60_000, t)))
+    expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    )
+    expect(new Set(counts.map((c) => c.resetAt))).toEqual(new Set([t + 60_000]))
+    expect(await storage.counters.peek('k', t + 59_999)).toEqual({ count: 20, resetAt: t + 60_000 })
+    // The window ends: peek sees nothing, the next hit starts a new window.
+    expect((await storage.counters.peek('k', t + 60_000)).count).toBe(0)
+    expect(await storage.counters.hit('k', 60_000, t + 60_000)).toEqual({ count: 1, resetAt: t + 120_000 })
+    await storage.counters.clear('k')
+    expect((await storage.counters.peek('k', t + 60_001)).count).toBe(0)
+    await storage.counters.hit('old', 1000, t)
+    await storage.purgeExpired(NOW + 2)
+    expect((await storage.db.query('SELECT key FROM counters')).length).toBe(0)
+  })
 })

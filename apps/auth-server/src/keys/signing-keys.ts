@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Queryable } from '@stateless-auth/sql'
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 import type { AuthServerConfig, SigningAlg } from '../config.js'
-import { KeyStoreError } from '../errors.js'
+import { KeyStoreError, RotationPending } from '../errors.js'
 import type { Storage, StoredKey } from '../storage/index.js'
 import { decryptPrivateKey, encryptPrivateKey, isEncrypted } from './encryption.js'
 
@@ -17,6 +17,9 @@ export type KeyConfig = Pick<
   'signingAlg' | 'keyEncryptionSecret' | 'jwksMaxAge' | 'accessTokenTtl' | 'clockSkew' | 'keyRotationInterval'
 >
 
+/** At most this many keys in the JWKS: a rotation beyond it is refused until the oldest drops out. */
+const MAX_PUBLISHED_KEYS = 10
+
 /**
  * Signing keys with a life cycle that never breaks a token in flight:
  * pending (published, not signing, for at least the JWKS max-age so every cache has it) → active (signs) →
@@ -25,6 +28,8 @@ export type KeyConfig = Pick<
  */
 export class SigningKeys {
   private readonly privateKeys = new Map<string, CryptoKey>()
+  /** The last rotation started in this process (see `rotate`). */
+  private rotating: Promise<unknown> = Promise.resolve()
 
   constructor(
     private readonly storage: Storage,
@@ -65,24 +70,76 @@ export class SigningKeys {
     }
   }
 
-  /** Publishes a new key now; it signs once every JWKS cache has had time to see it. */
-  async rotate(): Promise<StoredKey> {
+  /**
+   * Publishes a new key now; it signs once every JWKS cache has had time to see it. Refused while an earlier new
+   * key is still pending (issue 12, item 2): each rotation would otherwise add a key that no cache may have seen
+   * yet, and 25 rotations in a few seconds pushed the signing key out of verifiers that keep 20 keys.
+   * With one pending key at most, the JWKS holds at most retired + active + pending keys.
+   */
+  rotate(): Promise<StoredKey> {
+    // One rotation at a time per process: concurrent requests wait for it and are then refused at once,
+    // instead of each generating a key (RSA takes a while) only to be refused under the lock.
+    const run = this.rotating.then(() => this.rotateNow())
+    this.rotating = run.catch(() => undefined)
+    return run
+  }
+
+  private async rotateNow(): Promise<StoredKey> {
+    await this.refuseWhilePending()
     const key = await this.generate(this.now() + this.config.jwksMaxAge)
-    await this.storage.keys.exclusive((tx) => this.install(key, tx))
+    await this.storage.keys.exclusive(async (tx) => {
+      // Checked again under the lock: concurrent requests (or replicas) may have rotated meanwhile.
+      await this.refuseWhilePending(tx)
+      await this.install(key, tx)
+    })
     return key
   }
 
   /** Scheduled rotation: rotates when the newest key is older than the interval; safe to call from replicas. */
   async rotateIfDue(): Promise<boolean> {
     const interval = this.config.keyRotationInterval
-    if (interval <= 0 || !(await this.newestOlderThan(interval))) return false
+    if (interval <= 0 || !(await this.dueFor(interval))) return false
     const key = await this.generate(this.now() + this.config.jwksMaxAge)
     return this.storage.keys.exclusive(async (tx) => {
       // Another replica may have rotated while this one generated its key.
-      if (!(await this.newestOlderThan(interval, tx))) return false
+      if (!(await this.dueFor(interval, tx))) return false
       await this.install(key, tx)
       return true
     })
+  }
+
+  /** The key that will sign next but does not yet, if any. */
+  private async pending(tx?: Queryable): Promise<StoredKey | undefined> {
+    const now = this.now()
+    return (await this.storage.keys.live(now, tx)).find((key) => key.activatesAt > now)
+  }
+
+  private async refuseWhilePending(tx?: Queryable): Promise<void> {
+    const now = this.now()
+    const live = await this.storage.keys.live(now, tx)
+    const pending = live.find((key) => key.activatesAt > now)
+    if (pending) {
+      const wait = pending.activatesAt - now
+      throw new RotationPending(
+        `key ${pending.kid} is still pending publication; rotate again once it signs, in ${wait} s`,
+        wait,
+      )
+    }
+    // With JWKS_MAX_AGE=0 nothing is ever pending: bound the published keys instead, well under the 20 a
+    // verifier keeps, until the oldest retired key drops out.
+    if (live.length >= MAX_PUBLISHED_KEYS) {
+      const firstDrop = Math.min(...live.map((key) => key.dropAfter ?? Number.POSITIVE_INFINITY))
+      const wait = Number.isFinite(firstDrop) ? Math.max(1, firstDrop - now) : 60
+      throw new RotationPending(
+        `${live.length} keys are published already; rotate again once the oldest drops out, in ${wait} s`,
+        wait,
+      )
+    }
+  }
+
+  /** Due when the newest key is older than the interval and none is pending (a schedule simply waits). */
+  private async dueFor(interval: number, tx?: Queryable): Promise<boolean> {
+    return (await this.newestOlderThan(interval, tx)) && !(await this.pending(tx))
   }
 
   private async rotateIfAlgChanged(): Promise<void> {

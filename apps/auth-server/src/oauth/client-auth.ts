@@ -1,8 +1,9 @@
-import type { RateLimitOptions } from '@fastify/rate-limit'
+import { normalizeIP, type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
-import { dummyHash, sha256, verifySecret } from '../crypto.js'
-import { InvalidClient, InvalidRequest } from '../errors.js'
-import type { Client, Storage, TokenEndpointAuthMethod } from '../storage/index.js'
+import type { AuthServerContext } from '../context.js'
+import { InvalidClient, InvalidRequest, TooManyRequests } from '../errors.js'
+import type { Client, TokenEndpointAuthMethod } from '../storage/index.js'
+import { checkClientSecret, hashClientSecret, needsRehash } from './client-secret.js'
 import { hasControlCharacters, MAX_PARAM_LENGTH, optional, type Params } from './params.js'
 
 interface Presented {
@@ -52,24 +53,11 @@ function presented(request: FastifyRequest, params: Params): Presented {
   return { method: 'none', clientId: bodyId }
 }
 
-// scrypt is deliberately slow; a confidential client presents the same secret on every call, so a successful
-// check is remembered by (stored hash, SHA-256 of the secret). A changed secret or hash misses the cache.
-const verified = new Map<string, Promise<boolean>>()
-function secretMatches(secret: string, stored: string): Promise<boolean> {
-  const key = `${stored}\u0000${sha256(secret)}`
-  let result = verified.get(key)
-  if (!result) {
-    // Concurrent requests with the same credentials share one scrypt run; only successes stay cached.
-    result = verifySecret(secret, stored)
-    if (verified.size >= 1000) verified.clear()
-    verified.set(key, result)
-    result.then(
-      (ok) => ok || verified.delete(key),
-      () => verified.delete(key),
-    )
-  }
-  return result
-}
+/**
+ * Failed secret checks per (client id, source) and window before that source is answered 429 without a check.
+ * Counting per client id alone would let anyone lock a real client out by failing on purpose.
+ */
+const MAX_SECRET_FAILURES = 10
 
 /**
  * Authenticates the client of a token, revocation or introspection request. Public clients (`none`)
@@ -78,15 +66,41 @@ function secretMatches(secret: string, stored: string): Promise<boolean> {
 export async function authenticateClient(
   request: FastifyRequest,
   params: Params,
-  storage: Storage,
+  ctx: AuthServerContext,
 ): Promise<Client> {
+  const { storage, config } = ctx
   const credentials = presented(request, params)
   const usedBasic = credentials.method === 'client_secret_basic'
   const client = await storage.clients.find(credentials.clientId)
   if (credentials.secret !== undefined) {
-    // Verify even for an unknown client so the response time does not reveal which client ids exist.
-    const ok = await secretMatches(credentials.secret, client?.secretHash ?? (await dummyHash()))
-    if (!client?.secretHash || !ok) throw new InvalidClient('client authentication failed', usedBasic)
+    const failures = `client:${normalizeIP(request.ip)}:${credentials.clientId}`
+    const nowMs = ctx.now() * 1000
+    const windowMs = config.rateLimitWindow * 1000
+    const tooMany = (resetAt: number) =>
+      new TooManyRequests(
+        'too many failed client authentications from this address, retry later',
+        Math.max(1, Math.ceil((resetAt - nowMs) / 1000)),
+      )
+    const before = await storage.counters.peek(failures, nowMs)
+    if (before.count >= MAX_SECRET_FAILURES) throw tooMany(before.resetAt)
+    const stored = client?.secretHash ?? null
+    const ok = await checkClientSecret(
+      credentials.clientId,
+      credentials.secret,
+      stored,
+      config.keyEncryptionSecret,
+    )
+    if (!client || stored === null || !ok) {
+      // Counted after the check: a burst still gets distinct counts, and the attempts beyond the budget are
+      // answered 429; the check itself is cheap (HMAC) or gated (legacy scrypt rows).
+      const { count, resetAt } = await storage.counters.hit(failures, windowMs, nowMs)
+      if (count > MAX_SECRET_FAILURES) throw tooMany(resetAt)
+      throw new InvalidClient('client authentication failed', usedBasic)
+    }
+    if (needsRehash(stored, config.keyEncryptionSecret)) {
+      const next = hashClientSecret(client.client_id, credentials.secret, config.keyEncryptionSecret)
+      await storage.clients.replaceSecretHash(client.client_id, stored, next)
+    }
   } else if (!client) {
     throw new InvalidClient('client authentication failed', usedBasic)
   }

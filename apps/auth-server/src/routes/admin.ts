@@ -22,10 +22,18 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     request.log.info({ username, disabled }, 'user status changed')
     return { username, disabled }
   }
-  const userRoute = {
-    onRequest: requireAdmin,
-    schema: { params: UsernameParams, response: { 200: UserStatus } },
+  // Wrong tokens must count, so the guard runs after the rate limiter's onRequest hook (issue 12, item 3).
+  const guard = {
+    preHandler: requireAdmin,
+    config: {
+      rateLimit: {
+        max: ctx.config.rateLimitLoginMax,
+        timeWindow: ctx.config.rateLimitWindow * 1000,
+        groupId: 'admin',
+      },
+    },
   }
+  const userRoute = { ...guard, schema: { params: UsernameParams, response: { 200: UserStatus } } }
   app.post('/admin/users/:username/disable', userRoute, async (request) =>
     setDisabled(request.params.username, true, request),
   )
@@ -34,14 +42,14 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
   )
   app.post(
     '/admin/keys/rotate',
-    { onRequest: requireAdmin, schema: { response: { 200: RotatedKey } } },
+    { ...guard, schema: { response: { 200: RotatedKey } } },
     async (request) => {
       const key = await ctx.keys.rotate()
       request.log.info({ kid: key.kid }, 'signing key rotation started')
       return { kid: key.kid, alg: key.alg, activates_at: key.activatesAt }
     },
   )
-  app.get('/admin/keys', { onRequest: requireAdmin, schema: { response: { 200: KeyList } } }, async () => {
+  app.get('/admin/keys', { ...guard, schema: { response: { 200: KeyList } } }, async () => {
     const keys = await ctx.keys.list()
     return {
       keys: keys.map((k) => ({

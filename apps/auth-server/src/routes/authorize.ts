@@ -198,19 +198,16 @@ const authorize: FastifyPluginAsyncTypebox = async (app) => {
           authRequest,
         )
 
-      const wait = ctx.throttle.retryAfter(username)
-      if (wait > 0) {
-        reply.header('retry-after', String(wait))
-        return again(429, `Too many failed sign-in attempts. Try again in ${wait} seconds.`)
+      const attempt = await ctx.throttle.attempt(username, request.ip)
+      if (!attempt.allowed) {
+        reply.header('retry-after', String(attempt.retryAfter))
+        return again(429, `Too many failed sign-in attempts. Try again in ${attempt.retryAfter} seconds.`)
       }
       const user = username ? await ctx.storage.users.findByUsername(username) : undefined
       // Always run scrypt, and give one message for every failure, so no answer reveals whether a user exists.
       const passwordOk = await verifySecret(password, user?.passwordHash ?? (await dummyHash()))
-      if (!user || !passwordOk || user.disabledAt !== null) {
-        ctx.throttle.recordFailure(username)
-        return again(400, 'Invalid username or password.')
-      }
-      ctx.throttle.recordSuccess(username)
+      if (!user || !passwordOk || user.disabledAt !== null) return again(400, 'Invalid username or password.')
+      await attempt.succeeded()
       writeSession(reply, { sub: user.id, authTime: ctx.now() }, sessionTtl, secure)
       const next = new URLSearchParams(authRequest.query)
       if (next.get('prompt') === 'login') next.delete('prompt')

@@ -12,12 +12,13 @@ import token from './token.js'
  * `clientOf(request)`. Each route keeps its own rate limit (a bucket per route), which runs first (onRequest).
  */
 const clientAuthenticated: FastifyPluginAsyncTypebox = async (app) => {
-  const { storage, config } = app.authServer
+  const ctx = app.authServer
+  const { config } = ctx
   const rateLimit = { max: config.rateLimitTokenMax, timeWindow: config.rateLimitWindow * 1000 }
   app.decorateRequest('client', null)
   app.addHook('preValidation', absentFormIsEmpty)
   app.addHook('preHandler', async (request) => {
-    request.client = await authenticateClient(request, asParams(request.body), storage)
+    request.client = await authenticateClient(request, asParams(request.body), ctx)
   })
   for (const routes of [token, revocation, introspection]) await app.register(routes, { rateLimit })
 }

@@ -49,4 +49,13 @@ export class ClientRepository {
       [metadata.client_id, secretHash, JSON.stringify(metadata), now],
     )
   }
+
+  /** Rewrites a stored secret hash (a legacy scrypt row upgraded), only if it still holds `previous`. */
+  async replaceSecretHash(id: string, previous: string, next: string): Promise<void> {
+    await this.db.execute('UPDATE clients SET secret_hash = $1 WHERE id = $2 AND secret_hash = $3', [
+      next,
+      id,
+      previous,
+    ])
+  }
 }

@@ -1,6 +1,7 @@
 import { type Database, openDatabase } from '@stateless-auth/sql'
 import { ClientRepository } from './clients.js'
 import { ConsentRepository } from './consents.js'
+import { CounterRepository } from './counters.js'
 import { GrantRepository } from './grants.js'
 import { SigningKeyRepository } from './keys.js'
 import { migrations } from './migrations.js'
@@ -9,6 +10,7 @@ import { UserRepository } from './users.js'
 
 export type { Client, ClientMetadata, GrantType, TokenEndpointAuthMethod } from './clients.js'
 export { isPublic } from './clients.js'
+export type { CounterState } from './counters.js'
 export type { Grant } from './grants.js'
 export type { StoredKey } from './keys.js'
 export type { AccessTokenRecord, AuthorizationCode, Redemption, RefreshToken } from './tokens.js'
@@ -26,6 +28,8 @@ export interface Storage {
   readonly refreshTokens: RefreshTokenRepository
   readonly accessTokens: AccessTokenRepository
   readonly keys: SigningKeyRepository
+  /** Failure and rate-limit counters shared by every replica. */
+  readonly counters: CounterRepository
   /** Deletes records that can no longer matter: expired codes, refresh tokens and access-token ids. */
   purgeExpired(now: number): Promise<void>
   close(): Promise<void>
@@ -42,6 +46,7 @@ export function createStorage(db: Database): Storage {
     refreshTokens: new RefreshTokenRepository(db),
     accessTokens: new AccessTokenRepository(db),
     keys: new SigningKeyRepository(db),
+    counters: new CounterRepository(db),
     async purgeExpired(now) {
       // A day's grace keeps a replayed code or reused refresh token recognisable (and its grant revocable)
       // well after it expired.
@@ -53,6 +58,7 @@ export function createStorage(db: Database): Storage {
         [horizon],
       )
       await db.execute('DELETE FROM signing_keys WHERE drop_after < $1', [horizon])
+      await db.execute('DELETE FROM counters WHERE reset_at <= $1', [now * 1000])
     },
     close: () => db.close(),
   }

@@ -102,4 +102,17 @@ export const migrations: Migration[] = [
     id: '004-code-redirect-uri-sent',
     up: 'ALTER TABLE authorization_codes ADD COLUMN redirect_uri_sent INTEGER NOT NULL DEFAULT 1;',
   },
+  {
+    // Failure and rate-limit counters shared by every replica (issue 12, item 3): one row per key, a fixed
+    // window that restarts when `reset_at` (epoch milliseconds) has passed.
+    id: '005-counters',
+    up: `
+      CREATE TABLE counters (
+        key TEXT PRIMARY KEY,
+        count BIGINT NOT NULL,
+        reset_at BIGINT NOT NULL
+      );
+      CREATE INDEX counters_reset ON counters (reset_at);
+    `,
+  },
 ]
