@@ -40,15 +40,11 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/admin/users/:username/enable', userRoute, async (request) =>
     setDisabled(request.params.username, false, request),
   )
-  app.post(
-    '/admin/keys/rotate',
-    { ...guard, schema: { response: { 200: RotatedKey } } },
-    async (request) => {
-      const key = await ctx.keys.rotate()
-      request.log.info({ kid: key.kid }, 'signing key rotation started')
-      return { kid: key.kid, alg: key.alg, activates_at: key.activatesAt }
-    },
-  )
+  app.post('/admin/keys/rotate', { ...guard, schema: { response: { 200: RotatedKey } } }, async (request) => {
+    const key = await ctx.keys.rotate()
+    request.log.info({ kid: key.kid }, 'signing key rotation started')
+    return { kid: key.kid, alg: key.alg, activates_at: key.activatesAt }
+  })
   app.get('/admin/keys', { ...guard, schema: { response: { 200: KeyList } } }, async () => {
     const keys = await ctx.keys.list()
     return {
