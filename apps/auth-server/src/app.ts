@@ -20,9 +20,11 @@ import health from './routes/health.js'
 import introspection from './routes/introspection.js'
 import metadata from './routes/metadata.js'
 import revocation from './routes/revocation.js'
+import statusList from './routes/status-list.js'
 import token from './routes/token.js'
 import userinfo from './routes/userinfo.js'
 import { seedClients, seedDemoUsers } from './seed.js'
+import { StatusLists } from './status/status-lists.js'
 import { openStorage, type Storage } from './storage/index.js'
 import { TokenIssuer } from './tokens.js'
 
@@ -72,12 +74,14 @@ export async function buildApp(
     if (config.seedDemoUsers) await seedDemoUsers(storage, config.demoUserPassword, now())
     const keys = new KeyStore(storage, config, now)
     await keys.ensure()
+    const statusLists = new StatusLists(config, storage, keys, now)
     const ctx: AuthServerContext = {
       config,
       storage,
       keys,
-      tokens: new TokenIssuer(config, keys, storage, now),
+      tokens: new TokenIssuer(config, keys, storage, now, statusLists),
       throttle: new LoginThrottle(config.loginMaxFailures, config.rateLimitWindow, now),
+      statusLists,
       now,
     }
     await app.register(
@@ -141,6 +145,7 @@ export async function buildApp(
   await app.register(introspection)
   await app.register(userinfo)
   await app.register(admin)
+  await app.register(statusList)
 
   const timers: NodeJS.Timeout[] = []
   if (config.keyRotationInterval > 0) {

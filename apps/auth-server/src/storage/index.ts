@@ -4,6 +4,7 @@ import { ConsentRepository } from './consents.js'
 import { GrantRepository } from './grants.js'
 import { SigningKeyRepository } from './keys.js'
 import { migrations } from './migrations.js'
+import { StatusListRepository } from './status-lists.js'
 import { AccessTokenRepository, CodeRepository, RefreshTokenRepository } from './tokens.js'
 import { UserRepository } from './users.js'
 
@@ -11,6 +12,7 @@ export type { Client, ClientMetadata, GrantType, TokenEndpointAuthMethod } from 
 export { isPublic } from './clients.js'
 export type { Grant } from './grants.js'
 export type { StoredKey } from './keys.js'
+export type { StatusEntryOwner, StatusListRow } from './status-lists.js'
 export type { AccessTokenRecord, AuthorizationCode, Redemption, RefreshToken } from './tokens.js'
 export type { User } from './users.js'
 export { migrations }
@@ -26,6 +28,7 @@ export interface Storage {
   readonly refreshTokens: RefreshTokenRepository
   readonly accessTokens: AccessTokenRepository
   readonly keys: SigningKeyRepository
+  readonly statusLists: StatusListRepository
   /** Deletes records that can no longer matter: expired codes, refresh tokens and access-token ids. */
   purgeExpired(now: number): Promise<void>
   close(): Promise<void>
@@ -42,6 +45,7 @@ export function createStorage(db: Database): Storage {
     refreshTokens: new RefreshTokenRepository(db),
     accessTokens: new AccessTokenRepository(db),
     keys: new SigningKeyRepository(db),
+    statusLists: new StatusListRepository(db),
     async purgeExpired(now) {
       // A day's grace keeps a replayed code or reused refresh token recognisable (and its grant revocable)
       // well after it expired.
