@@ -16,7 +16,10 @@ describe.each(backends())('status list storage on %s', (backend) => {
   })
   afterEach(() => storage.close())
 
-  const owner = (jti: string, extra: Partial<{ userId: string; grantId: string; expiresAt: number }> = {}) => {
+  const owner = (
+    jti: string,
+    extra: Partial<{ userId: string; grantId: string; expiresAt: number }> = {},
+  ) => {
     const expiresAt = extra.expiresAt ?? NOW + 300
     return {
       jti,
@@ -134,9 +137,9 @@ describe.each(backends())('status list storage on %s', (backend) => {
     await storage.grants.create(grant('g1', 'bob'))
     await storage.grants.create(grant('g2', 'bob'))
     await storage.grants.revoke('g1', NOW)
-    expect(await storage.statusLists.claim('list-a', [7], owner('late', { userId: 'bob', grantId: 'g1' }), NOW)).toBe(
-      7,
-    )
+    expect(
+      await storage.statusLists.claim('list-a', [7], owner('late', { userId: 'bob', grantId: 'g1' }), NOW),
+    ).toBe(7)
     expect(await storage.statusLists.statuses('list-a')).toEqual([{ idx: 7, status: 1 }])
     expect(await version('list-a')).toBe(1)
 
@@ -151,7 +154,10 @@ describe.each(backends())('status list storage on %s', (backend) => {
     expect(await storage.statusLists.seal('list-a', NOW)).toBe(false)
     expect((await storage.statusLists.open(16, 1)).map((l) => l.id)).toEqual(['list-b'])
     expect(await storage.statusLists.reopenDrained(16, 1, NOW + 69)).toBeUndefined()
-    expect(await storage.statusLists.reopenDrained(16, 1, NOW + 70)).toMatchObject({ id: 'list-a', sealedAt: null })
+    expect(await storage.statusLists.reopenDrained(16, 1, NOW + 70)).toMatchObject({
+      id: 'list-a',
+      sealedAt: null,
+    })
     expect((await storage.statusLists.open(16, 1)).map((l) => l.id).sort()).toEqual(['list-a', 'list-b'])
   })
 })

@@ -100,7 +100,11 @@ describe.each(backends())('status lists on %s', (backend) => {
     const server = await startOn({ STATUS_LIST_SIZE: '1024' })
     const refs: Ref[] = []
     for (let i = 0; i < 12; i++) refs.push(await clientToken(server.url))
-    const { payload } = await verifyAccessToken(server.url, refs[0]!.token, 'urn:stateless-auth:inventory-api')
+    const { payload } = await verifyAccessToken(
+      server.url,
+      refs[0]!.token,
+      'urn:stateless-auth:inventory-api',
+    )
     expect(payload.status).toEqual({ status_list: { idx: refs[0]!.idx, uri: refs[0]!.uri } })
 
     const uri = refs[0]!.uri
@@ -125,8 +129,8 @@ describe.each(backends())('status lists on %s', (backend) => {
     const access = decodeJwt(refs[0]!.token)
     // Signed with the key that signs access tokens.
     expect(protectedHeader.kid).toBe(
-      (await verifyAccessToken(server.url, refs[0]!.token, 'urn:stateless-auth:inventory-api')).protectedHeader
-        .kid,
+      (await verifyAccessToken(server.url, refs[0]!.token, 'urn:stateless-auth:inventory-api'))
+        .protectedHeader.kid,
     )
     expect(claims.sub).toBe(uri)
     expect(claims.ttl).toBe(30)
@@ -211,7 +215,9 @@ describe.each(backends())('status lists on %s', (backend) => {
 
     // A replayed authorization code: the token it issued.
     const code = await obtainCode(server.url)
-    const issued = refOf(((await (await redeem(server.url, code)).json()) as { access_token: string }).access_token)
+    const issued = refOf(
+      ((await (await redeem(server.url, code)).json()) as { access_token: string }).access_token,
+    )
     all.push(issued)
     expect((await redeem(server.url, code)).status).toBe(400)
     dead.push(issued)
@@ -268,7 +274,9 @@ describe.each(backends())('status lists on %s', (backend) => {
     expect(new Set(aggregation.status_lists)).toEqual(lists)
   })
 
-  it('gives 200 concurrent client_credentials grants 200 distinct entries', { timeout: 120_000 }, async () => {
+  it('gives 200 concurrent client_credentials grants 200 distinct entries', {
+    timeout: 120_000,
+  }, async () => {
     const server = await startOn({ STATUS_LIST_SIZE: '64' })
     const refs = await Promise.all(Array.from({ length: 200 }, () => clientToken(server.url)))
     expect(new Set(refs.map(key)).size).toBe(200)
@@ -288,15 +296,21 @@ describe('status lists and the operator command line', () => {
     await store?.drop()
   })
 
-  it('sets INVALID for the live tokens of a user disabled with `cli users disable`', { timeout: 60_000 }, async () => {
+  it('sets INVALID for the live tokens of a user disabled with `cli users disable`', {
+    timeout: 60_000,
+  }, async () => {
     store = await backends()[0]!.createStore()
     const server = await start({ DATABASE_URL: store.url, STATUS_LIST_SIZE: '64' })
     const bob = await userTokens(server.url, 'bob')
     const alice = await userTokens(server.url, 'alice')
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'users', 'disable', 'bob'], {
-      cwd: new URL('..', import.meta.url).pathname,
-      env: { ...process.env, DATABASE_URL: store.url },
-    })
+    await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'users', 'disable', 'bob'],
+      {
+        cwd: new URL('..', import.meta.url).pathname,
+        env: { ...process.env, DATABASE_URL: store.url },
+      },
+    )
     await expectRevoked(server.url, [bob.access, alice.access], [bob.access])
   })
 })

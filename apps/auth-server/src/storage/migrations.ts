@@ -134,7 +134,9 @@ export const migrations: Migration[] = [
       CREATE INDEX status_list_entries_jti ON status_list_entries (jti);
       CREATE INDEX status_list_entries_grant ON status_list_entries (grant_id);
       CREATE INDEX status_list_entries_user ON status_list_entries (user_id);
-      CREATE INDEX status_list_entries_status ON status_list_entries (status, reusable_at);
+      -- Partial: only set bits are indexed, which is all a list build and a release read.
+      CREATE INDEX status_list_entries_set ON status_list_entries (list_id, idx, status) WHERE status <> 0;
+      CREATE INDEX status_list_entries_release ON status_list_entries (reusable_at) WHERE status <> 0;
     `,
   },
 ]

@@ -64,7 +64,11 @@ function selectorSql(selector: StatusSelector): { where: string; value: string }
  * version moving too. Entries whose token is past `exp` + skew (`reusable_at`) are left alone: nobody accepts
  * those tokens, and a bit set there would only delay reusing the index.
  */
-export async function invalidateStatuses(tx: Queryable, selector: StatusSelector, now: number): Promise<number> {
+export async function invalidateStatuses(
+  tx: Queryable,
+  selector: StatusSelector,
+  now: number,
+): Promise<number> {
   const { where, value } = selectorSql(selector)
   const changed = await tx.query<{ list_id: string }>(
     `UPDATE status_list_entries SET status = ${INVALID}
