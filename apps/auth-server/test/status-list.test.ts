@@ -119,6 +119,7 @@ describe.each(backends())('status lists on %s', (backend) => {
     const response = await fetch(uri)
     expect(response.headers.get('content-type')).toBe('application/statuslist+jwt')
     expect(response.headers.get('cache-control')).toBe('public, max-age=30')
+    expect(response.headers.get('access-control-allow-origin')).toBe('*')
     expect(response.headers.get('etag')).toMatch(/^"[A-Za-z0-9_-]{43}"$/)
     const jwt = await response.text()
     const { payload: claims, protectedHeader } = await jwtVerify(
@@ -148,6 +149,7 @@ describe.each(backends())('status lists on %s', (backend) => {
     expect(metadata.status_list_aggregation_endpoint).toBe(`${server.url}/status-lists`)
     const aggregation = await fetch(`${server.url}/status-lists`)
     expect(aggregation.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(aggregation.headers.get('cache-control')).toBe('public, max-age=30')
     expect(await aggregation.json()).toEqual({ status_lists: [uri] })
 
     for (const missing of ['AAAAAAAAAAAAAAAA', 'not-a-list', '..%2Fjwks']) {

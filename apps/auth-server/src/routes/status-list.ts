@@ -24,19 +24,21 @@ export default fp(
     const ctx = app.auth
     const ttl = ctx.config.statusListTtl
     const cacheControl = `public, max-age=${ttl}`
+    // §8.1 asks for CORS so browser-based relying parties can fetch lists; they are public and need no credentials.
+    const publicHeaders = { 'cache-control': cacheControl, 'access-control-allow-origin': '*' }
 
     app.get<{ Params: { id: string } }>('/status-lists/:id', async (request, reply) => {
       const { id } = request.params
       const served = LIST_ID.test(id) ? await ctx.statusLists.token(id) : undefined
       if (!served) throw new NotFound('no such status list')
       // §8.2: the list token's ttl governs caching; the HTTP headers say the same for any cache on the way.
-      reply.header('cache-control', cacheControl).header('etag', served.etag)
+      reply.headers(publicHeaders).header('etag', served.etag)
       if (matches(request.headers['if-none-match'], served.etag)) return reply.code(304).send()
       return reply.type(STATUS_LIST_JWT_MEDIA_TYPE).send(served.jwt)
     })
 
     app.get('/status-lists', async (_request, reply) => {
-      reply.header('cache-control', cacheControl)
+      reply.headers(publicHeaders)
       return { status_lists: await ctx.statusLists.uris() }
     })
 
