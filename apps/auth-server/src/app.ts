@@ -20,8 +20,10 @@ import authorize from './routes/authorize.js'
 import clientAuthenticated from './routes/client-authenticated.js'
 import health from './routes/health.js'
 import metadata from './routes/metadata.js'
+import statusList from './routes/status-list.js'
 import userinfo from './routes/userinfo.js'
 import { seedClients, seedDemoUsers } from './seed.js'
+import { StatusLists } from './status/status-lists.js'
 import { openStorage, type Storage } from './storage/index.js'
 import { TokenIssuer } from './tokens.js'
 
@@ -71,12 +73,14 @@ export async function buildApp(
     if (config.seedDemoUsers) await seedDemoUsers(storage, config.demoUserPassword, now())
     const keys = new SigningKeys(storage, config, now)
     await keys.ensure()
+    const statusLists = new StatusLists(config, storage, keys, now)
     const ctx: AuthServerContext = {
       config,
       storage,
       keys,
-      tokens: new TokenIssuer(config, keys, storage, now),
+      tokens: new TokenIssuer(config, keys, storage, now, statusLists),
       throttle: new LoginThrottle(storage.counters, config.loginMaxFailures, config.rateLimitWindow, clock),
+      statusLists,
       now,
     }
     await app.register(
@@ -139,6 +143,7 @@ export async function buildApp(
   await app.register(clientAuthenticated)
   await app.register(userinfo)
   await app.register(admin)
+  await app.register(statusList)
 
   const timers: NodeJS.Timeout[] = []
   if (config.keyRotationInterval > 0) {

@@ -39,6 +39,10 @@ export interface AuthServerConfig {
   loginMaxFailures: number
   logLevel: string
   seedDemoUsers: boolean
+  /** Entries per status list (draft-ietf-oauth-status-list); a new list opens when one fills. */
+  statusListSize: number
+  /** Seconds a verifier may cache a status list token: the revocation delay, plus clock skew. */
+  statusListTtl: number
 }
 
 const appDir = fileURLToPath(new URL('..', import.meta.url))
@@ -92,6 +96,8 @@ const schema = {
   LOGIN_MAX_FAILURES: int(1, 1000),
   LOG_LEVEL: logLevel,
   SEED_DEMO_USERS: { type: 'boolean' },
+  STATUS_LIST_SIZE: { ...int(8, 1 << 24), multipleOf: 8 },
+  STATUS_LIST_TTL: seconds(1, 86400),
 } satisfies EnvSchema
 
 /**
@@ -151,5 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConf
     loginMaxFailures: num('LOGIN_MAX_FAILURES', 5),
     logLevel: str('LOG_LEVEL') ?? 'info',
     seedDemoUsers: (input.SEED_DEMO_USERS as boolean | undefined) ?? true,
+    statusListSize: num('STATUS_LIST_SIZE', 1 << 16),
+    statusListTtl: num('STATUS_LIST_TTL', 30),
   })
 }

@@ -1,6 +1,7 @@
 import type { AuthServerConfig } from './config.js'
 import type { SigningKeys } from './keys/signing-keys.js'
 import type { LoginThrottle } from './oauth/login-throttle.js'
+import type { StatusLists } from './status/status-lists.js'
 import type { Storage } from './storage/index.js'
 import type { TokenIssuer } from './tokens.js'
 
@@ -11,6 +12,7 @@ export interface AuthServerContext {
   keys: SigningKeys
   tokens: TokenIssuer
   throttle: LoginThrottle
+  statusLists: StatusLists
   /** Current time in epoch seconds (injectable for tests). */
   now(): number
 }

@@ -3,6 +3,7 @@ import { createLocalJWKSet, type JWTPayload, errors as joseErrors, jwtVerify, Si
 import type { AuthServerConfig } from './config.js'
 import { SIGNING_ALGS } from './config.js'
 import type { SigningKeys } from './keys/signing-keys.js'
+import type { StatusClaim, StatusLists } from './status/status-lists.js'
 import type { Storage, User } from './storage/index.js'
 
 export interface IssuedAccessTokenClaims extends JWTPayload {
@@ -15,6 +16,7 @@ export interface IssuedAccessTokenClaims extends JWTPayload {
   jti: string
   scope: string
   auth_time?: number
+  status?: StatusClaim
 }
 
 export interface IssuedAccessToken {
@@ -38,6 +40,7 @@ export class TokenIssuer {
     private readonly keys: SigningKeys,
     private readonly storage: Storage,
     private readonly now: () => number,
+    private readonly statusLists: StatusLists,
   ) {}
 
   /** RFC 9068 §2: `typ: at+jwt` and the claims iss, exp, aud, sub, client_id, iat, jti (+ scope, auth_time). */
@@ -55,6 +58,8 @@ export class TokenIssuer {
       scope: request.scope,
       ...(request.authTime === undefined ? {} : { auth_time: request.authTime }),
     }
+    // draft-ietf-oauth-status-list §6.2: where verifiers learn of a revocation without calling us.
+    claims.status = await this.statusLists.allocate({ ...request, jti: claims.jti, expiresAt: claims.exp })
     const token = await new SignJWT(claims).setProtectedHeader({ typ: 'at+jwt', alg, kid }).sign(key)
     await this.storage.accessTokens.record({
       jti: claims.jti,

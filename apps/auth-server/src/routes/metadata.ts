@@ -31,6 +31,8 @@ const metadata: FastifyPluginAsyncTypebox = async (app) => {
     prompt_values_supported: ['none', 'login', 'consent'],
     // RFC 9207 §3
     authorization_response_iss_parameter_supported: true,
+    // draft-ietf-oauth-status-list §9.1: the only discovery the draft defines.
+    status_list_aggregation_endpoint: ctx.statusLists.aggregationUri(),
   }
   const cacheControl = `public, max-age=${ctx.config.jwksMaxAge}`
   for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {

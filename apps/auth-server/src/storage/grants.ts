@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '@stateless-auth/sql'
+import { invalidateStatuses } from './status-lists.js'
 
 /** One user's authorization of one client: the root that codes, refresh tokens and access tokens hang from. */
 export interface Grant {
@@ -82,6 +83,7 @@ export class GrantRepository {
         'UPDATE authorization_codes SET consumed_at = $1 WHERE grant_id = $2 AND consumed_at IS NULL',
         [now, id],
       )
+      await invalidateStatuses(tx, { grantId: id }, now)
     })
   }
 }

@@ -5,6 +5,7 @@ import { CounterRepository } from './counters.js'
 import { GrantRepository } from './grants.js'
 import { SigningKeyRepository } from './keys.js'
 import { migrations } from './migrations.js'
+import { StatusListRepository } from './status-lists.js'
 import { AccessTokenRepository, CodeRepository, RefreshTokenRepository } from './tokens.js'
 import { UserRepository } from './users.js'
 
@@ -13,6 +14,7 @@ export { isPublic } from './clients.js'
 export type { CounterState } from './counters.js'
 export type { Grant } from './grants.js'
 export type { StoredKey } from './keys.js'
+export type { StatusEntryOwner, StatusListRow } from './status-lists.js'
 export type { AccessTokenRecord, AuthorizationCode, Redemption, RefreshToken } from './tokens.js'
 export type { User } from './users.js'
 export { migrations }
@@ -30,6 +32,7 @@ export interface Storage {
   readonly keys: SigningKeyRepository
   /** Failure and rate-limit counters shared by every replica. */
   readonly counters: CounterRepository
+  readonly statusLists: StatusListRepository
   /** Deletes records that can no longer matter: expired codes, refresh tokens and access-token ids. */
   purgeExpired(now: number): Promise<void>
   close(): Promise<void>
@@ -47,6 +50,7 @@ export function createStorage(db: Database): Storage {
     accessTokens: new AccessTokenRepository(db),
     keys: new SigningKeyRepository(db),
     counters: new CounterRepository(db),
+    statusLists: new StatusListRepository(db),
     async purgeExpired(now) {
       // A day's grace keeps a replayed code or reused refresh token recognisable (and its grant revocable)
       // well after it expired.

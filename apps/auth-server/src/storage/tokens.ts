@@ -1,4 +1,5 @@
-import type { Queryable } from '@stateless-auth/sql'
+import type { Database, Queryable } from '@stateless-auth/sql'
+import { invalidateStatuses } from './status-lists.js'
 
 export interface AuthorizationCode {
   codeHash: string
@@ -185,7 +186,7 @@ interface AccessRow {
 
 /** Issued access-token ids, so revocation (RFC 7009) and introspection (RFC 7662) can answer about a jti. */
 export class AccessTokenRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: Database) {}
 
   async record(token: Omit<AccessTokenRecord, 'revokedAt'>): Promise<void> {
     await this.db.execute(
@@ -220,11 +221,15 @@ export class AccessTokenRepository {
     }
   }
 
+  /** Revokes the token and sets its status-list entry to INVALID in one transaction. */
   async revoke(jti: string, now: number): Promise<boolean> {
-    const { rowCount } = await this.db.execute(
-      'UPDATE access_tokens SET revoked_at = $1 WHERE jti = $2 AND revoked_at IS NULL',
-      [now, jti],
-    )
-    return rowCount === 1
+    return this.db.transaction(async (tx) => {
+      const { rowCount } = await tx.execute(
+        'UPDATE access_tokens SET revoked_at = $1 WHERE jti = $2 AND revoked_at IS NULL',
+        [now, jti],
+      )
+      await invalidateStatuses(tx, { jti }, now)
+      return rowCount === 1
+    })
   }
 }

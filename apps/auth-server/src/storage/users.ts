@@ -1,4 +1,5 @@
-import type { Queryable } from '@stateless-auth/sql'
+import type { Database } from '@stateless-auth/sql'
+import { invalidateStatuses } from './status-lists.js'
 
 export interface User {
   /** The `sub` claim: stable, never reassigned (the demo users use their username). */
@@ -29,7 +30,7 @@ const toUser = (row: UserRow): User => ({
 })
 
 export class UserRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: Database) {}
 
   async findById(id: string): Promise<User | undefined> {
     const row = await this.db.one<UserRow>('SELECT * FROM users WHERE id = $1', [id])
@@ -51,12 +52,18 @@ export class UserRepository {
     return rowCount === 1
   }
 
-  /** Sets or clears `disabled_at`; false when no such user exists. */
+  /**
+   * Sets or clears `disabled_at`; false when no such user exists. Disabling also sets every live access token of
+   * the user to INVALID in its status list, in the same transaction.
+   */
   async setDisabled(username: string, disabled: boolean, now: number): Promise<boolean> {
-    const { rowCount } = await this.db.execute('UPDATE users SET disabled_at = $1 WHERE username = $2', [
-      disabled ? now : null,
-      username,
-    ])
-    return rowCount === 1
+    return this.db.transaction(async (tx) => {
+      const { rowCount } = await tx.execute('UPDATE users SET disabled_at = $1 WHERE username = $2', [
+        disabled ? now : null,
+        username,
+      ])
+      if (disabled && rowCount === 1) await invalidateStatuses(tx, { username }, now)
+      return rowCount === 1
+    })
   }
 }
