@@ -11,7 +11,7 @@ export type { Client, ClientMetadata, GrantType, TokenEndpointAuthMethod } from 
 export { isPublic } from './clients.js'
 export type { Grant } from './grants.js'
 export type { StoredKey } from './keys.js'
-export type { AccessTokenRecord, AuthorizationCode, Redemption, RefreshToken } from './tokens.js'
+export type { AccessTokenRecord, RefreshToken } from './tokens.js'
 export type { User } from './users.js'
 export { migrations }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { API_PATHS, type ApiClient } from '../apis.js'
-import type { AdminClient, LauncherControl } from '../control.js'
+import type { AdminClient, DemoControl } from '../control.js'
 import { NotSignedIn, UnknownExperiment } from '../errors.js'
 import { experiments } from '../experiments.js'
 import type { Api } from '../session/store.js'
@@ -8,7 +8,7 @@ import type { Api } from '../session/store.js'
 export interface ApiRouteOptions {
   apis: ApiClient
   admin: AdminClient | undefined
-  control: LauncherControl | undefined
+  control: DemoControl | undefined
   publicUrl: string
 }
 
