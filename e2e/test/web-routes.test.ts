@@ -71,6 +71,14 @@ describe('the callback and the JSON routes refuse what they must', () => {
       body: 'x',
     })
     expect(form.statusCode).toBe(415)
+    // The sign-out form's parser is scoped to /logout: a form body anywhere else is still refused.
+    const urlencoded = await inject(stack, {
+      method: 'POST',
+      url: '/api/call/orders',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    })
+    expect(urlencoded.statusCode).toBe(415)
 
     const crossSite = await inject(stack, {
       method: 'POST',

@@ -8,6 +8,7 @@ import { discover, type IssuerEndpoints } from './oauth/metadata.js'
 import oauthPlugin from './oauth/plugin.js'
 import { RefreshRefused } from './oauth/tokens.js'
 import { apiRoutes } from './routes/api.js'
+import { authRoutes } from './routes/auth.js'
 import { pageRoutes } from './routes/page.js'
 import sessionPlugin from './session/plugin.js'
 import { createSealer } from './session/seal.js'
@@ -91,6 +92,7 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
   })
   await app.register(sessionPlugin, { config, store })
   await app.register(oauthPlugin, { config, endpoints, store })
+  await app.register(authRoutes, { config, endpoints })
 
   const admin = createAdminClient(config)
   const control = createDemoControl(config)
