@@ -27,12 +27,8 @@ import { StatusLists } from './status/status-lists.js'
 import { openStorage, type Storage } from './storage/index.js'
 import { TokenIssuer } from './tokens.js'
 
-export type { AuthServerConfig, SigningAlg } from './config.js'
-export { LOCAL_DEFAULTS, loadConfig } from './config.js'
-export type { AuthServerContext } from './context.js'
+export type { AuthServerConfig } from './config.js'
 export * from './errors.js'
-export type { Storage } from './storage/index.js'
-export { openStorage } from './storage/index.js'
 
 export interface AuthServerDeps {
   /** Clock in milliseconds, like `Date.now` (the default); tests pass their own to move time. */

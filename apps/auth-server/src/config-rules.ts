@@ -1,7 +1,12 @@
-import type { AuthServerConfig } from './config.js'
 import { ConfigError } from './errors.js'
 
-type Timings = Pick<AuthServerConfig, 'keyRotationInterval' | 'jwksMaxAge' | 'accessTokenTtl' | 'clockSkew'>
+/** The settings, in seconds, that key rotation depends on (named as in AuthServerConfig). */
+interface Timings {
+  keyRotationInterval: number
+  jwksMaxAge: number
+  accessTokenTtl: number
+  clockSkew: number
+}
 
 /**
  * Settings that are each valid but cannot work together, as readable sentences (empty when all is well).

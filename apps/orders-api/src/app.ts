@@ -9,7 +9,7 @@ import { createIdempotencyKeyStore } from './storage/idempotency-keys.js'
 import { migrations } from './storage/migrations.js'
 import { createOrderStore } from './storage/orders.js'
 
-export { LOCAL_CLIENT_SECRET, loadConfig, type OrdersConfig } from './config.js'
+export { loadConfig, type OrdersConfig } from './config.js'
 
 /**
  * Builds orders-api without listening: tests inject requests or listen on port 0, `server.ts` adds the

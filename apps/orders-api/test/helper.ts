@@ -1,7 +1,7 @@
-import { buildApp as buildInventory, loadConfig as inventoryConfig } from '@stateless-auth/inventory-api'
 import { startTestIssuer, type TestIssuer, tempDatabase } from '@stateless-auth/resource-server/testing'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, loadConfig, type OrdersConfig } from '../src/app.js'
+import { type InventoryStandIn, startInventoryStandIn } from './inventory-stand-in.js'
 
 export const ORDERS = 'urn:stateless-auth:orders-api'
 export const INVENTORY = 'urn:stateless-auth:inventory-api'
@@ -10,7 +10,7 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
 export interface Harness {
   issuer: TestIssuer
-  inventory: FastifyInstance
+  inventory: InventoryStandIn
   inventoryUrl: string
   app: FastifyInstance
   config: OrdersConfig
@@ -24,8 +24,8 @@ export interface Harness {
 }
 
 /**
- * orders-api against a test issuer (JWKS + client-credentials token endpoint) and a real inventory-api on
- * 127.0.0.1:0; `databaseUrl` is orders-api's own store (by default a fresh SQLite file removed on close).
+ * orders-api against a test issuer (JWKS + client-credentials token endpoint) and inventory-api's contract
+ * (a stand-in) on 127.0.0.1:0; `databaseUrl` is orders-api's own store.
  */
 export async function harness(
   databaseUrl?: string,
@@ -43,16 +43,8 @@ export async function harness(
     },
   })
   const ordersDb = databaseUrl === undefined ? tempDatabase() : undefined
-  const inventoryDb = tempDatabase()
-  const inventory = await buildInventory(
-    inventoryConfig({
-      ISSUER: issuer.url,
-      DATABASE_URL: inventoryDb.url,
-      JWKS_COOLDOWN_MS: '0',
-      LOG_LEVEL: 'silent',
-    }),
-  )
-  const inventoryUrl = await inventory.listen({ port: 0, host: '127.0.0.1' })
+  const inventory = await startInventoryStandIn(issuer, INVENTORY)
+  const inventoryUrl = inventory.url
   const config = loadConfig({
     ISSUER: issuer.url,
     DATABASE_URL: databaseUrl ?? ordersDb!.url,
@@ -71,9 +63,7 @@ export async function harness(
     config,
     userToken: (sub, scope = 'orders:read orders:write') => issuer.token({ sub, client_id: 'web', scope }),
     async stock(sku) {
-      const token = await issuer.token({ aud: INVENTORY, scope: 'inventory:read' })
-      const res = await inventory.inject({ url: `/inventory/${sku}`, headers: bearer(token) })
-      return res.json().stock as number
+      return inventory.stock(sku)
     },
     async restart() {
       await h.app.close()
@@ -83,7 +73,6 @@ export async function harness(
       await h.app.close()
       await inventory.close()
       await issuer.close()
-      inventoryDb.remove()
       ordersDb?.remove()
     },
   }

@@ -1,4 +1,4 @@
-import { decodeJwt } from './jwt.js'
+import { decodeJwt } from '@stateless-auth/experiments'
 import type { Api } from './session/store.js'
 
 /** What one API answered, as the page shows it. */

@@ -3,11 +3,12 @@ import { type Database, openDatabase } from '@stateless-auth/sql'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { createApiClient } from './apis.js'
 import type { WebConfig } from './config.js'
-import { createAdminClient, createLauncherControl } from './control.js'
+import { createAdminClient, createDemoControl } from './control.js'
 import { discover, type IssuerEndpoints } from './oauth/metadata.js'
 import oauthPlugin from './oauth/plugin.js'
 import { RefreshRefused } from './oauth/tokens.js'
 import { apiRoutes } from './routes/api.js'
+import { authRoutes } from './routes/auth.js'
 import { pageRoutes } from './routes/page.js'
 import sessionPlugin from './session/plugin.js'
 import { createSealer } from './session/seal.js'
@@ -16,10 +17,6 @@ import { renderError } from './views/page.js'
 
 // Health checks poll every few seconds (containers, the launcher): their request logs would drown the real ones.
 const probe = { logLevel: 'warn' } as const
-
-export type { WebConfig } from './config.js'
-export { LOCAL_DEFAULTS, loadConfig } from './config.js'
-export type { ExperimentResult } from './experiments.js'
 
 export interface BuildOptions {
   /** Fastify's own options (logger, etc.); tests leave it empty. */
@@ -95,9 +92,10 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
   })
   await app.register(sessionPlugin, { config, store })
   await app.register(oauthPlugin, { config, endpoints, store })
+  await app.register(authRoutes, { config, endpoints })
 
   const admin = createAdminClient(config)
-  const control = createLauncherControl(config)
+  const control = createDemoControl(config)
   await app.register(pageRoutes, {
     issuer: config.publicIssuer,
     adminAvailable: admin !== undefined,

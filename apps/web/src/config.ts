@@ -25,7 +25,7 @@ export interface WebConfig {
   databaseUrl: string
   /** The auth-server's admin credential, for the disable-user and rotate-key experiments; optional. */
   adminToken: string | undefined
-  /** The `pnpm start` launcher's loopback control endpoint, which can really stop/start the auth-server. */
+  /** The demo control endpoint (see control.ts), which can really stop/start the auth-server; optional. */
   controlUrl: string | undefined
   controlToken: string | undefined
   /** How long boot waits for the auth-server's metadata (it may still be starting). */
@@ -63,8 +63,8 @@ const schema = {
   REFRESH_MARGIN: int(0, 3600),
   DATABASE_URL: { type: 'string', minLength: 1 },
   ADMIN_TOKEN: { type: 'string', minLength: 1, maxLength: 512 },
-  LAUNCHER_CONTROL_URL: url,
-  LAUNCHER_CONTROL_TOKEN: { type: 'string', minLength: 16, maxLength: 512 },
+  DEMO_CONTROL_URL: url,
+  DEMO_CONTROL_TOKEN: { type: 'string', minLength: 16, maxLength: 512 },
   DISCOVERY_TIMEOUT: int(0, 600),
   LOG_LEVEL: logLevel,
 } satisfies EnvSchema
@@ -92,10 +92,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
   }
   const local = (name: keyof typeof LOCAL_DEFAULTS) =>
     str(name) ?? (production ? undefined : LOCAL_DEFAULTS[name])
-  const controlUrl = str('LAUNCHER_CONTROL_URL')
-  const controlToken = str('LAUNCHER_CONTROL_TOKEN')
+  const controlUrl = str('DEMO_CONTROL_URL')
+  const controlToken = str('DEMO_CONTROL_TOKEN')
   if ((controlUrl === undefined) !== (controlToken === undefined)) {
-    throw new ConfigError('LAUNCHER_CONTROL_URL and LAUNCHER_CONTROL_TOKEN go together')
+    throw new ConfigError('DEMO_CONTROL_URL and DEMO_CONTROL_TOKEN go together')
   }
   const publicIssuer = str('PUBLIC_ISSUER') ?? 'http://localhost:4000'
   return {

@@ -1,6 +1,6 @@
 import type { WebConfig } from './config.js'
 
-/** What an out-of-band call (admin endpoint or launcher control) answered. */
+/** What an out-of-band call (admin endpoint or demo control) answered. */
 export interface ControlAnswer {
   ok: boolean
   status: number | undefined
@@ -42,18 +42,25 @@ export function createAdminClient(config: WebConfig) {
 }
 
 /**
- * The `pnpm start` launcher's control endpoint (loopback only, shared secret), which really stops and starts
- * the auth-server process. Absent when the app runs some other way (containers): the page then says how to
- * stop it by hand instead of pretending an outage.
+ * The demo control contract: this app's "stop the auth-server" and "start it again" experiments call it when
+ * `DEMO_CONTROL_URL` and `DEMO_CONTROL_TOKEN` are set. Whoever runs the services may implement it (the
+ * `pnpm start` launcher does, on 127.0.0.1 only):
+ *
+ * - `POST ${DEMO_CONTROL_URL}/auth-server/stop` stops the auth-server process and answers once it has exited;
+ * - `POST ${DEMO_CONTROL_URL}/auth-server/start` starts it again and answers once it is ready;
+ * - each request carries `Authorization: Bearer ${DEMO_CONTROL_TOKEN}`; the answer is 200 with
+ *   `{ "service": "auth-server", "state": "running" | "stopped" }`, or a 4xx/5xx `{ error, error_description }`.
+ *
+ * Unset (containers), the page says how to stop the auth-server by hand instead of pretending an outage.
  */
-export function createLauncherControl(config: WebConfig) {
+export function createDemoControl(config: WebConfig) {
   const { controlUrl, controlToken } = config
   if (!controlUrl || !controlToken) return undefined
   return {
-    stopAuthServer: () => post(`${controlUrl}/services/auth-server/stop`, controlToken),
-    startAuthServer: () => post(`${controlUrl}/services/auth-server/start`, controlToken),
+    stopAuthServer: () => post(`${controlUrl}/auth-server/stop`, controlToken),
+    startAuthServer: () => post(`${controlUrl}/auth-server/start`, controlToken),
   }
 }
 
 export type AdminClient = NonNullable<ReturnType<typeof createAdminClient>>
-export type LauncherControl = NonNullable<ReturnType<typeof createLauncherControl>>
+export type DemoControl = NonNullable<ReturnType<typeof createDemoControl>>

@@ -14,25 +14,9 @@ export const IssuerMismatch = createError(
   400,
 )
 export const DiscoveryFailed = createError('WEB_ERR_DISCOVERY', 'authorization-server metadata: %s', 503)
-export const SessionExpired = createError(
-  'WEB_ERR_SESSION_EXPIRED',
-  'the session can no longer get tokens: %s',
-  401,
-)
 export const AuthServerUnreachable = createError(
   'WEB_ERR_AUTH_SERVER_UNREACHABLE',
   'the auth-server could not be reached for a new token: %s',
   503,
 )
 export const UnknownExperiment = createError('WEB_ERR_UNKNOWN_EXPERIMENT', 'no experiment named %s', 404)
-
-/** The error code (`WEB_ERR_…`) of one of our errors, for `switch` and tests. */
-export type WebErrorCode =
-  | 'WEB_ERR_CONFIG'
-  | 'WEB_ERR_NOT_SIGNED_IN'
-  | 'WEB_ERR_LOGIN_FAILED'
-  | 'WEB_ERR_ISSUER_MISMATCH'
-  | 'WEB_ERR_DISCOVERY'
-  | 'WEB_ERR_SESSION_EXPIRED'
-  | 'WEB_ERR_AUTH_SERVER_UNREACHABLE'
-  | 'WEB_ERR_UNKNOWN_EXPERIMENT'

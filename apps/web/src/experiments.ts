@@ -1,6 +1,12 @@
+import {
+  audienceExperiment,
+  decodeJwt,
+  expiryExperiment,
+  outageExperiment,
+  tamperExperiment,
+} from '@stateless-auth/experiments'
 import { API_PATHS, type ApiClient, type ObservedCall } from './apis.js'
-import type { AdminClient, ControlAnswer, LauncherControl } from './control.js'
-import { decodeJwt, tamper } from './jwt.js'
+import type { AdminClient, ControlAnswer, DemoControl } from './control.js'
 import { RefreshRefused, type TokenService } from './oauth/tokens.js'
 import type { SessionData, SessionStore } from './session/store.js'
 
@@ -25,14 +31,17 @@ export interface ExperimentContext {
   store: SessionStore
   apis: ApiClient
   admin: AdminClient | undefined
-  control: LauncherControl | undefined
+  control: DemoControl | undefined
   now: () => number
 }
 
 type Experiment = (ctx: ExperimentContext) => Promise<ExperimentResult>
 
-const isInvalidToken = (call: ObservedCall) =>
-  call.status === 401 && (call.wwwAuthenticate ?? '').includes('invalid_token')
+/** The shared experiments call `GET /orders` or `GET /inventory`; here through the observing API client. */
+const getWith =
+  (apis: ApiClient) =>
+  (api: 'orders' | 'inventory', token: string): Promise<ObservedCall> =>
+    apis.call(api, 'GET', API_PATHS[api], token)
 
 const refusal = (err: unknown) =>
   err instanceof RefreshRefused ? err.refusal : { error: (err as Error).message }
@@ -40,31 +49,23 @@ const refusal = (err: unknown) =>
 export const experiments: Record<string, Experiment> = {
   async tamper({ sessionId, tokens, apis }) {
     const { token } = await tokens.tokenFor(sessionId, 'orders')
-    const exp = Number(decodeJwt(token.accessToken)?.payload.exp ?? 0)
-    const forged = tamper(token.accessToken, 'exp', exp + 86400)
-    const call = await apis.call('orders', 'GET', API_PATHS.orders, forged)
-    const ok = isInvalidToken(call)
+    const { answer, ok, explanation } = await tamperExperiment(token.accessToken, getWith(apis))
     return {
       name: 'tamper',
       outcome: ok ? 'as-explained' : 'unexpected',
-      explanation: ok
-        ? 'We moved exp a day later but kept the signature, so the signature no longer matches the payload and orders-api refused it with 401 without asking anyone.'
-        : `Expected 401 invalid_token for an edited token, got ${call.status ?? call.networkError}.`,
-      steps: [{ label: 'GET /orders with exp pushed back a day, original signature', call }],
+      explanation,
+      steps: [{ label: 'GET /orders with exp pushed back a day, original signature', call: answer }],
     }
   },
 
   async audience({ sessionId, tokens, apis }) {
     const { token } = await tokens.tokenFor(sessionId, 'orders')
-    const call = await apis.call('inventory', 'GET', API_PATHS.inventory, token.accessToken)
-    const ok = isInvalidToken(call)
+    const { answer, ok, explanation } = await audienceExperiment(token.accessToken, getWith(apis))
     return {
       name: 'audience',
       outcome: ok ? 'as-explained' : 'unexpected',
-      explanation: ok
-        ? 'The token is genuine but its aud names orders-api, so inventory-api refused it: a token leaked from one API cannot be replayed at another (RFC 8707, RFC 9068 §4).'
-        : `Expected 401 invalid_token for a token of another audience, got ${call.status ?? call.networkError}.`,
-      steps: [{ label: 'GET /inventory with the orders-api token', call }],
+      explanation,
+      steps: [{ label: 'GET /inventory with the orders-api token', call: answer }],
     }
   },
 
@@ -79,28 +80,33 @@ export const experiments: Record<string, Experiment> = {
         steps: [],
       }
     }
-    const expired = await apis.call('orders', 'GET', API_PATHS.orders, held.accessToken)
-    const steps: Step[] = [{ label: 'GET /orders with the expired token', call: expired }]
+    const refreshed: { expiresAt?: number } = {}
     try {
-      const fresh = await tokens.refresh(sessionId, 'orders')
-      steps.push({
-        label: 'refresh_token grant (rotated) for orders-api',
-        detail: { expiresAt: fresh.expiresAt },
+      const run = await expiryExperiment(held.accessToken, getWith(apis), async () => {
+        const fresh = await tokens.refresh(sessionId, 'orders')
+        refreshed.expiresAt = fresh.expiresAt
+        return fresh.accessToken
       })
-      const retried = await apis.call('orders', 'GET', API_PATHS.orders, fresh.accessToken)
-      steps.push({ label: 'GET /orders with the new token', call: retried })
-      const ok = isInvalidToken(expired) && retried.status === 200
       return {
         name: 'expiry',
-        outcome: ok ? 'as-explained' : 'unexpected',
-        explanation: ok
-          ? 'orders-api refused the expired token by its exp claim alone (401); the BFF then used the refresh token at the auth-server, got a new access token and the retry succeeded.'
-          : `Expected 401 then 200, got ${expired.status} then ${retried.status}.`,
-        steps,
+        outcome: run.ok ? 'as-explained' : 'unexpected',
+        explanation: run.explanation,
+        steps: [
+          { label: 'GET /orders with the expired token', call: run.expired },
+          {
+            label: 'refresh_token grant (rotated) for orders-api',
+            detail: { expiresAt: refreshed.expiresAt },
+          },
+          { label: 'GET /orders with the new token', call: run.retried },
+        ],
       }
     } catch (err) {
-      steps.push({ label: 'refresh refused', detail: refusal(err) })
-      return { name: 'expiry', outcome: 'unexpected', explanation: 'The refresh after expiry failed.', steps }
+      return {
+        name: 'expiry',
+        outcome: 'unexpected',
+        explanation: 'The refresh after expiry failed.',
+        steps: [{ label: 'refresh refused', detail: refusal(err) }],
+      }
     }
   },
 
@@ -174,30 +180,28 @@ export const experiments: Record<string, Experiment> = {
     // Fetch both tokens first: with the auth-server down the BFF could not refresh them.
     const orders = await tokens.tokenFor(sessionId, 'orders')
     const inventory = await tokens.tokenFor(sessionId, 'inventory')
-    // An API meeting a kid it never saw must fetch the JWKS; let each see the current key while it can.
-    const steps: Step[] = [
-      {
-        label: 'GET /orders (before)',
-        call: await apis.call('orders', 'GET', API_PATHS.orders, orders.token.accessToken),
+    let stopped: ControlAnswer | undefined
+    const run = await outageExperiment(
+      { orders: orders.token.accessToken, inventory: inventory.token.accessToken },
+      getWith(apis),
+      async () => {
+        stopped = await control.stopAuthServer()
+        return stopped.ok
       },
-      {
-        label: 'GET /inventory (before)',
-        call: await apis.call('inventory', 'GET', API_PATHS.inventory, inventory.token.accessToken),
-      },
-    ]
-    const stopped = await control.stopAuthServer()
-    steps.push({ label: 'launcher: stop the auth-server process', detail: stopped })
-    const o = await apis.call('orders', 'GET', API_PATHS.orders, orders.token.accessToken)
-    const i = await apis.call('inventory', 'GET', API_PATHS.inventory, inventory.token.accessToken)
-    steps.push({ label: 'GET /orders', call: o }, { label: 'GET /inventory', call: i })
-    const ok = stopped.ok && o.status === 200 && i.status === 200
+    )
     return {
       name: 'stop',
-      outcome: ok ? 'as-explained' : 'unexpected',
-      explanation: ok
-        ? 'With the auth-server stopped both APIs still accepted the tokens: they verify signatures with public keys they already cached and never call it per request. (New sign-ins and refreshes wait until you start it again.)'
-        : 'Expected the stop to succeed and both APIs to still answer 200.',
-      steps,
+      outcome: run.ok ? 'as-explained' : 'unexpected',
+      explanation: run.ok
+        ? `${run.explanation} (New sign-ins and refreshes wait until you start it again.)`
+        : run.explanation,
+      steps: [
+        { label: 'GET /orders (before)', call: run.before.orders },
+        { label: 'GET /inventory (before)', call: run.before.inventory },
+        { label: 'demo control: stop the auth-server process', detail: stopped },
+        { label: 'GET /orders', call: run.during.orders },
+        { label: 'GET /inventory', call: run.during.inventory },
+      ],
     }
   },
 
@@ -209,8 +213,8 @@ export const experiments: Record<string, Experiment> = {
       outcome: started.ok ? 'as-explained' : 'unexpected',
       explanation: started.ok
         ? 'The auth-server is back: it reloaded the same persisted keys, so no token was invalidated by the restart.'
-        : 'The launcher could not start the auth-server.',
-      steps: [{ label: 'launcher: start the auth-server process', detail: started }],
+        : 'The demo control could not start the auth-server.',
+      steps: [{ label: 'demo control: start the auth-server process', detail: started }],
     }
   },
 }

@@ -53,6 +53,6 @@ describe('configuration from the environment', () => {
       /SESSION_SECRET must NOT have fewer than 32/,
     )
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be integer/)
-    expect(() => loadConfig({ LAUNCHER_CONTROL_URL: 'http://127.0.0.1:9' })).toThrow(/go together/)
+    expect(() => loadConfig({ DEMO_CONTROL_URL: 'http://127.0.0.1:9' })).toThrow(/go together/)
   })
 })

@@ -11,11 +11,10 @@ import { UserRepository } from './users.js'
 
 export type { Client, ClientMetadata, GrantType, TokenEndpointAuthMethod } from './clients.js'
 export { isPublic } from './clients.js'
-export type { CounterState } from './counters.js'
 export type { Grant } from './grants.js'
 export type { StoredKey } from './keys.js'
-export type { StatusEntryOwner, StatusListRow } from './status-lists.js'
-export type { AccessTokenRecord, AuthorizationCode, Redemption, RefreshToken } from './tokens.js'
+export type { StatusListRow } from './status-lists.js'
+export type { AccessTokenRecord, RefreshToken } from './tokens.js'
 export type { User } from './users.js'
 export { migrations }
 

@@ -1,27 +1,44 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { API_PATHS, type ApiClient } from '../apis.js'
-import type { AdminClient, LauncherControl } from '../control.js'
+import type { AdminClient, DemoControl } from '../control.js'
 import { NotSignedIn, UnknownExperiment } from '../errors.js'
 import { experiments } from '../experiments.js'
-import type { Api } from '../session/store.js'
+import {
+  CallParams,
+  CallResult,
+  EmptyBody,
+  ErrorBody,
+  ExperimentParams,
+  ExperimentResult,
+  ObservedCall,
+} from '../schemas/api.js'
 
 export interface ApiRouteOptions {
   apis: ApiClient
   admin: AdminClient | undefined
-  control: LauncherControl | undefined
+  control: DemoControl | undefined
   publicUrl: string
 }
 
-const APIS: readonly Api[] = ['orders', 'inventory']
+const refusals = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  415: ErrorBody,
+  503: ErrorBody,
+}
 
 /** JSON routes the page's script calls. The browser sends only its session cookie; tokens stay here. */
-export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions) {
+export const apiRoutes: FastifyPluginAsyncTypebox<ApiRouteOptions> = async (app, options) => {
   const { apis } = options
   const origin = new URL(options.publicUrl).origin
 
   // Cross-site requests cannot send `Content-Type: application/json` without a CORS preflight we never grant,
-  // and the session cookie is SameSite=Lax; the Origin check is a third, explicit line.
-  app.addHook('preHandler', async (request, reply) => {
+  // and the session cookie is SameSite=Lax; the Origin check is a third, explicit line. Both are checked on the
+  // headers, before a body is read or validated.
+  app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST') return
     const sent = request.headers.origin
     if (sent !== undefined && sent !== origin) {
@@ -43,11 +60,11 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions) 
     return { id, session }
   }
 
-  app.post<{ Params: { api: string } }>(
+  app.post(
     '/api/call/:api',
-    { schema: { params: { type: 'object', properties: { api: { type: 'string', enum: [...APIS] } } } } },
+    { schema: { params: CallParams, body: EmptyBody, response: { 200: CallResult, ...refusals } } },
     async (request) => {
-      const api = request.params.api as Api
+      const { api } = request.params
       const { id } = await signedIn(request)
       const { token, refreshed } = await app.tokens.tokenFor(id, api)
       const call = await apis.call(api, 'GET', API_PATHS[api], token.accessToken)
@@ -62,30 +79,40 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions) 
 
   // Places a small order so the list has something in it: orders-api then reserves stock at inventory-api with
   // its own client-credentials token, the service-to-service half of the story.
-  app.post('/api/orders', async (request) => {
-    const { id } = await signedIn(request)
-    const { token } = await app.tokens.tokenFor(id, 'orders')
-    return apis.call('orders', 'POST', API_PATHS.orders, token.accessToken, {
-      sku: 'widget-blue',
-      quantity: 1,
-    })
-  })
+  app.post(
+    '/api/orders',
+    { schema: { body: EmptyBody, response: { 200: ObservedCall, ...refusals } } },
+    async (request) => {
+      const { id } = await signedIn(request)
+      const { token } = await app.tokens.tokenFor(id, 'orders')
+      return apis.call('orders', 'POST', API_PATHS.orders, token.accessToken, {
+        sku: 'widget-blue',
+        quantity: 1,
+      })
+    },
+  )
 
-  app.post<{ Params: { name: string } }>('/api/experiments/:name', async (request) => {
-    const experiment = Object.hasOwn(experiments, request.params.name)
-      ? experiments[request.params.name]
-      : undefined
-    if (!experiment) throw new UnknownExperiment(request.params.name)
-    const { id, session } = await signedIn(request)
-    return experiment({
-      sessionId: id,
-      session,
-      tokens: app.tokens,
-      store: app.sessions,
-      apis,
-      admin: options.admin,
-      control: options.control,
-      now: () => Math.floor(Date.now() / 1000),
-    })
-  })
+  app.post(
+    '/api/experiments/:name',
+    {
+      schema: { params: ExperimentParams, body: EmptyBody, response: { 200: ExperimentResult, ...refusals } },
+    },
+    async (request) => {
+      const experiment = Object.hasOwn(experiments, request.params.name)
+        ? experiments[request.params.name]
+        : undefined
+      if (!experiment) throw new UnknownExperiment(request.params.name)
+      const { id, session } = await signedIn(request)
+      return experiment({
+        sessionId: id,
+        session,
+        tokens: app.tokens,
+        store: app.sessions,
+        apis,
+        admin: options.admin,
+        control: options.control,
+        now: () => Math.floor(Date.now() / 1000),
+      })
+    },
+  )
 }

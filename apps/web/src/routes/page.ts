@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { PageQuery } from '../schemas/pages.js'
 import { clientScript, stylesheet } from '../views/assets.js'
 import { renderPage, tokenPanel } from '../views/page.js'
 
@@ -8,12 +9,13 @@ export interface PageRouteOptions {
   adminAvailable: boolean
 }
 
-export async function pageRoutes(app: FastifyInstance, options: PageRouteOptions) {
-  app.get('/', async (request, reply) => {
+export const pageRoutes: FastifyPluginAsyncTypebox<PageRouteOptions> = async (app, options) => {
+  app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const session = request.sessionId ? await app.sessions.get(request.sessionId) : undefined
-    const query = request.query as Record<string, unknown>
     const notice =
-      query['signed-out'] !== undefined ? 'You are signed out; the refresh token was revoked.' : undefined
+      request.query['signed-out'] !== undefined
+        ? 'You are signed out; the refresh token was revoked.'
+        : undefined
     reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
     return renderPage({ session, ...options, ...(notice ? { notice } : {}) })
   })

@@ -1,5 +1,5 @@
+import { decodeJwt } from '@stateless-auth/experiments'
 import { html, type SafeHtml } from '@stateless-auth/service-kit/html'
-import { decodeJwt } from '../jwt.js'
 import type { SessionData } from '../session/store.js'
 import { diagram } from './diagram.js'
 

@@ -1,0 +1,91 @@
+import type { OAuth2Token } from '@fastify/oauth2'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { decodeJwt } from '@stateless-auth/experiments'
+import type { WebConfig } from '../config.js'
+import { IssuerMismatch, LoginFailed } from '../errors.js'
+import type { IssuerEndpoints } from '../oauth/metadata.js'
+import { refusalOf } from '../oauth/tokens.js'
+import { CallbackQuery, LogoutBody } from '../schemas/pages.js'
+import { SESSION_COOKIE, sessionCookieOptions } from '../session/plugin.js'
+import type { SessionData } from '../session/store.js'
+
+export interface AuthRouteOptions {
+  config: WebConfig
+  endpoints: IssuerEndpoints
+}
+
+/** Sign-in (`/login`, `/auth/callback`) and sign-out (`/logout`), on the OAuth client `app.webOAuth2`. */
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, { config, endpoints }) => {
+  app.get('/login', async (request, reply) => {
+    const uri = new URL(await app.webOAuth2.generateAuthorizationUri(request, reply))
+    // RFC 8707 §2: one `resource` per API the grant must cover; simple-oauth2 cannot repeat a parameter.
+    uri.searchParams.delete('resource')
+    uri.searchParams.append('resource', config.ordersAudience)
+    uri.searchParams.append('resource', config.inventoryAudience)
+    return reply.redirect(uri.toString())
+  })
+
+  app.get('/auth/callback', { schema: { querystring: CallbackQuery } }, async (request, reply) => {
+    const query = request.query
+    // RFC 9207 §2.4: compare `iss` before anything else in the response is trusted.
+    if (query.iss !== undefined ? query.iss !== endpoints.issuer : endpoints.issParameterSupported) {
+      throw new IssuerMismatch(query.iss ?? '(none)', endpoints.issuer)
+    }
+    if (query.error !== undefined) {
+      const description = query.error_description !== undefined ? `: ${query.error_description}` : ''
+      throw new LoginFailed(`${query.error}${description}`)
+    }
+    if (query.code === undefined || query.state === undefined) {
+      throw new LoginFailed('the callback needs code and state')
+    }
+    let result: OAuth2Token
+    try {
+      result = await app.webOAuth2.getAccessTokenFromAuthorizationCodeFlow(request, reply)
+    } catch (err) {
+      const refusal = refusalOf(err)
+      throw new LoginFailed(
+        refusal ? `${refusal.error} ${refusal.error_description ?? ''}`.trim() : (err as Error).message,
+      )
+    }
+    const t = result.token as unknown as Record<string, unknown>
+    if (typeof t.access_token !== 'string') throw new LoginFailed('no access_token in the token response')
+    const claims = decodeJwt(t.access_token)?.payload ?? {}
+    // The ID token came straight from the token endpoint over the back channel (OIDC Core §3.1.3.7 lets TLS
+    // stand in for its signature here); we only read the display name from it.
+    const idClaims = typeof t.id_token === 'string' ? (decodeJwt(t.id_token)?.payload ?? {}) : {}
+    const sub = String(claims.sub ?? idClaims.sub ?? '')
+    const data: SessionData = {
+      sub,
+      username: String(idClaims.preferred_username ?? idClaims.name ?? sub),
+      scope: typeof t.scope === 'string' ? t.scope : String(claims.scope ?? ''),
+      refreshToken: typeof t.refresh_token === 'string' ? t.refresh_token : undefined,
+      tokens: {
+        orders: {
+          accessToken: t.access_token,
+          expiresAt: Math.floor(Date.now() / 1000) + Number(t.expires_in ?? 0),
+        },
+      },
+    }
+    const id = await app.sessions.create(data)
+    reply.setCookie(SESSION_COOKIE, id, sessionCookieOptions(config))
+    return reply.redirect('/')
+  })
+
+  // The sign-out form is the only form this app receives: its parser lives in this plugin's scope alone, so the
+  // JSON routes keep refusing form bodies (415), and it parses the body rather than dropping it.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 1024 },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  )
+  app.post('/logout', { schema: { body: LogoutBody } }, async (request, reply) => {
+    const id = request.sessionId
+    if (id) {
+      const refusal = await app.tokens.logout(id)
+      if (refusal)
+        request.log.warn({ refusal }, 'refresh-token revocation failed; the session is gone anyway')
+    }
+    reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(config))
+    return reply.redirect('/?signed-out=1', 303)
+  })
+}

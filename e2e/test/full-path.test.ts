@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '@stateless-auth/service-kit/testing'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { signIn } from './helpers/auth-flow.js'
+import { type CountingProxy, countingProxy, type Service, startService } from './helpers/services.js'
+
+const ORDERS = 'urn:stateless-auth:orders-api'
+const INVENTORY = 'urn:stateless-auth:inventory-api'
+
+/**
+ * The built auth-server, orders-api and inventory-api as processes on 127.0.0.1, everything over HTTP. The
+ * issuer URL is a counting proxy in front of the auth-server, so every request that reaches it is seen.
+ */
+describe('full path with the real auth-server', () => {
+  let dir: string
+  let auth: Service
+  let proxy: CountingProxy
+  let inventory: Service
+  let orders: Service
+  let ordersUrl: string
+  let inventoryUrl: string
+  let authPort: number
+  let toAuthServer: string[]
+  const authEnv = () => ({
+    ISSUER: proxy.url,
+    DATABASE_URL: join(dir, 'auth.sqlite'),
+    JWKS_MAX_AGE: '0',
+    RATE_LIMIT_TOKEN_MAX: '10000',
+    RATE_LIMIT_LOGIN_MAX: '10000',
+  })
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'full-path-'))
+    const [proxyPort, ordersPort, inventoryPort] = await Promise.all([freePort(), freePort(), freePort()])
+    authPort = await freePort()
+    proxy = await countingProxy(proxyPort!, authPort)
+    toAuthServer = proxy.seen
+    auth = await startService('auth-server', authPort, authEnv())
+    const api = { ISSUER: proxy.url, JWKS_COOLDOWN_MS: '0' }
+    inventory = await startService('inventory-api', inventoryPort!, {
+      ...api,
+      DATABASE_URL: join(dir, 'inventory.sqlite'),
+    })
+    inventoryUrl = inventory.url
+    orders = await startService('orders-api', ordersPort!, {
+      ...api,
+      DATABASE_URL: join(dir, 'orders.sqlite'),
+      INVENTORY_API_URL: inventoryUrl,
+    })
+    ordersUrl = orders.url
+  })
+  afterEach(async () => {
+    await orders?.stop()
+    await inventory?.stop()
+    await auth?.stop()
+    await proxy?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const call = (base: string, path: string, token: string, init: RequestInit = {}) =>
+    fetch(`${base}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+    })
+  const userToken = (username: string, resource = ORDERS, scope = 'orders:read orders:write') =>
+    signIn(proxy.url, { username, scope, resource })
+
+  it('alice signs in, orders-api accepts her token, and her order reserves stock with orders-api’s own token', async () => {
+    const alice = await userToken('alice')
+    expect((await call(ordersUrl, '/orders', alice)).status).toBe(200)
+    const tokensBefore = toAuthServer.filter((path) => path === '/token').length
+
+    const placed = await call(ordersUrl, '/orders', alice, {
+      method: 'POST',
+      body: JSON.stringify({ sku: 'gadget', quantity: 2 }),
+    })
+    expect(placed.status).toBe(201)
+    // orders-api asked the auth-server for its own token: metadata (for the token endpoint) and one token.
+    expect(toAuthServer.filter((path) => path === '/token')).toHaveLength(tokensBefore + 1)
+
+    const reader = await userToken('alice', INVENTORY, 'inventory:read')
+    const stock = (await (await call(inventoryUrl, '/inventory/gadget', reader)).json()) as { stock: number }
+    expect(stock.stock).toBe(8)
+  })
+
+  it('a token for one API is refused by the other (401 invalid_token), and users see only their own orders', async () => {
+    const forInventory = await userToken('alice', INVENTORY, 'inventory:read')
+    const refused = await call(ordersUrl, '/orders', forInventory)
+    expect(refused.status).toBe(401)
+    expect(((await refused.json()) as { error: string }).error).toBe('invalid_token')
+    const forOrders = await userToken('bob')
+    const refusedToo = await call(inventoryUrl, '/inventory', forOrders)
+    expect(refusedToo.status).toBe(401)
+
+    const alice = await userToken('alice')
+    await call(ordersUrl, '/orders', alice, {
+      method: 'POST',
+      body: JSON.stringify({ sku: 'gizmo', quantity: 1 }),
+    })
+    await call(ordersUrl, '/orders', alice, {
+      method: 'POST',
+      body: JSON.stringify({ sku: 'widget-red', quantity: 1 }),
+    })
+    const bobs = (await (await call(ordersUrl, '/orders', forOrders)).json()) as { orders: unknown[] }
+    expect(bobs.orders).toEqual([])
+    const alices = (await (await call(ordersUrl, '/orders', alice)).json()) as { orders: { sku: string }[] }
+    expect(alices.orders.map((o) => o.sku)).toEqual(['widget-red'])
+  })
+
+  it('after the first JWKS fetch, 1,000 calls to orders-api cause zero requests to the auth-server', async () => {
+    const alice = await userToken('alice')
+    expect((await call(ordersUrl, '/orders', alice)).status).toBe(200)
+    const afterFirst = toAuthServer.length
+    expect(toAuthServer).toContain('/.well-known/oauth-authorization-server')
+    for (let batch = 0; batch < 10; batch++) {
+      const statuses = await Promise.all(
+        Array.from({ length: 100 }, async () => (await call(ordersUrl, '/orders', alice)).status),
+      )
+      expect(statuses.every((status) => status === 200)).toBe(true)
+    }
+    expect(toAuthServer.length).toBe(afterFirst)
+  })
+
+  it('auth-server stopped: valid tokens keep working on both APIs; a rotated key is picked up with one fetch once it is back', async () => {
+    const alice = await userToken('alice')
+    const reader = await userToken('alice', INVENTORY, 'inventory:read')
+    expect((await call(ordersUrl, '/orders', alice)).status).toBe(200)
+    expect((await call(inventoryUrl, '/inventory', reader)).status).toBe(200)
+
+    // A new key signs from now on (JWKS_MAX_AGE=0); the APIs have not seen it.
+    const rotate = await fetch(`${proxy.url}/admin/keys/rotate`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer admin-token' },
+    })
+    expect(rotate.status).toBe(200)
+    const rotated = await userToken('alice')
+
+    await auth.stop()
+    expect((await call(ordersUrl, '/orders', alice)).status).toBe(200)
+    expect((await call(inventoryUrl, '/inventory', reader)).status).toBe(200)
+    expect([401, 503]).toContain((await call(ordersUrl, '/orders', rotated)).status)
+
+    auth = await startService('auth-server', authPort, authEnv())
+    toAuthServer.length = 0
+    for (let i = 0; i < 5; i++) expect((await call(ordersUrl, '/orders', rotated)).status).toBe(200)
+    expect(toAuthServer).toEqual(['/jwks'])
+  })
+})

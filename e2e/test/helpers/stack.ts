@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '@stateless-auth/service-kit/testing'
+import { appDir, type CountingProxy, countingProxy, type Service, startService } from './services.js'
+
+export interface Stack {
+  webUrl: string
+  /** The issuer URL: a counting proxy in front of the auth-server process. */
+  issuer: string
+  /** Every request that reached the auth-server, by path. */
+  toAuthServer: string[]
+  /** Whether the auth-server process is running (the stop experiment really stops it). */
+  authRunning: () => boolean
+  ordersUrl: string
+  inventoryUrl: string
+  close(): Promise<void>
+}
+
+/**
+ * The four built services as processes on 127.0.0.1 (free ports): the real auth-server (with the web client's
+ * redirect URI pointed at this test's port), both APIs, the web app, and the web app's demo control contract
+ * (apps/web/src/control.ts) implemented here by really stopping and restarting the auth-server process.
+ */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-stack-'))
+  const [webPort, authPort, proxyPort, ordersPort, inventoryPort] = await Promise.all(
+    Array.from({ length: 5 }, () => freePort()),
+  )
+  const webUrl = `http://127.0.0.1:${webPort}`
+  const clients = JSON.parse(readFileSync(join(appDir('auth-server'), 'clients.json'), 'utf8'))
+  for (const client of clients.clients) {
+    if (client.client_id === 'web') client.redirect_uris = [`${webUrl}/auth/callback`]
+  }
+  writeFileSync(join(dir, 'clients.json'), JSON.stringify(clients))
+  const proxy: CountingProxy = await countingProxy(proxyPort!, authPort!)
+  const issuer = proxy.url
+  const authEnv = {
+    ISSUER: issuer,
+    CLIENTS_FILE: join(dir, 'clients.json'),
+    DATABASE_URL: join(dir, 'auth.sqlite'),
+    ACCESS_TOKEN_TTL: '60',
+    JWKS_MAX_AGE: '0',
+  }
+  let auth: Service | undefined = await startService('auth-server', authPort!, authEnv)
+
+  const [inventory, orders] = await Promise.all([
+    startService('inventory-api', inventoryPort!, {
+      ISSUER: issuer,
+      DATABASE_URL: ':memory:',
+      JWKS_COOLDOWN_MS: '0',
+    }),
+    startService('orders-api', ordersPort!, {
+      ISSUER: issuer,
+      DATABASE_URL: ':memory:',
+      INVENTORY_API_URL: `http://127.0.0.1:${inventoryPort}`,
+      JWKS_COOLDOWN_MS: '0',
+    }),
+  ])
+
+  const controlToken = randomBytes(24).toString('base64url')
+  const control: Server = createHttpServer((req, res) => {
+    const reply = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+    if (req.headers.authorization !== `Bearer ${controlToken}`) return reply(401, { error: 'unauthorized' })
+    if (req.method === 'POST' && req.url === '/auth-server/stop') {
+      const current = auth
+      auth = undefined
+      void (current ? current.stop() : Promise.resolve()).then(() =>
+        reply(200, { service: 'auth-server', state: 'stopped' }),
+      )
+    } else if (req.method === 'POST' && req.url === '/auth-server/start') {
+      void startService('auth-server', authPort!, authEnv).then(
+        (started) => {
+          auth = started
+          reply(200, { service: 'auth-server', state: 'running' })
+        },
+        (err: Error) => reply(500, { error: 'control_failed', error_description: err.message }),
+      )
+    } else reply(404, { error: 'not_found' })
+  })
+  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve))
+  const controlUrl = `http://127.0.0.1:${(control.address() as { port: number }).port}`
+
+  const web = await startService('web', webPort!, {
+    PUBLIC_URL: webUrl,
+    PUBLIC_ISSUER: issuer,
+    ORDERS_API_URL: orders.url,
+    INVENTORY_API_URL: inventory.url,
+    DATABASE_URL: ':memory:',
+    DEMO_CONTROL_URL: controlUrl,
+    DEMO_CONTROL_TOKEN: controlToken,
+    DISCOVERY_TIMEOUT: '5',
+    ...env,
+  })
+
+  return {
+    webUrl,
+    issuer,
+    toAuthServer: proxy.seen,
+    authRunning: () => auth !== undefined,
+    ordersUrl: orders.url,
+    inventoryUrl: inventory.url,
+    async close() {
+      await web.stop()
+      await new Promise<void>((resolve) => control.close(() => resolve()))
+      await Promise.all([orders.stop(), inventory.stop()])
+      await auth?.stop()
+      await proxy.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A request to the web app over HTTP, answered in the shape of Fastify's `inject` (redirects not followed). */
+export async function inject(
+  stack: Stack,
+  options: { method?: string; url: string; headers?: Record<string, string>; body?: string },
+) {
+  const res = await fetch(`${stack.webUrl}${options.url}`, {
+    method: options.method ?? 'GET',
+    redirect: 'manual',
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.body !== undefined ? { body: options.body } : {}),
+  })
+  const body = await res.text()
+  const headers: Record<string, string | string[]> = Object.fromEntries(res.headers)
+  headers['set-cookie'] = res.headers.getSetCookie()
+  return { statusCode: res.status, headers, body, json: () => JSON.parse(body) }
+}

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { inject, type Stack, startStack } from './helpers/stack.js'
+
+describe('the callback and the JSON routes refuse what they must', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack()
+  })
+  afterAll(() => stack?.close())
+
+  it('sends the browser to the public authorize endpoint with PKCE S256, state and both resources', async () => {
+    const res = await inject(stack, { method: 'GET', url: '/login' })
+    expect(res.statusCode).toBe(302)
+    const url = new URL(res.headers.location as string)
+    expect(`${url.origin}${url.pathname}`).toBe(`${stack.issuer}/authorize`)
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256')
+    expect(url.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/)
+    expect(url.searchParams.get('state')).toBeTruthy()
+    expect(url.searchParams.get('redirect_uri')).toBe(`${stack.webUrl}/auth/callback`)
+    expect(url.searchParams.getAll('resource')).toEqual([
+      'urn:stateless-auth:orders-api',
+      'urn:stateless-auth:inventory-api',
+    ])
+    const cookies = [res.headers['set-cookie']].flat().join('\n')
+    expect(cookies).toMatch(/oauth2-redirect-state=.*HttpOnly.*SameSite=Lax/)
+    expect(cookies).toMatch(/oauth2-code-verifier=/)
+  })
+
+  it('refuses an authorization response from another issuer (RFC 9207 mix-up defence)', async () => {
+    const res = await inject(stack, {
+      url: '/auth/callback?code=abc&state=xyz&iss=http%3A%2F%2Fevil.example',
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.headers['content-type']).toMatch(/text\/html/)
+    expect(res.body).toContain(`authorization response from http://evil.example, expected ${stack.issuer}`)
+  })
+
+  it('refuses a response without iss, since the auth-server advertises that it sends one', async () => {
+    const res = await inject(stack, { url: '/auth/callback?code=abc&state=xyz' })
+    expect(res.statusCode).toBe(400)
+    expect(res.body).toContain('authorization response from (none)')
+  })
+
+  it('refuses a state that does not match the cookie, and shows an error the server sent', async () => {
+    const iss = encodeURIComponent(stack.issuer)
+    const forged = await inject(stack, { url: `/auth/callback?code=abc&state=xyz&iss=${iss}` })
+    expect(forged.statusCode).toBe(400)
+    expect(forged.body).toContain('sign-in failed: Invalid state')
+    const denied = await inject(stack, {
+      url: `/auth/callback?error=access_denied&error_description=the+user+said+no&state=xyz&iss=${iss}`,
+    })
+    expect(denied.statusCode).toBe(400)
+    expect(denied.body).toContain('access_denied: the user said no')
+  })
+
+  it('answers the JSON routes with OAuth-style errors, never a 500', async () => {
+    const json = { 'content-type': 'application/json' }
+    const anonymous = await inject(stack, {
+      method: 'POST',
+      url: '/api/call/orders',
+      headers: json,
+      body: '{}',
+    })
+    expect(anonymous.statusCode).toBe(401)
+    expect(anonymous.json()).toEqual({ error: 'WEB_ERR_NOT_SIGNED_IN', error_description: 'sign in first' })
+
+    const form = await inject(stack, {
+      method: 'POST',
+      url: '/api/call/orders',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    })
+    expect(form.statusCode).toBe(415)
+    // The sign-out form's parser is scoped to /logout: a form body anywhere else is still refused.
+    const urlencoded = await inject(stack, {
+      method: 'POST',
+      url: '/api/call/orders',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    })
+    expect(urlencoded.statusCode).toBe(415)
+
+    const crossSite = await inject(stack, {
+      method: 'POST',
+      url: '/api/call/orders',
+      headers: { ...json, origin: 'http://evil.example' },
+      body: '{}',
+    })
+    expect(crossSite.statusCode).toBe(403)
+    expect(crossSite.json().error).toBe('forbidden')
+
+    const unknownApi = await inject(stack, {
+      method: 'POST',
+      url: '/api/call/payroll',
+      headers: json,
+      body: '{}',
+    })
+    expect(unknownApi.statusCode).toBe(400)
+    expect(unknownApi.json().error).toBe('invalid_request')
+
+    const unknown = await inject(stack, {
+      method: 'POST',
+      url: '/api/experiments/__proto__',
+      headers: json,
+      body: '{}',
+    })
+    expect(unknown.statusCode).toBe(404)
+    expect(unknown.json()).toMatchObject({ error: 'WEB_ERR_UNKNOWN_EXPERIMENT' })
+
+    const badJson = await inject(stack, {
+      method: 'POST',
+      url: '/api/call/orders',
+      headers: json,
+      body: '{',
+    })
+    expect(badJson.statusCode).toBe(400)
+  })
+
+  it('serves the page with a CSP that allows no inline script and no framing', async () => {
+    const res = await inject(stack, { url: '/' })
+    expect(res.statusCode).toBe(200)
+    const csp = res.headers['content-security-policy'] as string
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(res.body).not.toMatch(/<script>(?!<\/script>)/)
+    expect(res.body).toContain('<svg class="diagram"')
+    expect(res.body).toContain('href="/login"')
+    const missing = await inject(stack, { url: '/nowhere' })
+    expect(missing.statusCode).toBe(404)
+    expect(missing.headers['content-type']).toMatch(/text\/html/)
+  })
+
+  it('ignores a session cookie whose signature does not verify', async () => {
+    const res = await inject(stack, {
+      method: 'POST',
+      url: '/api/call/orders',
+      headers: { 'content-type': 'application/json', cookie: 'sid=forged-session-id.bad-signature' },
+      body: '{}',
+    })
+    expect(res.statusCode).toBe(401)
+  })
+})

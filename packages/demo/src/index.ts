@@ -1,5 +1,0 @@
-export { formatLogLine, Launcher, type LauncherOptions } from './launcher.js'
-export { createNarrator, type Narrator, type StepRecord, summaryTable, type Verdict } from './narrator.js'
-export { parseForm, signIn, tokenRequest } from './oauth-client.js'
-export * from './services.js'
-export { runWalkthrough, type WalkthroughTarget } from './walkthrough.js'

@@ -1,0 +1,24 @@
+export {
+  type Api,
+  type ApiAnswer,
+  audienceExperiment,
+  type CallApi,
+  expiryExperiment,
+  isInvalidToken,
+  outageExperiment,
+  tamperExperiment,
+  type Verdict,
+} from './experiments.js'
+export { type DecodedJwt, decodeJwt, tamper } from './jwt.js'
+export {
+  type AuthorizeOptions,
+  type AuthorizeResult,
+  authorize,
+  CookieJar,
+  parseForm,
+  type SignInOptions,
+  type SignInResult,
+  signIn,
+  type TokenAnswer,
+  tokenRequest,
+} from './oauth-client.js'
