@@ -5,7 +5,10 @@ import {
   int,
   logLevel,
   nodeEnv,
+  type PressureLimits,
   port,
+  pressureEnv,
+  pressureLimits,
   readConfig,
   Type,
 } from '@stateless-auth/service-kit/config'
@@ -46,6 +49,8 @@ export interface AuthServerConfig {
   loginMaxFailures: number
   logLevel: string
   seedDemoUsers: boolean
+  /** Above these every request answers 503 (0: off). */
+  pressure: PressureLimits
 }
 
 const appDir = fileURLToPath(new URL('..', import.meta.url))
@@ -105,6 +110,7 @@ export const authServerEnv = Type.Object({
   LOGIN_MAX_FAILURES: int(1, 1000, 5),
   LOG_LEVEL: logLevel(),
   SEED_DEMO_USERS: Type.Boolean({ default: true }),
+  ...pressureEnv(),
 })
 
 /**
@@ -145,5 +151,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConf
     loginMaxFailures: input.LOGIN_MAX_FAILURES,
     logLevel: input.LOG_LEVEL,
     seedDemoUsers: input.SEED_DEMO_USERS,
+    pressure: pressureLimits(input),
   }
 }

@@ -35,7 +35,11 @@ export const authServerErrors: ErrorFormat = {
   notFound: (request) => new NotFound(`no route for ${request.method} ${request.url.split('?')[0]}`),
   send(error: ServiceError, request: FastifyRequest, reply: FastifyReply) {
     // RFC 6749 §5.1, also for what fails before a route's own hooks run (the router, the body parser).
-    reply.code(error.statusCode).headers(error.headers).header('cache-control', 'no-store').header('pragma', 'no-cache')
+    reply
+      .code(error.statusCode)
+      .headers(error.headers)
+      .header('cache-control', 'no-store')
+      .header('pragma', 'no-cache')
     if (isHtmlRoute(request)) {
       const title = error.statusCode === 429 ? 'Too many attempts' : 'Something went wrong'
       return reply

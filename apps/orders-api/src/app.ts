@@ -1,7 +1,7 @@
 import { openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
 import { fastifyOptions } from '@stateless-auth/service-kit/fastify'
-import { metadataUrlFor } from '@stateless-auth/verifier'
 import type { LoggerOptions } from '@stateless-auth/service-kit/logger'
+import { metadataUrlFor } from '@stateless-auth/verifier'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { OrdersConfig } from './config.js'
 import { createInventoryClient } from './inventory/client.js'

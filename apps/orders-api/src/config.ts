@@ -41,7 +41,11 @@ export const ordersEnv = Type.Object({
   INVENTORY_API_URL: httpUrl('an http(s) URL such as http://localhost:4002', {
     default: 'http://localhost:4002',
   }),
-  INVENTORY_AUDIENCE: Type.String({ minLength: 1, maxLength: 512, default: 'urn:stateless-auth:inventory-api' }),
+  INVENTORY_AUDIENCE: Type.String({
+    minLength: 1,
+    maxLength: 512,
+    default: 'urn:stateless-auth:inventory-api',
+  }),
   // RFC 6749 §3.3: space-separated scope tokens.
   INVENTORY_SCOPE: Type.String({
     pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+( [\\x21\\x23-\\x5B\\x5D-\\x7E]+)*$',

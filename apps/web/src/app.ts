@@ -1,8 +1,8 @@
 import helmet from '@fastify/helmet'
-import { type Database, openDatabase } from '@stateless-auth/sql'
 import { installErrorHandler } from '@stateless-auth/service-kit/error-handler'
 import { fastifyOptions } from '@stateless-auth/service-kit/fastify'
 import { healthRoutes } from '@stateless-auth/service-kit/health'
+import { type Database, openDatabase } from '@stateless-auth/sql'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { createApiClient } from './apis.js'
 import type { WebConfig } from './config.js'
@@ -86,7 +86,10 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
     publicUrl: config.publicUrl,
   })
 
-  await app.register(healthRoutes, { checks: { database: () => db.one('SELECT 1 AS ok') } })
+  await app.register(healthRoutes, {
+    checks: { database: () => db.one('SELECT 1 AS ok') },
+    ...config.pressure,
+  })
 
   return app
 }

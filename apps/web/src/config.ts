@@ -6,7 +6,10 @@ import {
   int,
   logLevel,
   nodeEnv,
+  type PressureLimits,
   port,
+  pressureEnv,
+  pressureLimits,
   readConfig,
   Type,
 } from '@stateless-auth/service-kit/config'
@@ -40,6 +43,8 @@ export interface WebConfig {
   /** How long boot waits for the auth-server's metadata (it may still be starting). */
   discoveryTimeout: number
   logLevel: string
+  /** Above these every request answers 503 (0: off). */
+  pressure: PressureLimits
 }
 
 const appDir = fileURLToPath(new URL('..', import.meta.url))
@@ -77,11 +82,14 @@ export const webEnv = Type.Object({
   REFRESH_MARGIN: int(0, 3600, 15),
   DATABASE_URL: Type.String({ minLength: 1, default: `${appDir}data/web.sqlite` }),
   // In production the admin experiments are off unless ADMIN_TOKEN is set.
-  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 1, maxLength: 512, default: LOCAL_DEFAULTS.ADMIN_TOKEN })),
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 512, default: LOCAL_DEFAULTS.ADMIN_TOKEN }),
+  ),
   LAUNCHER_CONTROL_URL: Type.Optional(url()),
   LAUNCHER_CONTROL_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
   DISCOVERY_TIMEOUT: int(0, 600, 30),
   LOG_LEVEL: logLevel(),
+  ...pressureEnv(),
 })
 
 /**
@@ -119,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     controlToken: input.LAUNCHER_CONTROL_TOKEN,
     discoveryTimeout: input.DISCOVERY_TIMEOUT,
     logLevel: input.LOG_LEVEL,
+    pressure: pressureLimits(input),
   }
 }

@@ -1,4 +1,16 @@
-import { host, httpUrl, int, logLevel, nodeEnv, port, type Static, Type } from '@stateless-auth/service-kit/config'
+import {
+  host,
+  httpUrl,
+  int,
+  logLevel,
+  nodeEnv,
+  type PressureLimits,
+  port,
+  pressureEnv,
+  pressureLimits,
+  type Static,
+  Type,
+} from '@stateless-auth/service-kit/config'
 
 export interface ResourceServerConfig {
   production: boolean
@@ -16,6 +28,8 @@ export interface ResourceServerConfig {
   logLevel: string
   /** Largest request body accepted, in bytes. */
   bodyLimit: number
+  /** Above these every request answers 503 (0: off). */
+  pressure: PressureLimits
   verifier: {
     /** Seconds of clock skew allowed on `exp`/`nbf`/`iat`. */
     clockTolerance: number
@@ -59,6 +73,7 @@ export function resourceServerEnv(defaults: ResourceServerDefaults) {
     JWKS_COOLDOWN_MS: int(0, 3_600_000, 30_000),
     JWKS_REFRESH_INTERVAL_MS: int(1000, 86_400_000, 300_000),
     JWKS_FETCH_TIMEOUT_MS: int(100, 60_000, 5000),
+    ...pressureEnv(),
   }
 }
 
@@ -80,6 +95,7 @@ export function resourceServerConfig(env: ResourceServerEnv): ResourceServerConf
     databaseUrl: env.DATABASE_URL,
     logLevel: env.LOG_LEVEL,
     bodyLimit: env.BODY_LIMIT,
+    pressure: pressureLimits(env),
     verifier: {
       clockTolerance: env.CLOCK_TOLERANCE,
       cooldown: env.JWKS_COOLDOWN_MS,

@@ -11,6 +11,9 @@ export function verifierErrors(realm: string) {
   return (error: FastifyError): ServiceError | undefined => {
     if (!(error instanceof VerifierError) && !error.code?.startsWith('VERIFIER_ERR_')) return undefined
     const { statusCode, headers, body } = errorResponse(error, { realm })
-    return new ServiceError(error.code, statusCode, body.error, body.error_description, { headers, cause: error })
+    return new ServiceError(error.code, statusCode, body.error, body.error_description, {
+      headers,
+      cause: error,
+    })
   }
 }

@@ -51,6 +51,7 @@ async function resourceServer(app: FastifyInstance, options: ResourceServerOptio
   })
   await app.register(healthRoutes, {
     checks: { signing_keys: () => app.verifier.ready(), ...options.readinessChecks },
+    ...config.pressure,
   })
   registerMetricsRoute(app, metrics)
 }

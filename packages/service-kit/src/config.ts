@@ -125,6 +125,27 @@ export function httpUrl(description: string, options: { trailingSlash?: boolean;
 export const logLevel = () =>
   Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' })
 
+/**
+ * `MAX_EVENT_LOOP_DELAY_MS` and `MAX_HEAP_USED_BYTES`: the limits above which every request answers 503
+ * (`@fastify/under-pressure`, see `health.ts`). Off (0) unless a deployment sets them: a good limit depends on
+ * the machine, and a loaded 2-core test box trips any fixed one.
+ */
+export const pressureEnv = () => ({
+  MAX_EVENT_LOOP_DELAY_MS: int(0, 60_000, 0),
+  MAX_HEAP_USED_BYTES: int(0, Number.MAX_SAFE_INTEGER, 0),
+})
+
+/** The pressure limits read by {@link pressureEnv}, as `HealthOptions` takes them. */
+export interface PressureLimits {
+  maxEventLoopDelay: number
+  maxHeapUsedBytes: number
+}
+
+export const pressureLimits = (env: { MAX_EVENT_LOOP_DELAY_MS: number; MAX_HEAP_USED_BYTES: number }) => ({
+  maxEventLoopDelay: env.MAX_EVENT_LOOP_DELAY_MS,
+  maxHeapUsedBytes: env.MAX_HEAP_USED_BYTES,
+})
+
 /** `NODE_ENV`: any string; only `production` changes behaviour. */
 export const nodeEnv = () => Type.Optional(Type.String())
 

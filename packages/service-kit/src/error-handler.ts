@@ -62,9 +62,15 @@ export function toServiceError(
   }
   const status = FRAMEWORK_STATUS[error.code] ?? error.statusCode
   if (status !== undefined && status >= 400 && status < 500) {
-    return new ServiceError(error.code ?? 'SERVICE_ERR_BAD_REQUEST', status, 'invalid_request', error.message, {
-      cause: error,
-    })
+    return new ServiceError(
+      error.code ?? 'SERVICE_ERR_BAD_REQUEST',
+      status,
+      'invalid_request',
+      error.message,
+      {
+        cause: error,
+      },
+    )
   }
   const description = format.serverErrorDescription ?? 'An unexpected error occurred'
   return new ServiceError('SERVICE_ERR_INTERNAL', 500, 'server_error', description, { cause: error })
@@ -95,13 +101,20 @@ export function installErrorHandler(app: FastifyInstance, format: ErrorFormat = 
  * Fastify's `frameworkErrors` option: what the router refuses before any route or hook runs (a URL that does not
  * decode, an over-long path parameter), answered in the same format as every other error.
  */
-export function frameworkErrors(format: ErrorFormat = {}): NonNullable<FastifyServerOptions['frameworkErrors']> {
+export function frameworkErrors(
+  format: ErrorFormat = {},
+): NonNullable<FastifyServerOptions['frameworkErrors']> {
   const send = format.send ?? defaultSend
   return (error, request, reply) => {
     let failure = toServiceError(error, request, format)
     // Everything the router refuses is the request's fault.
     if (failure.statusCode >= 500) {
-      failure = new ServiceError(error.code ?? 'SERVICE_ERR_BAD_REQUEST', 400, 'invalid_request', error.message)
+      failure = new ServiceError(
+        error.code ?? 'SERVICE_ERR_BAD_REQUEST',
+        400,
+        'invalid_request',
+        error.message,
+      )
     }
     request.log.info({ code: error.code, reason: error.message }, 'request refused by the router')
     // The option's reply type is generic over a route that does not exist yet; this one is plain.

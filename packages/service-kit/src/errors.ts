@@ -50,6 +50,7 @@ export class ServiceError extends FastifyServiceError {
 
   // @fastify/error answers `instanceof` by error code; ours are classes, so the prototype chain decides.
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `instanceof` was asked about.
     return Function.prototype[Symbol.hasInstance].call(this, value)
   }
 }

@@ -24,7 +24,9 @@ export function fastifyOptions(options: ServiceOptions): FastifyServerOptions {
   return {
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit,
-    ...(options.maxParamLength === undefined ? {} : { routerOptions: { maxParamLength: options.maxParamLength } }),
+    ...(options.maxParamLength === undefined
+      ? {}
+      : { routerOptions: { maxParamLength: options.maxParamLength } }),
     ...(options.strictBodies === false ? {} : { schemaController: { compilersFactory: { buildValidator } } }),
     frameworkErrors: frameworkErrors(options.errors),
   }

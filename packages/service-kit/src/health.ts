@@ -12,7 +12,7 @@ import { ServiceError } from './errors.js'
 export interface HealthOptions {
   /** Readiness checks by name; each resolves when its dependency is usable and rejects otherwise. */
   checks: Record<string, () => Promise<unknown>>
-  /** Mean event-loop delay in ms above which requests answer 503. Default 1000; 0 turns the check off. */
+  /** Mean event-loop delay in ms above which requests answer 503. Default 0: off. */
   maxEventLoopDelay?: number
   /** Heap in bytes above which requests answer 503. Default: off. */
   maxHeapUsedBytes?: number
@@ -67,7 +67,7 @@ async function health(app: FastifyInstance, options: HealthOptions): Promise<voi
   }
 
   await app.register(underPressure, {
-    maxEventLoopDelay: options.maxEventLoopDelay ?? 1000,
+    ...(options.maxEventLoopDelay ? { maxEventLoopDelay: options.maxEventLoopDelay } : {}),
     ...(options.maxHeapUsedBytes ? { maxHeapUsedBytes: options.maxHeapUsedBytes } : {}),
     sampleInterval: options.sampleInterval ?? 1000,
     retryAfter,

@@ -26,7 +26,16 @@ export interface StartOptions {
  * ```
  */
 export async function startServer(app: FastifyInstance, options: StartOptions): Promise<() => void> {
+  let closing = false
+  // A keep-alive connection whose request finishes after closing began would hold close() open until the
+  // grace delay: once its response is sent, it is idle, and is closed like the ones that were idle already.
+  app.server.on('request', (_request, response) => {
+    response.once('finish', () => {
+      if (closing) setImmediate(() => app.server.closeIdleConnections())
+    })
+  })
   const grace = closeWithGrace({ delay: options.graceDelayMs ?? 10_000 }, async ({ err, signal }) => {
+    closing = true
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
     await app.close()

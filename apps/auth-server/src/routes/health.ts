@@ -9,6 +9,7 @@ export default fp(
         database: () => app.auth.storage.db.query('SELECT 1'),
         signing_key: () => app.auth.keys.signingKey(),
       },
+      ...app.auth.config.pressure,
     })
   },
   { name: 'auth-server-health', fastify: '5.x', dependencies: ['auth-server-context'] },
