@@ -4,12 +4,15 @@ import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { installErrorHandler } from '@stateless-auth/service-kit/error-handler'
+import { fastifyOptions } from '@stateless-auth/service-kit/fastify'
+import type { LoggerOptions } from '@stateless-auth/service-kit/logger'
+import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AuthServerConfig } from './config.js'
 import type { AuthServerContext } from './context.js'
 import { randomToken } from './crypto.js'
-import { frameworkErrors, registerErrorHandling } from './error-handler.js'
+import { authServerErrors } from './error-handler.js'
 import { TooManyRequests } from './errors.js'
 import { SigningKeys } from './keys/signing-keys.js'
 import { LoginThrottle } from './oauth/login-throttle.js'
@@ -35,8 +38,8 @@ export interface AuthServerDeps {
   now?: () => number
   /** An opened storage to use instead of opening `config.databaseUrl`; the caller then closes it. */
   storage?: Storage
-  /** Fastify logger options; off by default so tests stay quiet. */
-  logger?: FastifyServerOptions['logger']
+  /** Logger options (`loggerOptions` of the service kit); off by default so tests stay quiet. */
+  logger?: LoggerOptions | false
 }
 
 /**
@@ -54,13 +57,17 @@ export async function buildApp(
   const clock = deps.now ?? Date.now
   const now = () => Math.floor(clock() / 1000)
   const storage = deps.storage ?? (await openStorage(config.databaseUrl))
-  const app = Fastify({
-    logger: deps.logger ?? false,
-    // Requests to this server are small forms; anything bigger is refused before it is parsed.
-    bodyLimit: 16 * 1024,
-    routerOptions: { maxParamLength: 200 },
-    frameworkErrors,
-  })
+  const app = Fastify(
+    fastifyOptions({
+      logger: deps.logger,
+      // Requests to this server are small forms; anything bigger is refused before it is parsed.
+      bodyLimit: 16 * 1024,
+      maxParamLength: 200,
+      errors: authServerErrors,
+      // Form fields arrive as text, like query strings: their schemas coerce them.
+      strictBodies: false,
+    }),
+  )
   app.addHook('onClose', async () => {
     if (!deps.storage) await storage.close()
   })
@@ -124,7 +131,7 @@ export async function buildApp(
     errorResponseBuilder: (_request, context) =>
       new TooManyRequests(`rate limit exceeded, retry in ${context.after}`, Math.ceil(context.ttl / 1000)),
   })
-  registerErrorHandling(app)
+  installErrorHandler(app, authServerErrors)
   app.addHook('onSend', async (_request, reply) => {
     // Everything here is personal or security-relevant unless a route says otherwise (metadata, JWKS, CSS).
     // RFC 6749 §5.1 asks token responses for both headers; set here, they cover the errors raised before a

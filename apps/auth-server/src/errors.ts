@@ -1,44 +1,25 @@
-/**
- * Every error this server answers with. OAuth errors carry their RFC error code, HTTP status and a stable
- * `code` (`AUTH_ERR_…`) so callers and tests can `switch (err.code)`.
- */
-export class AuthServerError extends Error {
-  readonly code: string
-  readonly statusCode: number
-  constructor(code: string, statusCode: number, message: string) {
-    super(message)
-    this.name = new.target.name
-    this.code = code
-    this.statusCode = statusCode
-  }
-}
+import { ServiceError } from '@stateless-auth/service-kit/errors'
 
-/** A configuration that cannot start the server; thrown by `loadConfig` before anything listens. */
-export class ConfigError extends AuthServerError {
-  constructor(message: string) {
-    super('AUTH_ERR_CONFIG', 500, message)
-  }
-}
+/**
+ * Every error this server answers with, on the chassis' one error base (`ServiceError`, `@fastify/error`). OAuth
+ * errors carry their RFC error code, HTTP status and a stable `code` (`AUTH_ERR_…`) so callers and tests can
+ * `switch (err.code)`.
+ */
+
+/** A configuration (environment or clients file) that cannot start the server; thrown before anything listens. */
+export { ConfigError } from '@stateless-auth/service-kit/config'
 
 /** Key material that cannot be used (e.g. encrypted at rest but no `KEY_ENCRYPTION_SECRET`). */
-export class KeyStoreError extends AuthServerError {
+export class KeyStoreError extends ServiceError {
   constructor(message: string) {
-    super('AUTH_ERR_KEYSTORE', 500, message)
+    super('AUTH_ERR_KEYSTORE', 500, 'server_error', message)
   }
 }
 
 /** RFC 6749 §5.2 error response: `{ error, error_description }` with the status the spec prescribes. */
-export class OAuthError extends AuthServerError {
-  readonly error: string
-  readonly headers: Record<string, string>
+export class OAuthError extends ServiceError {
   constructor(error: string, statusCode: number, description: string, headers: Record<string, string> = {}) {
-    super(`AUTH_ERR_${error.toUpperCase()}`, statusCode, description)
-    this.error = error
-    this.headers = headers
-  }
-
-  toJSON(): { error: string; error_description: string } {
-    return { error: this.error, error_description: this.message }
+    super(`AUTH_ERR_${error.toUpperCase()}`, statusCode, error, description, { headers })
   }
 }
 

@@ -1,5 +1,7 @@
-import { fastifyOptions, openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
+import { fastifyOptions } from '@stateless-auth/service-kit/fastify'
+import type { LoggerOptions } from '@stateless-auth/service-kit/logger'
+import Fastify, { type FastifyInstance } from 'fastify'
 import type { InventoryConfig } from './config.js'
 import inventoryRoutes from './routes/inventory.js'
 import { createInventoryStore } from './storage/inventory.js'
@@ -13,10 +15,10 @@ export { type InventoryConfig, loadConfig } from './config.js'
  */
 export async function buildApp(
   config: InventoryConfig,
-  options: { logger?: FastifyServerOptions['logger'] } = {},
+  options: { logger?: LoggerOptions | false } = {},
 ): Promise<FastifyInstance> {
   const db = await openAppDatabase(config.databaseUrl, migrations)
-  const app = Fastify(fastifyOptions(config, options.logger))
+  const app = Fastify(fastifyOptions({ bodyLimit: config.bodyLimit, logger: options.logger }))
   app.addHook('onClose', () => db.close())
   try {
     await app.register(resourceServer, {

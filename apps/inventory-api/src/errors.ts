@@ -1,14 +1,14 @@
-import { ResourceServerError } from '@stateless-auth/resource-server'
+import { ServiceError } from '@stateless-auth/service-kit/errors'
 
 /** `GET /inventory/:sku` or a reservation for a SKU that is not stocked. */
-export class UnknownSkuError extends ResourceServerError {
+export class UnknownSkuError extends ServiceError {
   constructor(sku: string) {
     super('INVENTORY_ERR_UNKNOWN_SKU', 404, 'not_found', `Unknown SKU "${sku}"`)
   }
 }
 
 /** A reservation larger than the stock left: nothing was reserved. */
-export class InsufficientStockError extends ResourceServerError {
+export class InsufficientStockError extends ServiceError {
   constructor(sku: string, requested: number, available: number) {
     super(
       'INVENTORY_ERR_INSUFFICIENT_STOCK',
@@ -21,7 +21,7 @@ export class InsufficientStockError extends ResourceServerError {
 }
 
 /** A reservation id reused for a different SKU or quantity: an idempotency key must mean one request. */
-export class ReservationConflictError extends ResourceServerError {
+export class ReservationConflictError extends ServiceError {
   constructor(id: string) {
     super(
       'INVENTORY_ERR_RESERVATION_CONFLICT',
@@ -33,7 +33,7 @@ export class ReservationConflictError extends ResourceServerError {
 }
 
 /** A release names no reservation of this client for this SKU. */
-export class UnknownReservationError extends ResourceServerError {
+export class UnknownReservationError extends ServiceError {
   constructor(id: string, sku: string) {
     super(
       'INVENTORY_ERR_UNKNOWN_RESERVATION',
@@ -48,7 +48,7 @@ export class UnknownReservationError extends ResourceServerError {
  * A reservation id sent again after it was released: its stock went back, and reserving under the same id again
  * would make a late retry of the first request take stock nobody will order.
  */
-export class ReservationReleasedError extends ResourceServerError {
+export class ReservationReleasedError extends ServiceError {
   constructor(id: string) {
     super(
       'INVENTORY_ERR_RESERVATION_RELEASED',

@@ -1,4 +1,5 @@
-import { configOrExit, loggerOptions, startServer } from '@stateless-auth/resource-server'
+import { loggerOptions } from '@stateless-auth/service-kit/logger'
+import { configOrExit, startServer } from '@stateless-auth/service-kit/server'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
 

@@ -1,6 +1,8 @@
-import { fastifyOptions, openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
+import { openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
+import { fastifyOptions } from '@stateless-auth/service-kit/fastify'
+import type { LoggerOptions } from '@stateless-auth/service-kit/logger'
 import { metadataUrlFor } from '@stateless-auth/verifier'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import type { OrdersConfig } from './config.js'
 import { createInventoryClient } from './inventory/client.js'
 import { createTokenSource } from './inventory/token-source.js'
@@ -18,13 +20,13 @@ export { loadConfig, type OrdersConfig } from './config.js'
 export async function buildApp(
   config: OrdersConfig,
   options: {
-    logger?: FastifyServerOptions['logger']
+    logger?: LoggerOptions | false
     /** fetch for every outgoing call (auth-server, inventory-api); tests use it to count them. */
     fetch?: typeof fetch
   } = {},
 ): Promise<FastifyInstance> {
   const db = await openAppDatabase(config.databaseUrl, migrations)
-  const app = Fastify(fastifyOptions(config, options.logger))
+  const app = Fastify(fastifyOptions({ bodyLimit: config.bodyLimit, logger: options.logger }))
   app.addHook('onClose', () => db.close())
   const tokens = createTokenSource({
     issuer: config.issuer,

@@ -1,12 +1,10 @@
 import { fileURLToPath } from 'node:url'
 import {
-  ConfigError,
-  httpUrl,
-  int,
-  loadResourceServerConfig,
   type ResourceServerConfig,
-  readEnv,
+  resourceServerConfig,
+  resourceServerEnv,
 } from '@stateless-auth/resource-server'
+import { httpUrl, int, readConfig, Type } from '@stateless-auth/service-kit/config'
 
 export interface OrdersConfig extends ResourceServerConfig {
   /** How orders-api reaches inventory-api, as itself (client credentials, RFC 6749 §4.4). */
@@ -30,49 +28,49 @@ export const LOCAL_CLIENT_SECRET = 'orders-api-secret'
 
 const appDir = fileURLToPath(new URL('..', import.meta.url))
 
-const schema = {
-  CLIENT_ID: { type: 'string', minLength: 1, maxLength: 256 },
-  CLIENT_SECRET: { type: 'string', minLength: 1, maxLength: 512 },
-  TOKEN_ENDPOINT: httpUrl('an http(s) URL'),
-  INVENTORY_API_URL: httpUrl('an http(s) URL such as http://localhost:4002'),
-  INVENTORY_AUDIENCE: { type: 'string', minLength: 1, maxLength: 512 },
-  INVENTORY_SCOPE: {
-    type: 'string',
-    pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+( [\\x21\\x23-\\x5B\\x5D-\\x7E]+)*$',
-  },
-  INVENTORY_TIMEOUT_MS: int(100, 60_000),
-}
-
 /** DESIGN.md: orders-api listens on 4001 and is the resource `urn:stateless-auth:orders-api`. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): OrdersConfig {
-  const base = loadResourceServerConfig(env, {
+export const ordersEnv = Type.Object({
+  ...resourceServerEnv({
     port: 4001,
     audience: 'urn:stateless-auth:orders-api',
     databaseUrl: `${appDir}data/orders-api.sqlite`,
+  }),
+  CLIENT_ID: Type.String({ minLength: 1, maxLength: 256, default: 'orders-api' }),
+  CLIENT_SECRET: Type.String({ minLength: 1, maxLength: 512, default: LOCAL_CLIENT_SECRET }),
+  TOKEN_ENDPOINT: Type.Optional(httpUrl('an http(s) URL')),
+  INVENTORY_API_URL: httpUrl('an http(s) URL such as http://localhost:4002', {
+    default: 'http://localhost:4002',
+  }),
+  INVENTORY_AUDIENCE: Type.String({
+    minLength: 1,
+    maxLength: 512,
+    default: 'urn:stateless-auth:inventory-api',
+  }),
+  // RFC 6749 §3.3: space-separated scope tokens.
+  INVENTORY_SCOPE: Type.String({
+    pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+( [\\x21\\x23-\\x5B\\x5D-\\x7E]+)*$',
+    default: 'inventory:write',
+  }),
+  INVENTORY_TIMEOUT_MS: int(100, 60_000, 5000),
+})
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): OrdersConfig {
+  const input = readConfig(ordersEnv, env, {
+    required: ['CLIENT_SECRET'],
+    localDefaults: ['CLIENT_SECRET'],
   })
-  const input = readEnv(env, schema)
-  const str = (name: keyof typeof schema) => input[name] as string | undefined
-  const secret = str('CLIENT_SECRET')
-  if (base.production && secret === undefined) {
-    throw new ConfigError(
-      'NODE_ENV=production requires CLIENT_SECRET (the orders-api client secret) to be set',
-    )
-  }
-  if (base.production && secret === LOCAL_CLIENT_SECRET) {
-    throw new ConfigError('NODE_ENV=production refuses the documented local default CLIENT_SECRET')
-  }
   return {
-    ...base,
+    ...resourceServerConfig(input),
     inventory: {
-      url: (str('INVENTORY_API_URL') ?? 'http://localhost:4002').replace(/\/+$/, ''),
-      audience: str('INVENTORY_AUDIENCE') ?? 'urn:stateless-auth:inventory-api',
-      scope: str('INVENTORY_SCOPE') ?? 'inventory:write',
-      timeoutMs: (input.INVENTORY_TIMEOUT_MS as number | undefined) ?? 5000,
+      url: input.INVENTORY_API_URL.replace(/\/+$/, ''),
+      audience: input.INVENTORY_AUDIENCE,
+      scope: input.INVENTORY_SCOPE,
+      timeoutMs: input.INVENTORY_TIMEOUT_MS,
     },
     client: {
-      id: str('CLIENT_ID') ?? 'orders-api',
-      secret: secret ?? LOCAL_CLIENT_SECRET,
-      tokenEndpoint: str('TOKEN_ENDPOINT'),
+      id: input.CLIENT_ID,
+      secret: input.CLIENT_SECRET,
+      tokenEndpoint: input.TOKEN_ENDPOINT,
     },
   }
 }

@@ -1,14 +1,14 @@
-import { ResourceServerError } from '@stateless-auth/resource-server'
+import { ServiceError } from '@stateless-auth/service-kit/errors'
 
 /** The SKU of a new order is not stocked by inventory-api. */
-export class UnknownSkuError extends ResourceServerError {
+export class UnknownSkuError extends ServiceError {
   constructor(sku: string) {
     super('ORDERS_ERR_UNKNOWN_SKU', 404, 'not_found', `Unknown SKU "${sku}"`)
   }
 }
 
 /** inventory-api refused the reservation for lack of stock; no order was placed. */
-export class OutOfStockError extends ResourceServerError {
+export class OutOfStockError extends ServiceError {
   constructor(sku: string, requested: number, available: number | undefined) {
     super(
       'ORDERS_ERR_OUT_OF_STOCK',
@@ -26,7 +26,7 @@ export class OutOfStockError extends ResourceServerError {
  * A dependency (inventory-api, or the auth-server for orders-api's own token) cannot be reached or is
  * overloaded: retrying later may work (RFC 9110 §15.6.4).
  */
-export class UpstreamUnavailableError extends ResourceServerError {
+export class UpstreamUnavailableError extends ServiceError {
   constructor(description: string, cause?: unknown, retryAfterSeconds = 5) {
     super('ORDERS_ERR_UPSTREAM_UNAVAILABLE', 503, 'temporarily_unavailable', description, {
       headers: { 'retry-after': String(retryAfterSeconds) },
@@ -36,21 +36,21 @@ export class UpstreamUnavailableError extends ResourceServerError {
 }
 
 /** A dependency answered something we cannot use (refused our credentials, broke its contract) (RFC 9110 §15.6.3). */
-export class BadGatewayError extends ResourceServerError {
+export class BadGatewayError extends ServiceError {
   constructor(description: string, cause?: unknown) {
     super('ORDERS_ERR_BAD_GATEWAY', 502, 'bad_gateway', description, { cause })
   }
 }
 
 /** A malformed `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header, "Syntax"). */
-export class InvalidIdempotencyKeyError extends ResourceServerError {
+export class InvalidIdempotencyKeyError extends ServiceError {
   constructor(description: string) {
     super('ORDERS_ERR_IDEMPOTENCY_KEY_INVALID', 400, 'invalid_request', description)
   }
 }
 
 /** The key was used for another order body (the draft's "Error Scenarios": 422, RFC 9110 §15.5.21). */
-export class IdempotencyKeyReusedError extends ResourceServerError {
+export class IdempotencyKeyReusedError extends ServiceError {
   constructor() {
     super(
       'ORDERS_ERR_IDEMPOTENCY_KEY_REUSED',
@@ -62,7 +62,7 @@ export class IdempotencyKeyReusedError extends ResourceServerError {
 }
 
 /** The first request with this key has not finished (the draft's "Error Scenarios": 409, RFC 9110 §15.5.10). */
-export class IdempotencyKeyInFlightError extends ResourceServerError {
+export class IdempotencyKeyInFlightError extends ServiceError {
   constructor(retryAfterSeconds = 1) {
     super(
       'ORDERS_ERR_IDEMPOTENCY_KEY_IN_FLIGHT',
@@ -78,7 +78,7 @@ export class IdempotencyKeyInFlightError extends ResourceServerError {
  * The stock was reserved but the order could not be recorded. The reservation is released (compensation), so a
  * retry is safe (RFC 9110 §15.6.4).
  */
-export class OrderNotStoredError extends ResourceServerError {
+export class OrderNotStoredError extends ServiceError {
   constructor(released: boolean, cause: unknown) {
     super(
       'ORDERS_ERR_ORDER_NOT_STORED',

@@ -1,6 +1,18 @@
 import { fileURLToPath } from 'node:url'
-import { type EnvSchema, httpUrl, int, logLevel, readEnv } from '@stateless-auth/service-kit/env'
-import { ConfigError } from './errors.js'
+import {
+  ConfigError,
+  host,
+  httpUrl,
+  int,
+  logLevel,
+  nodeEnv,
+  type PressureLimits,
+  port,
+  pressureEnv,
+  pressureLimits,
+  readConfig,
+  Type,
+} from '@stateless-auth/service-kit/config'
 
 export interface WebConfig {
   production: boolean
@@ -31,6 +43,8 @@ export interface WebConfig {
   /** How long boot waits for the auth-server's metadata (it may still be starting). */
   discoveryTimeout: number
   logLevel: string
+  /** Above these every request answers 503 (0: off). */
+  pressure: PressureLimits
 }
 
 const appDir = fileURLToPath(new URL('..', import.meta.url))
@@ -43,31 +57,40 @@ export const LOCAL_DEFAULTS = {
 } as const
 
 // Base URLs (paths are appended to them) and issuers (compared exactly, RFC 8414 §3.3): no trailing slash.
-const url = httpUrl('an http(s) URL without query, fragment or trailing slash', { trailingSlash: false })
+const url = (fallback?: string) =>
+  httpUrl('an http(s) URL without query, fragment or trailing slash', {
+    trailingSlash: false,
+    ...(fallback === undefined ? {} : { default: fallback }),
+  })
 
-const schema = {
-  NODE_ENV: { type: 'string' },
-  PORT: int(0, 65535),
-  HOST: { type: 'string', minLength: 1 },
-  PUBLIC_URL: url,
-  PUBLIC_ISSUER: url,
-  INTERNAL_ISSUER: url,
-  CLIENT_ID: { type: 'string', minLength: 1, maxLength: 200 },
-  CLIENT_SECRET: { type: 'string', minLength: 1, maxLength: 512 },
-  ORDERS_API_URL: url,
-  INVENTORY_API_URL: url,
-  ORDERS_AUDIENCE: { type: 'string', minLength: 1 },
-  INVENTORY_AUDIENCE: { type: 'string', minLength: 1 },
-  SESSION_SECRET: { type: 'string', minLength: 32, maxLength: 512 },
-  SESSION_TTL: int(60, 30 * 86400),
-  REFRESH_MARGIN: int(0, 3600),
-  DATABASE_URL: { type: 'string', minLength: 1 },
-  ADMIN_TOKEN: { type: 'string', minLength: 1, maxLength: 512 },
-  DEMO_CONTROL_URL: url,
-  DEMO_CONTROL_TOKEN: { type: 'string', minLength: 16, maxLength: 512 },
-  DISCOVERY_TIMEOUT: int(0, 600),
-  LOG_LEVEL: logLevel,
-} satisfies EnvSchema
+export const webEnv = Type.Object({
+  NODE_ENV: nodeEnv(),
+  PORT: port(3000),
+  HOST: host(),
+  PUBLIC_URL: url('http://localhost:3000'),
+  PUBLIC_ISSUER: url('http://localhost:4000'),
+  // Defaults to PUBLIC_ISSUER.
+  INTERNAL_ISSUER: Type.Optional(url()),
+  CLIENT_ID: Type.String({ minLength: 1, maxLength: 200, default: 'web' }),
+  CLIENT_SECRET: Type.String({ minLength: 1, maxLength: 512, default: LOCAL_DEFAULTS.CLIENT_SECRET }),
+  ORDERS_API_URL: url('http://localhost:4001'),
+  INVENTORY_API_URL: url('http://localhost:4002'),
+  ORDERS_AUDIENCE: Type.String({ minLength: 1, default: 'urn:stateless-auth:orders-api' }),
+  INVENTORY_AUDIENCE: Type.String({ minLength: 1, default: 'urn:stateless-auth:inventory-api' }),
+  SESSION_SECRET: Type.String({ minLength: 32, maxLength: 512, default: LOCAL_DEFAULTS.SESSION_SECRET }),
+  SESSION_TTL: int(60, 30 * 86400, 8 * 3600),
+  REFRESH_MARGIN: int(0, 3600, 15),
+  DATABASE_URL: Type.String({ minLength: 1, default: `${appDir}data/web.sqlite` }),
+  // In production the admin experiments are off unless ADMIN_TOKEN is set.
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 512, default: LOCAL_DEFAULTS.ADMIN_TOKEN }),
+  ),
+  DEMO_CONTROL_URL: Type.Optional(url()),
+  DEMO_CONTROL_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
+  DISCOVERY_TIMEOUT: int(0, 600, 30),
+  LOG_LEVEL: logLevel(),
+  ...pressureEnv(),
+})
 
 /**
  * Reads and validates the configuration from environment variables. Outside production the client secret,
@@ -75,50 +98,35 @@ const schema = {
  * two must be set (and differ from those values), and the admin experiments are off unless `ADMIN_TOKEN` is set.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
-  // The error's own message starts "invalid configuration: ".
-  const input = readEnv(env, schema, (problems) => new ConfigError(problems.join('; ')))
-  const str = (name: string) => input[name] as string | undefined
-  const num = (name: string, fallback: number) => (input[name] as number | undefined) ?? fallback
-  const production = input.NODE_ENV === 'production'
-  if (production) {
-    const missing = ['CLIENT_SECRET', 'SESSION_SECRET', 'PUBLIC_URL', 'PUBLIC_ISSUER'].filter((n) => !str(n))
-    if (missing.length > 0) throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')}`)
-    const local = Object.entries(LOCAL_DEFAULTS).filter(([name, value]) => str(name) === value)
-    if (local.length > 0) {
-      throw new ConfigError(
-        `NODE_ENV=production refuses the local defaults for ${local.map(([n]) => n).join(', ')}`,
-      )
-    }
-  }
-  const local = (name: keyof typeof LOCAL_DEFAULTS) =>
-    str(name) ?? (production ? undefined : LOCAL_DEFAULTS[name])
-  const controlUrl = str('DEMO_CONTROL_URL')
-  const controlToken = str('DEMO_CONTROL_TOKEN')
-  if ((controlUrl === undefined) !== (controlToken === undefined)) {
+  const input = readConfig(webEnv, env, {
+    required: ['CLIENT_SECRET', 'SESSION_SECRET', 'PUBLIC_URL', 'PUBLIC_ISSUER'],
+    localDefaults: ['CLIENT_SECRET', 'SESSION_SECRET', 'ADMIN_TOKEN'],
+  })
+  if ((input.DEMO_CONTROL_URL === undefined) !== (input.DEMO_CONTROL_TOKEN === undefined)) {
     throw new ConfigError('DEMO_CONTROL_URL and DEMO_CONTROL_TOKEN go together')
   }
-  const publicIssuer = str('PUBLIC_ISSUER') ?? 'http://localhost:4000'
   return {
-    production,
-    port: num('PORT', 3000),
-    host: str('HOST') ?? '127.0.0.1',
-    publicUrl: str('PUBLIC_URL') ?? 'http://localhost:3000',
-    publicIssuer,
-    internalIssuer: str('INTERNAL_ISSUER') ?? publicIssuer,
-    clientId: str('CLIENT_ID') ?? 'web',
-    clientSecret: local('CLIENT_SECRET') as string,
-    ordersApiUrl: str('ORDERS_API_URL') ?? 'http://localhost:4001',
-    inventoryApiUrl: str('INVENTORY_API_URL') ?? 'http://localhost:4002',
-    ordersAudience: str('ORDERS_AUDIENCE') ?? 'urn:stateless-auth:orders-api',
-    inventoryAudience: str('INVENTORY_AUDIENCE') ?? 'urn:stateless-auth:inventory-api',
-    sessionSecret: local('SESSION_SECRET') as string,
-    sessionTtl: num('SESSION_TTL', 8 * 3600),
-    refreshMargin: num('REFRESH_MARGIN', 15),
-    databaseUrl: str('DATABASE_URL') ?? `${appDir}data/web.sqlite`,
-    adminToken: local('ADMIN_TOKEN'),
-    controlUrl,
-    controlToken,
-    discoveryTimeout: num('DISCOVERY_TIMEOUT', 30),
-    logLevel: str('LOG_LEVEL') ?? 'info',
+    production: input.NODE_ENV === 'production',
+    port: input.PORT,
+    host: input.HOST,
+    publicUrl: input.PUBLIC_URL,
+    publicIssuer: input.PUBLIC_ISSUER,
+    internalIssuer: input.INTERNAL_ISSUER ?? input.PUBLIC_ISSUER,
+    clientId: input.CLIENT_ID,
+    clientSecret: input.CLIENT_SECRET,
+    ordersApiUrl: input.ORDERS_API_URL,
+    inventoryApiUrl: input.INVENTORY_API_URL,
+    ordersAudience: input.ORDERS_AUDIENCE,
+    inventoryAudience: input.INVENTORY_AUDIENCE,
+    sessionSecret: input.SESSION_SECRET,
+    sessionTtl: input.SESSION_TTL,
+    refreshMargin: input.REFRESH_MARGIN,
+    databaseUrl: input.DATABASE_URL,
+    adminToken: input.ADMIN_TOKEN,
+    controlUrl: input.DEMO_CONTROL_URL,
+    controlToken: input.DEMO_CONTROL_TOKEN,
+    discoveryTimeout: input.DISCOVERY_TIMEOUT,
+    logLevel: input.LOG_LEVEL,
+    pressure: pressureLimits(input),
   }
 }

@@ -1,22 +1,30 @@
-import createError from '@fastify/error'
+import { defineError } from '@stateless-auth/service-kit/errors'
 
 /**
- * Every error the web app answers with, each with a stable code and its HTTP status. The JSON routes under
- * `/api` send `{ error, error_description }`; the HTML routes render the same message on an error page.
+ * Every error the web app answers with, each with a stable code and its HTTP status, on the chassis' one error
+ * base (`ServiceError`). The JSON routes under `/api` send `{ error, error_description }` with the code as
+ * `error`; the HTML routes render the same message on an error page.
  */
-export const ConfigError = createError('WEB_ERR_CONFIG', 'invalid configuration: %s', 500)
-export const NotSignedIn = createError('WEB_ERR_NOT_SIGNED_IN', 'sign in first', 401)
-export const LoginFailed = createError('WEB_ERR_LOGIN_FAILED', 'sign-in failed: %s', 400)
+export const NotSignedIn = defineError<[]>('WEB_ERR_NOT_SIGNED_IN', 401, 'sign in first')
+export const LoginFailed = defineError<[string]>('WEB_ERR_LOGIN_FAILED', 400, 'sign-in failed: %s')
 /** RFC 9207 §2.4: an authorization response from another issuer is refused (mix-up defence). */
-export const IssuerMismatch = createError(
+export const IssuerMismatch = defineError<[string, string]>(
   'WEB_ERR_ISSUER_MISMATCH',
-  'authorization response from %s, expected %s',
   400,
+  'authorization response from %s, expected %s',
 )
-export const DiscoveryFailed = createError('WEB_ERR_DISCOVERY', 'authorization-server metadata: %s', 503)
-export const AuthServerUnreachable = createError(
-  'WEB_ERR_AUTH_SERVER_UNREACHABLE',
-  'the auth-server could not be reached for a new token: %s',
+export const DiscoveryFailed = defineError<[string]>(
+  'WEB_ERR_DISCOVERY',
   503,
+  'authorization-server metadata: %s',
 )
-export const UnknownExperiment = createError('WEB_ERR_UNKNOWN_EXPERIMENT', 'no experiment named %s', 404)
+export const AuthServerUnreachable = defineError<[string]>(
+  'WEB_ERR_AUTH_SERVER_UNREACHABLE',
+  503,
+  'the auth-server could not be reached for a new token: %s',
+)
+export const UnknownExperiment = defineError<[string]>(
+  'WEB_ERR_UNKNOWN_EXPERIMENT',
+  404,
+  'no experiment named %s',
+)

@@ -39,7 +39,7 @@ describe('configuration from the environment', () => {
       CLIENT_SECRET: 'a-real-secret',
       SESSION_SECRET: LOCAL_DEFAULTS.SESSION_SECRET,
     }
-    expect(() => loadConfig(prod)).toThrow(/refuses the local defaults for SESSION_SECRET/)
+    expect(() => loadConfig(prod)).toThrow(/refuses the documented local defaults for SESSION_SECRET/)
     const ok = loadConfig({ ...prod, SESSION_SECRET: 'x'.repeat(40) })
     expect(ok.adminToken).toBeUndefined()
   })

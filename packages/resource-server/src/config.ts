@@ -1,4 +1,16 @@
-import { type EnvSchema, httpUrl, int, logLevel, readEnv } from './env.js'
+import {
+  host,
+  httpUrl,
+  int,
+  logLevel,
+  nodeEnv,
+  type PressureLimits,
+  port,
+  pressureEnv,
+  pressureLimits,
+  type Static,
+  Type,
+} from '@stateless-auth/service-kit/config'
 
 export interface ResourceServerConfig {
   production: boolean
@@ -16,6 +28,8 @@ export interface ResourceServerConfig {
   logLevel: string
   /** Largest request body accepted, in bytes. */
   bodyLimit: number
+  /** Above these every request answers 503 (0: off). */
+  pressure: PressureLimits
   verifier: {
     /** Seconds of clock skew allowed on `exp`/`nbf`/`iat`. */
     clockTolerance: number
@@ -36,55 +50,57 @@ export interface ResourceServerDefaults {
   databaseUrl: string
 }
 
-export const resourceServerEnvSchema = {
-  NODE_ENV: { type: 'string' },
-  PORT: int(0, 65535),
-  HOST: { type: 'string', minLength: 1 },
-  ISSUER: httpUrl(
-    'the public issuer URL without query, fragment or trailing slash, e.g. http://localhost:4000',
-    {
-      trailingSlash: false,
-    },
-  ),
-  AUDIENCE: { type: 'string', minLength: 1, maxLength: 512 },
-  JWKS_URI: httpUrl('an http(s) URL'),
-  METADATA_URI: httpUrl('an http(s) URL'),
-  DATABASE_URL: { type: 'string', minLength: 1 },
-  LOG_LEVEL: logLevel,
-  BODY_LIMIT: int(1024, 10 * 1024 * 1024),
-  CLOCK_TOLERANCE: int(0, 600),
-  JWKS_COOLDOWN_MS: int(0, 3_600_000),
-  JWKS_REFRESH_INTERVAL_MS: int(1000, 86_400_000),
-  JWKS_FETCH_TIMEOUT_MS: int(100, 60_000),
-} satisfies EnvSchema
-
 /**
- * Reads the settings every resource server shares (DESIGN.md: `PORT`, `HOST`, `ISSUER`, `AUDIENCE`, `JWKS_URI`,
- * `DATABASE_URL`…) and validates them; an app adds its own variables with {@link readEnv}.
+ * The variables every resource server reads (DESIGN.md: `PORT`, `HOST`, `ISSUER`, `AUDIENCE`, `JWKS_URI`,
+ * `DATABASE_URL`…), as TypeBox properties with their defaults; an app spreads them into its own schema.
  */
-export function loadResourceServerConfig(
-  env: NodeJS.ProcessEnv,
-  defaults: ResourceServerDefaults,
-): ResourceServerConfig {
-  const input = readEnv(env, resourceServerEnvSchema)
-  const str = (name: string) => input[name] as string | undefined
-  const num = (name: string, fallback: number) => (input[name] as number | undefined) ?? fallback
+export function resourceServerEnv(defaults: ResourceServerDefaults) {
   return {
-    production: input.NODE_ENV === 'production',
-    port: num('PORT', defaults.port),
-    host: str('HOST') ?? '127.0.0.1',
-    issuer: str('ISSUER') ?? 'http://localhost:4000',
-    audience: str('AUDIENCE') ?? defaults.audience,
-    jwksUri: str('JWKS_URI'),
-    metadataUri: str('METADATA_URI'),
-    databaseUrl: str('DATABASE_URL') ?? defaults.databaseUrl,
-    logLevel: str('LOG_LEVEL') ?? 'info',
-    bodyLimit: num('BODY_LIMIT', 16 * 1024),
+    NODE_ENV: nodeEnv(),
+    PORT: port(defaults.port),
+    HOST: host(),
+    ISSUER: httpUrl(
+      'the public issuer URL without query, fragment or trailing slash, e.g. http://localhost:4000',
+      { trailingSlash: false, default: 'http://localhost:4000' },
+    ),
+    AUDIENCE: Type.String({ minLength: 1, maxLength: 512, default: defaults.audience }),
+    JWKS_URI: Type.Optional(httpUrl('an http(s) URL')),
+    METADATA_URI: Type.Optional(httpUrl('an http(s) URL')),
+    DATABASE_URL: Type.String({ minLength: 1, default: defaults.databaseUrl }),
+    LOG_LEVEL: logLevel(),
+    BODY_LIMIT: int(1024, 10 * 1024 * 1024, 16 * 1024),
+    CLOCK_TOLERANCE: int(0, 600, 5),
+    JWKS_COOLDOWN_MS: int(0, 3_600_000, 30_000),
+    JWKS_REFRESH_INTERVAL_MS: int(1000, 86_400_000, 300_000),
+    JWKS_FETCH_TIMEOUT_MS: int(100, 60_000, 5000),
+    ...pressureEnv(),
+  }
+}
+
+const shared = Type.Object(resourceServerEnv({ port: 0, audience: '', databaseUrl: '' }))
+
+/** The environment a resource server has read: at least {@link resourceServerEnv}'s variables. */
+export type ResourceServerEnv = Static<typeof shared>
+
+/** Maps the shared variables onto the config object the plugin and the apps use. */
+export function resourceServerConfig(env: ResourceServerEnv): ResourceServerConfig {
+  return {
+    production: env.NODE_ENV === 'production',
+    port: env.PORT,
+    host: env.HOST,
+    issuer: env.ISSUER,
+    audience: env.AUDIENCE,
+    jwksUri: env.JWKS_URI,
+    metadataUri: env.METADATA_URI,
+    databaseUrl: env.DATABASE_URL,
+    logLevel: env.LOG_LEVEL,
+    bodyLimit: env.BODY_LIMIT,
+    pressure: pressureLimits(env),
     verifier: {
-      clockTolerance: num('CLOCK_TOLERANCE', 5),
-      cooldown: num('JWKS_COOLDOWN_MS', 30_000),
-      refreshInterval: num('JWKS_REFRESH_INTERVAL_MS', 300_000),
-      fetchTimeout: num('JWKS_FETCH_TIMEOUT_MS', 5000),
+      clockTolerance: env.CLOCK_TOLERANCE,
+      cooldown: env.JWKS_COOLDOWN_MS,
+      refreshInterval: env.JWKS_REFRESH_INTERVAL_MS,
+      fetchTimeout: env.JWKS_FETCH_TIMEOUT_MS,
     },
   }
 }

@@ -1,10 +1,12 @@
+import { installErrorHandler } from '@stateless-auth/service-kit/error-handler'
+import { healthRoutes } from '@stateless-auth/service-kit/health'
 import verifierPlugin from '@stateless-auth/verifier/fastify'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ResourceServerConfig } from './config.js'
-import { installErrorHandler } from './error-handler.js'
+import { verifierErrors } from './error-handler.js'
 import { type Metrics, resourceServerMetrics } from './metrics.js'
-import { recordVerifierEvent, registerOperationalRoutes } from './observability.js'
+import { recordVerifierEvent, registerMetricsRoute } from './observability.js'
 import { type DocsOptions, registerDocs } from './swagger.js'
 
 declare module 'fastify' {
@@ -27,14 +29,15 @@ export interface ResourceServerOptions {
 
 /**
  * Everything a resource server needs around its own routes: token verification with the issuer's public keys
- * (no call to the authorization server per request), one error format, `/health`, `/ready`, `/metrics` and
- * OpenAPI docs. Register it before the routes so the docs see them.
+ * (no call to the authorization server per request), the chassis' error format with the verifier's RFC 6750
+ * answers, `/health` and `/ready` (keys loadable + the app's checks), `/metrics` and OpenAPI docs.
+ * Register it before the routes so the docs see them.
  */
 async function resourceServer(app: FastifyInstance, options: ResourceServerOptions): Promise<void> {
   const { config } = options
   const metrics = resourceServerMetrics()
   app.decorate('metrics', metrics)
-  installErrorHandler(app, options.realm)
+  installErrorHandler(app, { map: verifierErrors(options.realm) })
   await registerDocs(app, { ...options.docs, issuer: config.issuer })
   await app.register(verifierPlugin, {
     issuer: config.issuer,
@@ -46,10 +49,11 @@ async function resourceServer(app: FastifyInstance, options: ResourceServerOptio
     ...(options.fetch ? { fetch: options.fetch } : {}),
     onEvent: (event) => recordVerifierEvent(metrics, event),
   })
-  registerOperationalRoutes(app, metrics, {
-    signing_keys: () => app.verifier.ready(),
-    ...options.readinessChecks,
+  await app.register(healthRoutes, {
+    checks: { signing_keys: () => app.verifier.ready(), ...options.readinessChecks },
+    ...config.pressure,
   })
+  registerMetricsRoute(app, metrics)
 }
 
 export default fp(resourceServer, {

@@ -1,11 +1,14 @@
+import { ConfigError, readConfig, Type } from '@stateless-auth/service-kit/config'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadResourceServerConfig } from '../src/index.js'
+import { resourceServerConfig, resourceServerEnv } from '../src/index.js'
 
 const defaults = { port: 4002, audience: 'urn:stateless-auth:inventory-api', databaseUrl: '/tmp/x.sqlite' }
+const schema = Type.Object(resourceServerEnv(defaults))
+const loadResourceServerConfig = (env: NodeJS.ProcessEnv) => resourceServerConfig(readConfig(schema, env))
 
 describe('resource-server config', () => {
   it('has local defaults from DESIGN.md', () => {
-    const config = loadResourceServerConfig({}, defaults)
+    const config = loadResourceServerConfig({})
     expect(config).toMatchObject({
       port: 4002,
       host: '127.0.0.1',
@@ -18,25 +21,19 @@ describe('resource-server config', () => {
   })
 
   it('reads and coerces the environment', () => {
-    const config = loadResourceServerConfig(
-      {
-        PORT: '5000',
-        ISSUER: 'https://as.example',
-        JWKS_URI: 'http://auth-server:4000/jwks',
-        AUDIENCE: 'urn:x',
-      },
-      defaults,
-    )
+    const config = loadResourceServerConfig({
+      PORT: '5000',
+      ISSUER: 'https://as.example',
+      JWKS_URI: 'http://auth-server:4000/jwks',
+      AUDIENCE: 'urn:x',
+    })
     expect(config).toMatchObject({ port: 5000, issuer: 'https://as.example', audience: 'urn:x' })
     expect(config.jwksUri).toBe('http://auth-server:4000/jwks')
   })
 
   it('stops at boot with one message naming every bad variable', () => {
     const load = () =>
-      loadResourceServerConfig(
-        { PORT: 'eighty', ISSUER: 'http://localhost:4000/', JWKS_URI: 'ftp://x' },
-        defaults,
-      )
+      loadResourceServerConfig({ PORT: 'eighty', ISSUER: 'http://localhost:4000/', JWKS_URI: 'ftp://x' })
     expect(load).toThrow(ConfigError)
     expect(load).toThrow(
       'invalid configuration: PORT must be integer; ' +

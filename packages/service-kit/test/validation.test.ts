@@ -1,15 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { fastifyOptions, installErrorHandler } from '../src/index.js'
+import { installErrorHandler } from '../src/error-handler.js'
+import { fastifyOptions } from '../src/fastify-options.js'
 
-// What a resource server accepts as input: JSON bodies keep their JSON types; only the parts of a request that
+// What a service accepts as input: JSON bodies keep their JSON types; only the parts of a request that
 // arrive as text (path parameters, query string) are read as the numbers their schema asks for.
 
 let app: FastifyInstance
 
 beforeEach(async () => {
   app = Fastify(fastifyOptions({ bodyLimit: 1024 }))
-  installErrorHandler(app, 'test')
+  installErrorHandler(app)
   app.post<{ Params: { sku: string }; Querystring: { dry?: boolean } }>(
     '/items/:sku',
     {
