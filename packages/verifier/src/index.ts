@@ -18,8 +18,6 @@ export {
   type VerifierErrorCode,
   verifierError,
 } from './errors.js'
-export type { ImportedKey } from './keys/import-jwk.js'
-export { mapError } from './map-error.js'
 export {
   metadataUrlFor,
   type SupportedAlgorithm,

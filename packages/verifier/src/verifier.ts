@@ -1,9 +1,9 @@
 import { parseBearer } from './bearer.js'
 import { type AccessTokenClaims, type ClaimRules, checkClaims, RFC9068_REQUIRED_CLAIMS } from './claims.js'
 import { type VerifierError, type VerifierErrorCode, verifierError } from './errors.js'
+import { registerAdapterApi } from './internal/adapter-api.js'
 import { type CompactJws, decodeSegment, type SignatureCheck, signatureCheck, splitCompact } from './jws.js'
-import type { ImportedKey } from './keys/import-jwk.js'
-import { type KeyEntry, KeyStore } from './keys/key-store.js'
+import { JwksCache, type KeyEntry } from './keys/jwks-cache.js'
 import { mapError } from './map-error.js'
 import {
   type ResolvedOptions,
@@ -33,7 +33,6 @@ export interface VerifierStats {
 
 /**
  * A configured access-token verifier. Create one per process (it holds the key cache) and share it.
- * `resolveKey` and `reject` exist for adapters; applications use the rest.
  *
  * @example
  * ```ts
@@ -48,27 +47,12 @@ export interface Verifier {
   verify(token: string): Promise<AccessTokenClaims>
   /** Reads the token from an `Authorization` header value (RFC 6750 §2.1), then verifies it. */
   authenticate(authorizationHeader: string | string[] | undefined): Promise<AccessTokenClaims>
-  /**
-   * `authenticate` for adapters that run on every request: the claims come back directly on a verified-token cache
-   * hit, a promise otherwise (the signature is checked on libuv's thread pool, the JWKS fetched if need be).
-   * Failures are recorded and thrown, or rejected, as {@link VerifierError}s.
-   */
-  check(authorizationHeader: string | string[] | undefined): AccessTokenClaims | Promise<AccessTokenClaims>
   /** Loads the JWKS if no usable key is held yet; rejects with `VERIFIER_ERR_JWKS_UNAVAILABLE` if it cannot. */
   ready(): Promise<void>
   /** A snapshot of the counters. */
   stats(): VerifierStats
   /** Aborts any JWKS fetch in flight and refuses further verifications. */
   close(): Promise<void>
-  /** The validated options, for adapters (e.g. the Fastify plugin hands them to @fastify/jwt). */
-  readonly options: Readonly<ResolvedOptions>
-  /**
-   * The key for a token header, fetching under the cooldown rules if unknown. Used by the Fastify adapter's
-   * @fastify/jwt key callback.
-   */
-  resolveKey(header: { kid?: unknown; alg?: unknown; typ?: unknown }): Promise<ImportedKey>
-  /** Records a failure (counters and event) and returns it as a {@link VerifierError}. */
-  reject(err: unknown): VerifierError
 }
 
 /** What the verifier needs from a token header that passed {@link checkHeader}. */
@@ -81,7 +65,7 @@ interface HeaderFacts {
 const MAX_HEADERS = 64
 
 // RFC 9068 §4: the resource server must check typ is at+jwt (case-insensitive, optional application/ prefix).
-export function isAccessTokenTyp(typ: unknown): boolean {
+function isAccessTokenTyp(typ: unknown): boolean {
   return typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === 'at+jwt'
 }
 
@@ -89,7 +73,7 @@ export function isAccessTokenTyp(typ: unknown): boolean {
  * Pre-flight header checks, before any key lookup: so an unsigned, HMAC or ID token never triggers a JWKS fetch.
  * Returns the kid.
  */
-export function checkHeader(
+function checkHeader(
   header: { kid?: unknown; alg?: unknown; typ?: unknown; crit?: unknown },
   options: ResolvedOptions,
 ): string {
@@ -156,7 +140,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
   }
 
   // One signature check per key, set up when the key is loaded (digest, padding, signature size).
-  const keys = new KeyStore<SignatureCheck>(options, {
+  const keys = new JwksCache<SignatureCheck>(options, {
     build: (key) => signatureCheck(key.alg, key.keyObject),
     emit,
     onKeysRemoved: () => cache?.clear(),
@@ -264,7 +248,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     }
   }
 
-  const check = (header: string | string[] | undefined) => {
+  const check = (header: string | string[] | undefined): AccessTokenClaims | Promise<AccessTokenClaims> => {
     try {
       let candidate: string | undefined
       let cacheKey: string | undefined
@@ -293,11 +277,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
     throw reject(err)
   }
 
-  return {
-    options,
+  const verifier: Verifier = {
     verify,
     authenticate: async (header) => check(header),
-    check,
     async ready() {
       if (closed) throw verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The verifier is closed')
       await keys.ready()
@@ -308,18 +290,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
       keys.close()
       cache?.clear()
     },
-    async resolveKey(header) {
-      const kid = checkHeader(header, options)
-      const { key } = keys.peek(kid) ?? (await keys.resolve(kid))
-      // RFC 8725 §3.1: a key verifies only with its own algorithm, whatever else the allowlist holds.
-      if (key.alg !== header.alg) {
-        throw verifierError(
-          'VERIFIER_ERR_ALGORITHM_NOT_ALLOWED',
-          'The token algorithm does not match its key',
-        )
-      }
-      return key
-    },
-    reject,
   }
+  registerAdapterApi(verifier, { options, check, reject })
+  return verifier
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AccessTokenClaims, assertScopes } from '../claims.js'
+import { adapterApi } from '../internal/adapter-api.js'
 import type { VerifierOptions } from '../options.js'
 import { type ErrorResponse, errorResponse } from '../response.js'
 import { createVerifier, type Verifier } from '../verifier.js'
@@ -70,7 +71,8 @@ export function createAuthMiddleware(
 ): AuthMiddleware {
   const verifier = 'verify' in verifierOrOptions ? verifierOrOptions : createVerifier(verifierOrOptions)
   const scopes = options.scopes ?? []
-  const realm = options.realm ?? verifier.options.audience[0] ?? 'api'
+  const api = adapterApi(verifier)
+  const realm = options.realm ?? api.options.audience[0] ?? 'api'
 
   return async function authMiddleware(req, res, next) {
     req.auth = null
@@ -82,7 +84,7 @@ export function createAuthMiddleware(
       // authenticate() already counted its own failures; scope failures are counted here.
       const error =
         err instanceof Error && 'code' in err && err.code === 'VERIFIER_ERR_INSUFFICIENT_SCOPE'
-          ? verifier.reject(err)
+          ? api.reject(err)
           : err
       refuse(res, errorResponse(error, { realm, scope: scopes }))
       return false

@@ -3,7 +3,7 @@ import type { ResolvedOptions, VerifierEvent } from '../options.js'
 import { fetchJson } from './fetch-json.js'
 import { type ImportedKey, importJwk } from './import-jwk.js'
 
-/** A usable key plus whatever the caller built from it once (e.g. a fast-jwt verifier). */
+/** A usable key plus whatever the caller built from it once (the signature check). */
 export interface KeyEntry<T> {
   key: ImportedKey
   verifier: T
@@ -11,7 +11,7 @@ export interface KeyEntry<T> {
 
 type FetchReason = 'initial' | 'unknown_kid' | 'refresh'
 
-export interface KeyStoreHooks<T> {
+export interface JwksCacheHooks<T> {
   build: (key: ImportedKey) => T
   emit: (event: VerifierEvent) => void
   /** Called after a refetch dropped keys, so caches built on them can be emptied. */
@@ -23,13 +23,13 @@ export interface KeyStoreHooks<T> {
  * Keys by `kid` (one Map lookup per token), fetched only from the configured JWKS (or the `jwks_uri` of the
  * configured issuer's metadata), never from anything a token says (RFC 8725 §3.10).
  *
- * Fetch policy, the part get-jwks lacks:
+ * Fetch policy:
  * - single flight: concurrent callers share one in-flight fetch;
  * - cooldown: an unknown `kid` or a failure triggers at most one fetch per `cooldown` window;
  * - a successful fetch replaces the key set, so a key the JWKS no longer lists stops working;
  * - a failed fetch keeps the last good set, so cached keys survive an unreachable JWKS.
  */
-export class KeyStore<T> {
+export class JwksCache<T> {
   #keys = new Map<string, KeyEntry<T>>()
   #loaded = false
   #lastAttempt = Number.NEGATIVE_INFINITY
@@ -41,7 +41,7 @@ export class KeyStore<T> {
 
   constructor(
     private readonly options: ResolvedOptions,
-    private readonly hooks: KeyStoreHooks<T>,
+    private readonly hooks: JwksCacheHooks<T>,
   ) {
     this.#jwksUri = options.jwksUri
   }
