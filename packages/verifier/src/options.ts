@@ -52,6 +52,13 @@ export type VerifierEvent =
       keys: number
       error?: string
     }
+  | {
+      /** The JWKS listed more usable keys than `maxKeys`; the newest and the ones in use were kept. */
+      type: 'jwks_truncated'
+      listed: number
+      kept: number
+      dropped: string[]
+    }
   | { type: 'key_cache_hit'; kid: string }
   | { type: 'key_cache_miss'; kid: string }
   | { type: 'verified'; kid: string | undefined; cached: boolean }
@@ -82,11 +89,14 @@ export interface VerifierOptions {
   requiredClaims?: readonly string[]
   /** JWKS/metadata request timeout in ms (AbortSignal). Default 5000. */
   fetchTimeout?: number
-  /** Minimum ms between two JWKS fetches caused by unknown `kid`s or failures. Default 30000. */
+  /**
+   * Minimum ms between two JWKS fetches caused by unknown `kid`s, or after a failed fetch. The first unknown `kid`
+   * after a routine (initial or periodic) fetch is fetched at once. Default 30000.
+   */
   cooldown?: number
   /** Age in ms after which the JWKS is refetched in the background, dropping removed keys. Default 300000. */
   refreshInterval?: number
-  /** Most keys kept from one JWKS. Default 20. */
+  /** Most keys kept from one JWKS: the newest and those in use (a `jwks_truncated` event says when). Default 20. */
   maxKeys?: number
   /** Longest token accepted, in characters, checked before any parsing. Default 8192. */
   maxTokenLength?: number
