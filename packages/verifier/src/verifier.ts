@@ -1,6 +1,7 @@
-import { parseBearer } from './bearer.js'
+import { parseCredentials } from './bearer.js'
 import { type AccessTokenClaims, type ClaimRules, checkClaims, RFC9068_REQUIRED_CLAIMS } from './claims.js'
-import { type VerifierError, type VerifierErrorCode, verifierError } from './errors.js'
+import { type DpopRequest, ProofChecker, type ProofFacts } from './dpop/proof.js'
+import { VerifierError, type VerifierErrorCode, verifierError } from './errors.js'
 import { registerAdapterApi } from './internal/adapter-api.js'
 import { type CompactJws, decodeSegment, type SignatureCheck, signatureCheck, splitCompact } from './jws.js'
 import { JwksCache, type KeyEntry } from './keys/jwks-cache.js'
@@ -43,16 +44,41 @@ export interface VerifierStats {
  * ```
  */
 export interface Verifier {
-  /** Verifies a JWT access token (RFC 9068 §4) and returns its claims, or throws a {@link VerifierError}. */
+  /**
+   * Verifies a JWT access token (RFC 9068 §4) and returns its claims, or throws a {@link VerifierError}. A token
+   * bound to a key (`cnf`) is refused: without its request there is no proof to check; use `authenticate`.
+   */
   verify(token: string): Promise<AccessTokenClaims>
-  /** Reads the token from an `Authorization` header value (RFC 6750 §2.1), then verifies it. */
-  authenticate(authorizationHeader: string | string[] | undefined): Promise<AccessTokenClaims>
+  /**
+   * Reads the token from an `Authorization` header value (RFC 6750 §2.1, or RFC 9449 §7.1's `DPoP` scheme), then
+   * verifies it, and with the `DPoP` scheme the proof against `request`.
+   */
+  authenticate(
+    authorizationHeader: string | string[] | undefined,
+    request?: DpopRequest,
+  ): Promise<AccessTokenClaims>
   /** Loads the JWKS if no usable key is held yet; rejects with `VERIFIER_ERR_JWKS_UNAVAILABLE` if it cannot. */
   ready(): Promise<void>
   /** A snapshot of the counters. */
   stats(): VerifierStats
   /** Aborts any JWKS fetch in flight and refuses further verifications. */
   close(): Promise<void>
+}
+
+// The key a token is bound to (RFC 9449 §6.1: cnf.jkt), if any.
+function boundKey(claims: AccessTokenClaims): string | undefined {
+  const cnf = claims.cnf
+  if (typeof cnf !== 'object' || cnf === null) return undefined
+  const jkt = (cnf as { jkt?: unknown }).jkt
+  return typeof jkt === 'string' ? jkt : undefined
+}
+
+function mapReplayFailure(err: unknown): VerifierError {
+  if (err instanceof VerifierError) return err
+  return verifierError('VERIFIER_ERR_DPOP_REPLAY_UNAVAILABLE', 'DPoP proofs cannot be checked right now', {
+    cause: err,
+    retryAfter: 5,
+  })
 }
 
 /** What the verifier needs from a token header that passed {@link checkHeader}. */
@@ -149,8 +175,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
     },
   })
 
-  const reject = (err: unknown): VerifierError => {
+  const reject = (err: unknown, scheme?: 'Bearer' | 'DPoP'): VerifierError => {
     const error = mapError(err)
+    error.scheme ??= scheme
     failures[error.code] = (failures[error.code] ?? 0) + 1
     emit({ type: 'verification_failed', code: error.code })
     return error
@@ -242,13 +269,72 @@ export function createVerifier(input: VerifierOptions): Verifier {
 
   const verify = async (token: string): Promise<AccessTokenClaims> => {
     try {
-      return await verifySync(token)
+      return asBearer(await verifySync(token))
     } catch (err) {
       throw reject(err)
     }
   }
 
-  const check = (header: string | string[] | undefined): AccessTokenClaims | Promise<AccessTokenClaims> => {
+  const dpop = options.dpop
+  const proofs = dpop.mode === 'disabled' ? undefined : new ProofChecker(dpop)
+
+  // RFC 9449 §7.1 and §7.2: a token bound to a key (cnf.jkt) is never accepted as Bearer, whatever the mode.
+  const asBearer = (claims: AccessTokenClaims): AccessTokenClaims => {
+    if (claims.cnf === undefined) return claims
+    throw verifierError(
+      'VERIFIER_ERR_DPOP_BINDING_INVALID',
+      boundKey(claims) === undefined
+        ? 'A sender-constrained token (cnf) cannot be sent as a Bearer token'
+        : 'A DPoP-bound token must be sent with the DPoP scheme',
+    )
+  }
+
+  // The token and the proof are checked side by side (two signature checks on the pool at once); a token problem is
+  // reported before a proof problem, whichever settles first, so answers do not depend on timing.
+  const withProof = (
+    token: string,
+    claims: AccessTokenClaims | Promise<AccessTokenClaims>,
+    request: DpopRequest | undefined,
+    checker: ProofChecker,
+  ): Promise<AccessTokenClaims> => {
+    let proof: Promise<ProofFacts>
+    try {
+      if (request === undefined)
+        throw verifierError(
+          'VERIFIER_ERR_DPOP_PROOF_INVALID',
+          'A DPoP proof is required with the DPoP scheme',
+        )
+      proof = checker.check(request.dpop, token, request)
+    } catch (err) {
+      proof = Promise.reject(err)
+    }
+    proof.catch(() => {})
+    return Promise.resolve(claims).then(async (verified) => {
+      const facts = await proof
+      const jkt = boundKey(verified)
+      if (jkt === undefined) {
+        throw verifierError('VERIFIER_ERR_DPOP_BINDING_INVALID', 'The access token is not DPoP-bound')
+      }
+      if (jkt !== facts.jkt)
+        throw verifierError('VERIFIER_ERR_DPOP_BINDING_INVALID', 'Invalid DPoP key binding')
+      // Last, so that only proofs that passed every other check take room in the store (RFC 9449 §11.1).
+      let fresh: boolean
+      try {
+        fresh = await dpop.replayStore.add(facts.replayKey, facts.replayUntil)
+      } catch (err) {
+        throw mapReplayFailure(err)
+      }
+      if (!fresh)
+        throw verifierError('VERIFIER_ERR_DPOP_PROOF_INVALID', 'The DPoP proof has already been used')
+      return verified
+    })
+  }
+
+  const check = (
+    header: string | string[] | undefined,
+    request?: DpopRequest,
+  ): AccessTokenClaims | Promise<AccessTokenClaims> => {
+    let scheme: 'Bearer' | 'DPoP' | undefined
     try {
       let candidate: string | undefined
       let cacheKey: string | undefined
@@ -257,6 +343,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
       if (
         cache !== undefined &&
         !closed &&
+        dpop.mode !== 'required' &&
         typeof header === 'string' &&
         header.startsWith('Bearer ') &&
         header.length <= options.maxTokenLength + 7
@@ -264,22 +351,39 @@ export function createVerifier(input: VerifierOptions): Verifier {
         candidate = header.slice(7)
         cacheKey = TokenCache.keyOf(candidate)
         const hit = fromCache(cacheKey)
-        if (hit !== undefined) return hit
+        if (hit !== undefined) {
+          scheme = 'Bearer'
+          return hit.cnf === undefined ? hit : asBearer(hit)
+        }
       }
-      const token = parseBearer(header, options.maxTokenLength)
+      const credentials = parseCredentials(header, options.maxTokenLength, proofs !== undefined)
+      scheme = credentials.scheme
+      const { token } = credentials
+      if (scheme === 'Bearer' && dpop.mode === 'required') {
+        throw verifierError(
+          'VERIFIER_ERR_DPOP_BINDING_INVALID',
+          'This resource accepts only DPoP-bound access tokens',
+        )
+      }
       const result = verifySync(token, token === candidate ? cacheKey : undefined)
-      return result instanceof Promise ? result.catch(rethrowRejected) : result
+      if (scheme === 'DPoP' && proofs !== undefined) {
+        return withProof(token, result, request, proofs).catch(rejectAs('DPoP'))
+      }
+      if (result instanceof Promise) return result.then(asBearer).catch(rejectAs('Bearer'))
+      return asBearer(result)
     } catch (err) {
-      throw reject(err)
+      throw reject(err, scheme)
     }
   }
-  const rethrowRejected = (err: unknown): never => {
-    throw reject(err)
-  }
+  const rejectAs =
+    (scheme: 'Bearer' | 'DPoP') =>
+    (err: unknown): never => {
+      throw reject(err, scheme)
+    }
 
   const verifier: Verifier = {
     verify,
-    authenticate: async (header) => check(header),
+    authenticate: async (header, request) => check(header, request),
     async ready() {
       if (closed) throw verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The verifier is closed')
       await keys.ready()

@@ -7,7 +7,7 @@ import { mapError } from '../map-error.js'
 import type { VerifierOptions } from '../options.js'
 import { errorResponse } from '../response.js'
 import { createVerifier, type Verifier } from '../verifier.js'
-import { authorizationHeader } from './authorization.js'
+import { dpopRequest, headerLines } from './request.js'
 
 /**
  * A hook that authenticates (and maybe authorizes) a request, answering failures itself. Fastify calls it with
@@ -92,11 +92,15 @@ function asHook(step: Step): AuthPreHandler {
 async function refuse(
   reply: FastifyReply,
   error: VerifierError,
-  realm: string,
+  guard: Guard,
   scope?: readonly string[],
 ): Promise<void> {
   if (error.statusCode >= 500) reply.log.warn({ err: error.cause ?? error, code: error.code }, error.message)
-  const { statusCode, headers, body } = errorResponse(error, { realm, ...(scope ? { scope } : {}) })
+  const { statusCode, headers, body } = errorResponse(error, {
+    realm: guard.realm,
+    dpop: guard.api.options.dpop,
+    ...(scope ? { scope } : {}),
+  })
   await reply.code(statusCode).headers(headers).send(body)
 }
 
@@ -120,7 +124,7 @@ function scopeStep(
     assertScopes(request.auth, scopes)
     return undefined
   } catch (err) {
-    return refuse(reply, guard.api.reject(err), guard.realm, scopes)
+    return refuse(reply, guard.api.reject(err), guard, scopes)
   }
 }
 
@@ -195,9 +199,9 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
       request.auth = null
       let claims: AccessTokenClaims | Promise<AccessTokenClaims>
       try {
-        claims = api.check(authorizationHeader(request.raw))
+        claims = api.check(headerLines(request.raw, 'authorization'), dpopRequest(request.raw, options.dpop))
       } catch (err) {
-        return refuse(reply, mapError(err), realm)
+        return refuse(reply, mapError(err), guard)
       }
       if (!(claims instanceof Promise)) {
         request.auth = claims
@@ -207,7 +211,7 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
         (verified) => {
           request.auth = verified
         },
-        (err: unknown) => refuse(reply, mapError(err), realm),
+        (err: unknown) => refuse(reply, mapError(err), guard),
       )
     },
   }

@@ -4,7 +4,7 @@ import { adapterApi } from '../internal/adapter-api.js'
 import type { VerifierOptions } from '../options.js'
 import { type ErrorResponse, errorResponse } from '../response.js'
 import { createVerifier, type Verifier } from '../verifier.js'
-import { authorizationHeader } from './authorization.js'
+import { dpopRequest, headerLines } from './request.js'
 
 /**
  * A request once the middleware has run: `auth` holds the verified claims.
@@ -77,16 +77,16 @@ export function createAuthMiddleware(
   return async function authMiddleware(req, res, next) {
     req.auth = null
     try {
-      const claims = await verifier.authenticate(authorizationHeader(req))
+      const claims = await api.check(headerLines(req, 'authorization'), dpopRequest(req, api.options.dpop))
       assertScopes(claims, scopes)
       req.auth = claims
     } catch (err) {
-      // authenticate() already counted its own failures; scope failures are counted here.
+      // check() already counted its own failures; scope failures are counted here.
       const error =
         err instanceof Error && 'code' in err && err.code === 'VERIFIER_ERR_INSUFFICIENT_SCOPE'
           ? api.reject(err)
           : err
-      refuse(res, errorResponse(error, { realm, scope: scopes }))
+      refuse(res, errorResponse(error, { realm, scope: scopes, dpop: api.options.dpop }))
       return false
     }
     next?.()
