@@ -6,7 +6,7 @@ const BEARER = /^(?:Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i
 const SCHEME = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?: |$)/
 
 /** The token of an `Authorization` header and the scheme it came with. */
-export interface Credentials {
+interface Credentials {
   scheme: 'Bearer' | 'DPoP'
   token: string
 }

@@ -39,7 +39,7 @@ function forwarded(req: IncomingMessage, param: 'proto' | 'host'): string | unde
  * The URL the client used (RFC 9449 `htu`): the configured public base URL plus the request path, or the scheme and
  * host of trusted forwarded headers, or the request's own scheme and `Host`.
  */
-export function requestUrl(req: IncomingMessage, dpop: ResolvedDpop): string {
+function requestUrl(req: IncomingMessage, dpop: ResolvedDpop): string {
   const target = req.url ?? '/'
   // Absolute-form request targets (RFC 9112 §3.2.2) carry their own scheme and host: only the path counts here.
   const path = target.startsWith('/') ? target : safePath(target)

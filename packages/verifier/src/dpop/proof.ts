@@ -57,13 +57,13 @@ const MAX_KEYS = 256
 const invalidProof = (description: string) => verifierError('VERIFIER_ERR_DPOP_PROOF_INVALID', description)
 
 /** SHA-256 of `value`, base64url: `ath` (RFC 9449 §4.2) and thumbprints. */
-export function sha256(value: string): string {
+function sha256(value: string): string {
   return createHash('sha256').update(value).digest('base64url')
 }
 
 // RFC 3986 §6.2.2–6.2.3 via WHATWG URL: scheme and host lowercased, default port dropped, dot segments resolved,
 // percent-encodings uppercased; query and fragment dropped (RFC 9449 §4.3 step 9).
-export function normalizeHtu(value: string): string | undefined {
+function normalizeHtu(value: string): string | undefined {
   let url: URL
   try {
     url = new URL(value)

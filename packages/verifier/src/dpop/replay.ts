@@ -61,8 +61,4 @@ export class MemoryReplayStore implements DpopReplayStore {
     this.#seen.set(key, expiresAt)
     return true
   }
-
-  get size(): number {
-    return this.#seen.size
-  }
 }
