@@ -189,6 +189,8 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
   const api = adapterApi(verifier)
   const { options } = api
   const realm = opts.realm ?? options.audience[0] ?? 'api'
+  // Without DPoP no request context is needed: nothing is built per request.
+  const dpop = options.dpop.mode !== 'disabled'
 
   // The core's `check`: synchronous on a verified-token cache hit, a promise otherwise; every failure arrives as a
   // VerifierError with its 4xx/503 answer.
@@ -199,7 +201,10 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
       request.auth = null
       let claims: AccessTokenClaims | Promise<AccessTokenClaims>
       try {
-        claims = api.check(headerLines(request.raw, 'authorization'), dpopRequest(request.raw, options.dpop))
+        claims = api.check(
+          headerLines(request.raw, 'authorization'),
+          dpop ? dpopRequest(request.raw, options.dpop) : undefined,
+        )
       } catch (err) {
         return refuse(reply, mapError(err), guard)
       }

@@ -73,11 +73,15 @@ export function createAuthMiddleware(
   const scopes = options.scopes ?? []
   const api = adapterApi(verifier)
   const realm = options.realm ?? api.options.audience[0] ?? 'api'
+  const dpop = api.options.dpop.mode !== 'disabled'
 
   return async function authMiddleware(req, res, next) {
     req.auth = null
     try {
-      const claims = await api.check(headerLines(req, 'authorization'), dpopRequest(req, api.options.dpop))
+      const claims = await api.check(
+        headerLines(req, 'authorization'),
+        dpop ? dpopRequest(req, api.options.dpop) : undefined,
+      )
       assertScopes(claims, scopes)
       req.auth = claims
     } catch (err) {
