@@ -14,6 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 10_000,
+    // Generous: no test asserts speed, and the suite must hold on a loaded machine (key generation, 6000-token floods).
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 })

@@ -2,8 +2,14 @@ import { verifierError } from './errors.js'
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 // The scheme is case-insensitive (RFC 7235 §2.1).
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+const BEARER = /^(?:Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i
 const SCHEME = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?: |$)/
+
+/** The token of an `Authorization` header and the scheme it came with. */
+interface Credentials {
+  scheme: 'Bearer' | 'DPoP'
+  token: string
+}
 
 /**
  * Extracts the access token from an `Authorization` header value (RFC 6750 §2.1).
@@ -17,6 +23,17 @@ const SCHEME = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?: |$)/
  * ```
  */
 export function parseBearer(header: string | string[] | undefined, maxTokenLength = 8192): string {
+  return parseCredentials(header, maxTokenLength, false).token
+}
+
+/**
+ * {@link parseBearer}, also accepting the `DPoP` scheme (RFC 9449 §7.1, same token syntax) when `dpop` is true.
+ */
+export function parseCredentials(
+  header: string | string[] | undefined,
+  maxTokenLength: number,
+  dpop: boolean,
+): Credentials {
   if (header === undefined || header === '') {
     throw verifierError('VERIFIER_ERR_NO_CREDENTIALS', 'No access token was sent')
   }
@@ -25,26 +42,33 @@ export function parseBearer(header: string | string[] | undefined, maxTokenLengt
     if (header.length !== 1 || header[0] === undefined) {
       throw verifierError('VERIFIER_ERR_INVALID_REQUEST', 'Only one Authorization header may be sent')
     }
-    return parseBearer(header[0], maxTokenLength)
+    return parseCredentials(header[0], maxTokenLength, dpop)
   }
-  // "Bearer " + token + a little slack for extra spaces: anything longer cannot hold a token we would accept.
+  // Scheme + token + a little slack for extra spaces: anything longer cannot hold a token we would accept.
   if (header.length > maxTokenLength + 64) {
     throw verifierError('VERIFIER_ERR_TOKEN_TOO_LARGE', `The access token exceeds ${maxTokenLength} bytes`)
   }
   const value = header.trim()
-  const scheme = SCHEME.exec(value)?.[1]
+  const scheme = SCHEME.exec(value)?.[1]?.toLowerCase()
   if (scheme === undefined) {
     throw verifierError('VERIFIER_ERR_INVALID_REQUEST', 'The Authorization header is malformed')
   }
-  if (scheme.toLowerCase() !== 'bearer') {
+  if (scheme !== 'bearer' && !(dpop && scheme === 'dpop')) {
     throw verifierError('VERIFIER_ERR_NO_CREDENTIALS', 'No bearer access token was sent')
   }
+  const name = scheme === 'bearer' ? 'Bearer' : 'DPoP'
   const token = BEARER.exec(value)?.[1]
   if (token === undefined) {
-    throw verifierError('VERIFIER_ERR_INVALID_REQUEST', 'The Authorization header must be "Bearer <token>"')
+    throw verifierError(
+      'VERIFIER_ERR_INVALID_REQUEST',
+      `The Authorization header must be "${name} <token>"`,
+      {
+        scheme: name,
+      },
+    )
   }
   if (token.length > maxTokenLength) {
     throw verifierError('VERIFIER_ERR_TOKEN_TOO_LARGE', `The access token exceeds ${maxTokenLength} bytes`)
   }
-  return token
+  return { scheme: name, token }
 }

@@ -148,10 +148,9 @@ export function checkClaims(
 
 /**
  * The types RFC 9068 §2.2 gives the claims, and that `iat` is not in the future (RFC 7519 §4.1.6 leaves it to us; a
- * token "issued" later than now was minted by a skewed or hostile clock). Part of {@link checkClaims}; on its own, it
- * completes what fast-jwt checks for `request.jwtVerify()` in the Fastify adapter.
+ * token "issued" later than now was minted by a skewed or hostile clock).
  */
-export function checkClaimTypes(payload: Record<string, unknown>, nowMs: number, toleranceMs: number): void {
+function checkClaimTypes(payload: Record<string, unknown>, nowMs: number, toleranceMs: number): void {
   for (const name of ['sub', 'client_id', 'jti'] as const) {
     if (!isNonEmptyString(payload[name])) {
       throw verifierError('VERIFIER_ERR_CLAIM_INVALID', `The ${name} claim must be a non-empty string`)

@@ -5,14 +5,20 @@
  */
 
 /**
- * OAuth bearer error codes (RFC 6750 §3.1); `undefined` means "no credentials were sent" (§3.1, last paragraph).
+ * OAuth error codes of RFC 6750 §3.1, plus RFC 9449 §7.1's for DPoP; `undefined` means "no credentials were sent"
+ * (RFC 6750 §3.1, last paragraph).
  *
  * @example
  * ```ts
  * const e: OAuthBearerError | undefined = err.oauthError
  * ```
  */
-export type OAuthBearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+export type OAuthBearerError =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
 
 interface CodeSpec {
   statusCode: number
@@ -45,7 +51,11 @@ export const ERROR_CODES = {
   VERIFIER_ERR_CLAIM_MISSING: { statusCode: 401, oauthError: 'invalid_token' },
   VERIFIER_ERR_CLAIM_INVALID: { statusCode: 401, oauthError: 'invalid_token' },
   VERIFIER_ERR_INSUFFICIENT_SCOPE: { statusCode: 403, oauthError: 'insufficient_scope' },
+  VERIFIER_ERR_DPOP_PROOF_INVALID: { statusCode: 401, oauthError: 'invalid_dpop_proof' },
+  VERIFIER_ERR_DPOP_NONCE_REQUIRED: { statusCode: 401, oauthError: 'use_dpop_nonce' },
+  VERIFIER_ERR_DPOP_BINDING_INVALID: { statusCode: 401, oauthError: 'invalid_token' },
   VERIFIER_ERR_JWKS_UNAVAILABLE: { statusCode: 503, oauthError: undefined },
+  VERIFIER_ERR_DPOP_REPLAY_UNAVAILABLE: { statusCode: 503, oauthError: undefined },
   VERIFIER_ERR_INVALID_OPTIONS: { statusCode: 500, oauthError: undefined },
 } as const satisfies Record<string, CodeSpec>
 
@@ -81,12 +91,12 @@ export class VerifierError extends Error {
   readonly retryAfter: number | undefined
   /** Scopes the route needs (only for `insufficient_scope`). */
   readonly scope: readonly string[] | undefined
+  /** The scheme the request used, when it got that far: its challenge carries the error (RFC 9449 §7.1). */
+  scheme: 'Bearer' | 'DPoP' | undefined
+  /** A fresh nonce for the `DPoP-Nonce` header (only for `use_dpop_nonce`). */
+  readonly nonce: string | undefined
 
-  constructor(
-    code: VerifierErrorCode,
-    description: string,
-    extra: { cause?: unknown; retryAfter?: number; scope?: readonly string[] } = {},
-  ) {
+  constructor(code: VerifierErrorCode, description: string, extra: VerifierErrorExtra = {}) {
     super(description, extra.cause === undefined ? undefined : { cause: extra.cause })
     this.name = 'VerifierError'
     this.code = code
@@ -95,7 +105,17 @@ export class VerifierError extends Error {
     this.description = description
     this.retryAfter = extra.retryAfter
     this.scope = extra.scope
+    this.scheme = extra.scheme
+    this.nonce = extra.nonce
   }
+}
+
+interface VerifierErrorExtra {
+  cause?: unknown
+  retryAfter?: number
+  scope?: readonly string[]
+  scheme?: 'Bearer' | 'DPoP'
+  nonce?: string
 }
 
 /**
@@ -109,7 +129,7 @@ export class VerifierError extends Error {
 export function verifierError(
   code: VerifierErrorCode,
   description: string,
-  extra?: { cause?: unknown; retryAfter?: number; scope?: readonly string[] },
+  extra?: VerifierErrorExtra,
 ): VerifierError {
   return new VerifierError(code, description, extra)
 }

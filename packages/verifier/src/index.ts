@@ -11,6 +11,8 @@ export {
   hasScopes,
   RFC9068_REQUIRED_CLAIMS,
 } from './claims.js'
+export type { DpopRequest } from './dpop/proof.js'
+export { type DpopReplayStore, MemoryReplayStore } from './dpop/replay.js'
 export {
   ERROR_CODES,
   type OAuthBearerError,
@@ -18,13 +20,13 @@ export {
   type VerifierErrorCode,
   verifierError,
 } from './errors.js'
-export type { ImportedKey } from './keys/import-jwk.js'
-export { mapError } from './map-error.js'
 export {
+  type DpopMode,
+  type DpopOptions,
   metadataUrlFor,
   type SupportedAlgorithm,
   type VerifierEvent,
   type VerifierOptions,
 } from './options.js'
-export { type ErrorResponse, errorResponse, wwwAuthenticate } from './response.js'
+export { type ChallengeOptions, type ErrorResponse, errorResponse, wwwAuthenticate } from './response.js'
 export { createVerifier, type Verifier, type VerifierStats } from './verifier.js'

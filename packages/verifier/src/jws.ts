@@ -76,10 +76,8 @@ function invalidSignature() {
 
 // libuv's pool (UV_THREADPOOL_SIZE threads, 4 by default) is shared with fs, dns.lookup and zlib, and its queue has no
 // bound. Beyond POOL_BACKLOG × its size of checks in flight (all verifiers of the process together), a check runs on
-// the event loop instead: a flood of tokens then slows the intake of requests, as synchronous checks always did,
-// rather than queueing ahead of the JWKS fetch's DNS lookup and everything else the process needs the pool for.
-// 64 checks by default, a few milliseconds of RSA work: what a DNS lookup may wait at most. A smaller bound moved
-// checks onto the event loop at ordinary concurrency (32 connections) and cost throughput (docs/benchmarks.md).
+// the event loop instead, so a flood of tokens cannot queue ahead of a JWKS fetch's DNS lookup. How the bound was
+// chosen: docs/benchmarks.md.
 const POOL_SIZE = Math.max(1, Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4)
 const POOL_BACKLOG = 16
 let inPool = 0

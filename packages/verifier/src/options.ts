@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import { type DpopReplayStore, MemoryReplayStore } from './dpop/replay.js'
 import type { VerifierErrorCode } from './errors.js'
 import { verifierError } from './errors.js'
 
@@ -35,6 +37,61 @@ const SUPPORTED: ReadonlySet<string> = new Set<SupportedAlgorithm>([
 ])
 
 /**
+ * How a verifier treats DPoP (RFC 9449): `'disabled'` accepts only `Bearer`; `'allowed'` accepts both schemes;
+ * `'required'` accepts only `DPoP`. In every mode a token bound to a key (`cnf.jkt`) is refused as `Bearer`.
+ *
+ * @example
+ * ```ts
+ * const mode: DpopMode = 'required'
+ * ```
+ */
+export type DpopMode = 'disabled' | 'allowed' | 'required'
+
+/**
+ * DPoP settings beyond the mode. Every field is optional.
+ *
+ * @example
+ * ```ts
+ * createVerifier({
+ *   issuer,
+ *   audience,
+ *   dpop: { mode: 'required', publicUrl: 'https://api.example.com', nonce: { secret: process.env.DPOP_NONCE_SECRET! } },
+ * })
+ * ```
+ */
+export interface DpopOptions {
+  /** Default `'disabled'`. */
+  mode?: DpopMode
+  /** Proof algorithms accepted (asymmetric only). Default `['ES256', 'EdDSA', 'PS256', 'RS256']`. */
+  algorithms?: readonly SupportedAlgorithm[]
+  /** How old a proof's `iat` may be, in seconds. Default 60. */
+  maxAge?: number
+  /** How far ahead of our clock a proof's `iat` may be, in seconds. Default 5. */
+  clockTolerance?: number
+  /** Longest `DPoP` header accepted, in characters. Default 4096. */
+  maxProofLength?: number
+  /** Where `jti`s are remembered. Default: a {@link MemoryReplayStore} of `replayCacheMax` entries per verifier. */
+  replayStore?: DpopReplayStore
+  /** Bound of the default in-memory replay store. Default 100000. */
+  replayCacheMax?: number
+  /**
+   * The public base URL clients use (`https://api.example.com`, or with a path prefix a proxy strips). `htu` is
+   * compared with it plus the request's path. Without it, see `trustForwardedHeaders`.
+   */
+  publicUrl?: string
+  /**
+   * Take scheme and host from `Forwarded` / `X-Forwarded-Proto` / `X-Forwarded-Host` (first value). Only behind a
+   * proxy that sets them: otherwise clients choose them. Default false: the request's own scheme and `Host`.
+   */
+  trustForwardedHeaders?: boolean
+  /**
+   * Resource-server nonces (RFC 9449 §9): proofs must carry a `nonce` this verifier (or a replica with the same
+   * secret) issued in the last one or two `lifetime` steps; otherwise 401 `use_dpop_nonce` with a `DPoP-Nonce` header.
+   */
+  nonce?: { secret: string | Uint8Array; lifetime?: number }
+}
+
+/**
  * What a verifier reports through `onEvent`.
  *
  * @example
@@ -51,6 +108,13 @@ export type VerifierEvent =
       /** Usable keys after the fetch (the previous set when it failed). */
       keys: number
       error?: string
+    }
+  | {
+      /** The JWKS listed more usable keys than `maxKeys`; the newest and the ones in use were kept. */
+      type: 'jwks_truncated'
+      listed: number
+      kept: number
+      dropped: string[]
     }
   | { type: 'key_cache_hit'; kid: string }
   | { type: 'key_cache_miss'; kid: string }
@@ -82,11 +146,14 @@ export interface VerifierOptions {
   requiredClaims?: readonly string[]
   /** JWKS/metadata request timeout in ms (AbortSignal). Default 5000. */
   fetchTimeout?: number
-  /** Minimum ms between two JWKS fetches caused by unknown `kid`s or failures. Default 30000. */
+  /**
+   * Minimum ms between two JWKS fetches caused by unknown `kid`s, or after a failed fetch. The first unknown `kid`
+   * after a routine (initial or periodic) fetch is fetched at once. Default 30000.
+   */
   cooldown?: number
   /** Age in ms after which the JWKS is refetched in the background, dropping removed keys. Default 300000. */
   refreshInterval?: number
-  /** Most keys kept from one JWKS. Default 20. */
+  /** Most keys kept from one JWKS: the newest and those in use (a `jwks_truncated` event says when). Default 20. */
   maxKeys?: number
   /** Longest token accepted, in characters, checked before any parsing. Default 8192. */
   maxTokenLength?: number
@@ -98,6 +165,23 @@ export interface VerifierOptions {
   onEvent?: (event: VerifierEvent) => void
   /** fetch implementation. Default: the global `fetch`. */
   fetch?: typeof fetch
+  /**
+   * DPoP (RFC 9449): a mode, or a mode with settings. Default `'disabled'`: challenges and answers stay exactly those of
+   * RFC 6750 until a deployment turns DPoP on; a key-bound token is refused as Bearer in every mode.
+   */
+  dpop?: DpopMode | DpopOptions
+}
+
+export interface ResolvedDpop {
+  mode: DpopMode
+  algorithms: SupportedAlgorithm[]
+  maxAgeMs: number
+  clockToleranceMs: number
+  maxProofLength: number
+  replayStore: DpopReplayStore
+  publicUrl: string | undefined
+  trustForwardedHeaders: boolean
+  nonce: { secret: Buffer; lifetime: number } | undefined
 }
 
 export interface ResolvedOptions {
@@ -117,6 +201,7 @@ export interface ResolvedOptions {
   cacheMax: number
   onEvent: ((event: VerifierEvent) => void) | undefined
   fetch: typeof fetch
+  dpop: ResolvedDpop
 }
 
 function invalid(message: string): never {
@@ -208,5 +293,57 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     cacheMax: cache === false ? 0 : Math.floor(positive('cache.max', cache.max, 1000)),
     onEvent: options.onEvent,
     fetch: fetchImpl,
+    dpop: resolveDpop(options.dpop),
+  }
+}
+
+const DPOP_ALGORITHMS: SupportedAlgorithm[] = ['ES256', 'EdDSA', 'PS256', 'RS256']
+
+function resolveDpop(input: DpopMode | DpopOptions | undefined): ResolvedDpop {
+  const options: DpopOptions = typeof input === 'string' ? { mode: input } : (input ?? {})
+  if (typeof options !== 'object' || options === null) invalid('dpop must be a mode or an object')
+  const mode = options.mode ?? 'disabled'
+  if (!['disabled', 'allowed', 'required'].includes(mode)) {
+    invalid(`dpop mode must be 'disabled', 'allowed' or 'required', got "${String(mode)}"`)
+  }
+  const algorithms = [...(options.algorithms ?? DPOP_ALGORITHMS)]
+  if (algorithms.length === 0) invalid('dpop.algorithms must not be empty')
+  for (const alg of algorithms as string[]) {
+    // RFC 9449 §4.3: the proof's alg must be asymmetric; `none` and MACs prove nothing about a key.
+    if (!SUPPORTED.has(alg)) invalid(`dpop algorithm "${alg}" is not supported (asymmetric only)`)
+  }
+  if (options.replayStore !== undefined && typeof options.replayStore?.add !== 'function') {
+    invalid('dpop.replayStore must have an add(key, expiresAt) method')
+  }
+  let nonce: ResolvedDpop['nonce']
+  if (options.nonce !== undefined) {
+    const secret = options.nonce?.secret
+    const bytes =
+      typeof secret === 'string'
+        ? Buffer.from(secret)
+        : secret instanceof Uint8Array
+          ? Buffer.from(secret)
+          : undefined
+    // A nonce MAC key guessable by clients would let them mint nonces: 32 bytes, as for any HMAC-SHA256 key.
+    if (bytes === undefined || bytes.length < 32) invalid('dpop.nonce.secret must be at least 32 bytes')
+    // Derived, so the configured secret is not itself the MAC key of anything else it may be reused for.
+    const key = createHash('sha256').update('stateless-auth dpop nonce\0').update(bytes).digest()
+    nonce = { secret: key, lifetime: positive('dpop.nonce.lifetime', options.nonce.lifetime, 300) }
+  }
+  return {
+    mode,
+    algorithms,
+    maxAgeMs: positive('dpop.maxAge', options.maxAge, 60) * 1000,
+    clockToleranceMs: positive('dpop.clockTolerance', options.clockTolerance, 5, true) * 1000,
+    maxProofLength: Math.floor(positive('dpop.maxProofLength', options.maxProofLength, 4096)),
+    replayStore:
+      options.replayStore ??
+      new MemoryReplayStore(Math.floor(positive('dpop.replayCacheMax', options.replayCacheMax, 100_000))),
+    publicUrl:
+      options.publicUrl === undefined
+        ? undefined
+        : httpUrl('dpop.publicUrl', options.publicUrl).replace(/\/+$/, ''),
+    trustForwardedHeaders: options.trustForwardedHeaders === true,
+    nonce,
   }
 }

@@ -1,9 +1,8 @@
 import * as crypto from 'node:crypto'
 import type { AccessTokenClaims } from './claims.js'
 
-// A cache hit is mostly this hash. The one-shot crypto.hash() (Node ≥ 20.12) costs about a quarter of a Hash
-// object; engines allows 20.11, which gets createHash (same digest). The key is the raw 32-byte digest as a
-// 'binary' (latin1) string: cheaper to produce than base64, and smaller in the Map.
+// A cache hit is mostly this hash: the one-shot crypto.hash() (Node ≥ 20.12) where it exists, else createHash (same
+// digest). The key is the raw digest as a latin1 string: cheaper than base64, smaller in the Map.
 const sha256: (token: string) => string =
   typeof crypto.hash === 'function'
     ? (token) => crypto.hash('sha256', token, 'binary')

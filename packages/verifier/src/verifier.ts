@@ -1,9 +1,10 @@
-import { parseBearer } from './bearer.js'
+import { parseCredentials } from './bearer.js'
 import { type AccessTokenClaims, type ClaimRules, checkClaims, RFC9068_REQUIRED_CLAIMS } from './claims.js'
-import { type VerifierError, type VerifierErrorCode, verifierError } from './errors.js'
+import { type DpopRequest, ProofChecker, type ProofFacts } from './dpop/proof.js'
+import { VerifierError, type VerifierErrorCode, verifierError } from './errors.js'
+import { registerAdapterApi } from './internal/adapter-api.js'
 import { type CompactJws, decodeSegment, type SignatureCheck, signatureCheck, splitCompact } from './jws.js'
-import type { ImportedKey } from './keys/import-jwk.js'
-import { type KeyEntry, KeyStore } from './keys/key-store.js'
+import { JwksCache, type KeyEntry } from './keys/jwks-cache.js'
 import { mapError } from './map-error.js'
 import {
   type ResolvedOptions,
@@ -33,7 +34,6 @@ export interface VerifierStats {
 
 /**
  * A configured access-token verifier. Create one per process (it holds the key cache) and share it.
- * `resolveKey` and `reject` exist for adapters; applications use the rest.
  *
  * @example
  * ```ts
@@ -44,31 +44,41 @@ export interface VerifierStats {
  * ```
  */
 export interface Verifier {
-  /** Verifies a JWT access token (RFC 9068 §4) and returns its claims, or throws a {@link VerifierError}. */
-  verify(token: string): Promise<AccessTokenClaims>
-  /** Reads the token from an `Authorization` header value (RFC 6750 §2.1), then verifies it. */
-  authenticate(authorizationHeader: string | string[] | undefined): Promise<AccessTokenClaims>
   /**
-   * `authenticate` for adapters that run on every request: the claims come back directly on a verified-token cache
-   * hit, a promise otherwise (the signature is checked on libuv's thread pool, the JWKS fetched if need be).
-   * Failures are recorded and thrown, or rejected, as {@link VerifierError}s.
+   * Verifies a JWT access token (RFC 9068 §4) and returns its claims, or throws a {@link VerifierError}. A token
+   * bound to a key (`cnf`) is refused: without its request there is no proof to check; use `authenticate`.
    */
-  check(authorizationHeader: string | string[] | undefined): AccessTokenClaims | Promise<AccessTokenClaims>
+  verify(token: string): Promise<AccessTokenClaims>
+  /**
+   * Reads the token from an `Authorization` header value (RFC 6750 §2.1, or RFC 9449 §7.1's `DPoP` scheme), then
+   * verifies it, and with the `DPoP` scheme the proof against `request`.
+   */
+  authenticate(
+    authorizationHeader: string | string[] | undefined,
+    request?: DpopRequest,
+  ): Promise<AccessTokenClaims>
   /** Loads the JWKS if no usable key is held yet; rejects with `VERIFIER_ERR_JWKS_UNAVAILABLE` if it cannot. */
   ready(): Promise<void>
   /** A snapshot of the counters. */
   stats(): VerifierStats
   /** Aborts any JWKS fetch in flight and refuses further verifications. */
   close(): Promise<void>
-  /** The validated options, for adapters (e.g. the Fastify plugin hands them to @fastify/jwt). */
-  readonly options: Readonly<ResolvedOptions>
-  /**
-   * The key for a token header, fetching under the cooldown rules if unknown. Used by the Fastify adapter's
-   * @fastify/jwt key callback.
-   */
-  resolveKey(header: { kid?: unknown; alg?: unknown; typ?: unknown }): Promise<ImportedKey>
-  /** Records a failure (counters and event) and returns it as a {@link VerifierError}. */
-  reject(err: unknown): VerifierError
+}
+
+// The key a token is bound to (RFC 9449 §6.1: cnf.jkt), if any.
+function boundKey(claims: AccessTokenClaims): string | undefined {
+  const cnf = claims.cnf
+  if (typeof cnf !== 'object' || cnf === null) return undefined
+  const jkt = (cnf as { jkt?: unknown }).jkt
+  return typeof jkt === 'string' ? jkt : undefined
+}
+
+function mapReplayFailure(err: unknown): VerifierError {
+  if (err instanceof VerifierError) return err
+  return verifierError('VERIFIER_ERR_DPOP_REPLAY_UNAVAILABLE', 'DPoP proofs cannot be checked right now', {
+    cause: err,
+    retryAfter: 5,
+  })
 }
 
 /** What the verifier needs from a token header that passed {@link checkHeader}. */
@@ -81,7 +91,7 @@ interface HeaderFacts {
 const MAX_HEADERS = 64
 
 // RFC 9068 §4: the resource server must check typ is at+jwt (case-insensitive, optional application/ prefix).
-export function isAccessTokenTyp(typ: unknown): boolean {
+function isAccessTokenTyp(typ: unknown): boolean {
   return typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === 'at+jwt'
 }
 
@@ -89,7 +99,7 @@ export function isAccessTokenTyp(typ: unknown): boolean {
  * Pre-flight header checks, before any key lookup: so an unsigned, HMAC or ID token never triggers a JWKS fetch.
  * Returns the kid.
  */
-export function checkHeader(
+function checkHeader(
   header: { kid?: unknown; alg?: unknown; typ?: unknown; crit?: unknown },
   options: ResolvedOptions,
 ): string {
@@ -156,7 +166,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
   }
 
   // One signature check per key, set up when the key is loaded (digest, padding, signature size).
-  const keys = new KeyStore<SignatureCheck>(options, {
+  const keys = new JwksCache<SignatureCheck>(options, {
     build: (key) => signatureCheck(key.alg, key.keyObject),
     emit,
     onKeysRemoved: () => cache?.clear(),
@@ -165,8 +175,9 @@ export function createVerifier(input: VerifierOptions): Verifier {
     },
   })
 
-  const reject = (err: unknown): VerifierError => {
+  const reject = (err: unknown, scheme?: 'Bearer' | 'DPoP'): VerifierError => {
     const error = mapError(err)
+    error.scheme ??= scheme
     failures[error.code] = (failures[error.code] ?? 0) + 1
     emit({ type: 'verification_failed', code: error.code })
     return error
@@ -258,13 +269,72 @@ export function createVerifier(input: VerifierOptions): Verifier {
 
   const verify = async (token: string): Promise<AccessTokenClaims> => {
     try {
-      return await verifySync(token)
+      return asBearer(await verifySync(token))
     } catch (err) {
       throw reject(err)
     }
   }
 
-  const check = (header: string | string[] | undefined) => {
+  const dpop = options.dpop
+  const proofs = dpop.mode === 'disabled' ? undefined : new ProofChecker(dpop)
+
+  // RFC 9449 §7.1 and §7.2: a token bound to a key (cnf.jkt) is never accepted as Bearer, whatever the mode.
+  const asBearer = (claims: AccessTokenClaims): AccessTokenClaims => {
+    if (claims.cnf === undefined) return claims
+    throw verifierError(
+      'VERIFIER_ERR_DPOP_BINDING_INVALID',
+      boundKey(claims) === undefined
+        ? 'A sender-constrained token (cnf) cannot be sent as a Bearer token'
+        : 'A DPoP-bound token must be sent with the DPoP scheme',
+    )
+  }
+
+  // The token and the proof are checked side by side (two signature checks on the pool at once); a token problem is
+  // reported before a proof problem, whichever settles first, so answers do not depend on timing.
+  const withProof = (
+    token: string,
+    claims: AccessTokenClaims | Promise<AccessTokenClaims>,
+    request: DpopRequest | undefined,
+    checker: ProofChecker,
+  ): Promise<AccessTokenClaims> => {
+    let proof: Promise<ProofFacts>
+    try {
+      if (request === undefined)
+        throw verifierError(
+          'VERIFIER_ERR_DPOP_PROOF_INVALID',
+          'A DPoP proof is required with the DPoP scheme',
+        )
+      proof = checker.check(request.dpop, token, request)
+    } catch (err) {
+      proof = Promise.reject(err)
+    }
+    proof.catch(() => {})
+    return Promise.resolve(claims).then(async (verified) => {
+      const facts = await proof
+      const jkt = boundKey(verified)
+      if (jkt === undefined) {
+        throw verifierError('VERIFIER_ERR_DPOP_BINDING_INVALID', 'The access token is not DPoP-bound')
+      }
+      if (jkt !== facts.jkt)
+        throw verifierError('VERIFIER_ERR_DPOP_BINDING_INVALID', 'Invalid DPoP key binding')
+      // Last, so that only proofs that passed every other check take room in the store (RFC 9449 §11.1).
+      let fresh: boolean
+      try {
+        fresh = await dpop.replayStore.add(facts.replayKey, facts.replayUntil)
+      } catch (err) {
+        throw mapReplayFailure(err)
+      }
+      if (!fresh)
+        throw verifierError('VERIFIER_ERR_DPOP_PROOF_INVALID', 'The DPoP proof has already been used')
+      return verified
+    })
+  }
+
+  const check = (
+    header: string | string[] | undefined,
+    request?: DpopRequest,
+  ): AccessTokenClaims | Promise<AccessTokenClaims> => {
+    let scheme: 'Bearer' | 'DPoP' | undefined
     try {
       let candidate: string | undefined
       let cacheKey: string | undefined
@@ -273,6 +343,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
       if (
         cache !== undefined &&
         !closed &&
+        dpop.mode !== 'required' &&
         typeof header === 'string' &&
         header.startsWith('Bearer ') &&
         header.length <= options.maxTokenLength + 7
@@ -280,24 +351,39 @@ export function createVerifier(input: VerifierOptions): Verifier {
         candidate = header.slice(7)
         cacheKey = TokenCache.keyOf(candidate)
         const hit = fromCache(cacheKey)
-        if (hit !== undefined) return hit
+        if (hit !== undefined) {
+          scheme = 'Bearer'
+          return hit.cnf === undefined ? hit : asBearer(hit)
+        }
       }
-      const token = parseBearer(header, options.maxTokenLength)
+      const credentials = parseCredentials(header, options.maxTokenLength, proofs !== undefined)
+      scheme = credentials.scheme
+      const { token } = credentials
+      if (scheme === 'Bearer' && dpop.mode === 'required') {
+        throw verifierError(
+          'VERIFIER_ERR_DPOP_BINDING_INVALID',
+          'This resource accepts only DPoP-bound access tokens',
+        )
+      }
       const result = verifySync(token, token === candidate ? cacheKey : undefined)
-      return result instanceof Promise ? result.catch(rethrowRejected) : result
+      if (scheme === 'DPoP' && proofs !== undefined) {
+        return withProof(token, result, request, proofs).catch(rejectAs('DPoP'))
+      }
+      if (result instanceof Promise) return result.then(asBearer).catch(rejectAs('Bearer'))
+      return asBearer(result)
     } catch (err) {
-      throw reject(err)
+      throw reject(err, scheme)
     }
   }
-  const rethrowRejected = (err: unknown): never => {
-    throw reject(err)
-  }
+  const rejectAs =
+    (scheme: 'Bearer' | 'DPoP') =>
+    (err: unknown): never => {
+      throw reject(err, scheme)
+    }
 
-  return {
-    options,
+  const verifier: Verifier = {
     verify,
-    authenticate: async (header) => check(header),
-    check,
+    authenticate: async (header, request) => check(header, request),
     async ready() {
       if (closed) throw verifierError('VERIFIER_ERR_JWKS_UNAVAILABLE', 'The verifier is closed')
       await keys.ready()
@@ -308,18 +394,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
       keys.close()
       cache?.clear()
     },
-    async resolveKey(header) {
-      const kid = checkHeader(header, options)
-      const { key } = keys.peek(kid) ?? (await keys.resolve(kid))
-      // RFC 8725 §3.1: a key verifies only with its own algorithm, whatever else the allowlist holds.
-      if (key.alg !== header.alg) {
-        throw verifierError(
-          'VERIFIER_ERR_ALGORITHM_NOT_ALLOWED',
-          'The token algorithm does not match its key',
-        )
-      }
-      return key
-    },
-    reject,
   }
+  registerAdapterApi(verifier, { options, check, reject })
+  return verifier
 }

@@ -1,5 +1,6 @@
 import { createVerifier, metadataUrlFor, parseBearer, type VerifierOptions } from '@stateless-auth/verifier'
 import { describe, expect, it } from 'vitest'
+import { adapterApi } from '../src/internal/adapter-api.js'
 
 const base = { issuer: 'http://localhost:4000', audience: 'urn:stateless-auth:orders-api' }
 
@@ -23,7 +24,7 @@ describe('options are validated at construction', () => {
   })
 
   it('defaults to RS256, PS256, ES256 and EdDSA with the documented limits', () => {
-    const { options } = createVerifier(base)
+    const { options } = adapterApi(createVerifier(base))
     expect(options).toMatchObject({
       algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       audience: ['urn:stateless-auth:orders-api'],

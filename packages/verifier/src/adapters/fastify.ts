@@ -1,14 +1,13 @@
-import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
-import { parseBearer } from '../bearer.js'
-import { type AccessTokenClaims, assertScopes, checkClaimTypes, RFC9068_REQUIRED_CLAIMS } from '../claims.js'
+import { type AccessTokenClaims, assertScopes } from '../claims.js'
 import { type VerifierError, verifierError } from '../errors.js'
+import { type AdapterApi, adapterApi } from '../internal/adapter-api.js'
 import { mapError } from '../map-error.js'
 import type { VerifierOptions } from '../options.js'
 import { errorResponse } from '../response.js'
 import { createVerifier, type Verifier } from '../verifier.js'
-import { authorizationHeader } from './authorization.js'
+import { dpopRequest, headerLines } from './request.js'
 
 /**
  * A hook that authenticates (and maybe authorizes) a request, answering failures itself. Fastify calls it with
@@ -89,19 +88,24 @@ function asHook(step: Step): AuthPreHandler {
 }
 
 // The one place a failure becomes an answer. `error` has been recorded already (failures are counted once, where
-// they happen): `verifier.check` records its own, scope failures are recorded by the caller via `verifier.reject`.
+// they happen): `check` records its own, scope failures are recorded by the caller via `reject`.
 async function refuse(
   reply: FastifyReply,
   error: VerifierError,
-  realm: string,
+  guard: Guard,
   scope?: readonly string[],
 ): Promise<void> {
   if (error.statusCode >= 500) reply.log.warn({ err: error.cause ?? error, code: error.code }, error.message)
-  const { statusCode, headers, body } = errorResponse(error, { realm, ...(scope ? { scope } : {}) })
+  const { statusCode, headers, body } = errorResponse(error, {
+    realm: guard.realm,
+    dpop: guard.api.options.dpop,
+    ...(scope ? { scope } : {}),
+  })
   await reply.code(statusCode).headers(headers).send(body)
 }
 
 interface Guard {
+  api: AdapterApi
   realm: string
   authenticate: Step
 }
@@ -112,8 +116,7 @@ const guards = new WeakMap<Verifier, Guard>()
 function scopeStep(
   request: FastifyRequest,
   reply: FastifyReply,
-  verifier: Verifier,
-  realm: string,
+  guard: Guard,
   scopes: readonly string[] | undefined,
 ): Promise<void> | undefined {
   if (scopes === undefined || scopes.length === 0 || request.auth === null) return undefined
@@ -121,7 +124,7 @@ function scopeStep(
     assertScopes(request.auth, scopes)
     return undefined
   } catch (err) {
-    return refuse(reply, verifier.reject(err), realm, scopes)
+    return refuse(reply, guard.api.reject(err), guard, scopes)
   }
 }
 
@@ -129,14 +132,13 @@ function scopeStep(
 function guardStep(
   request: FastifyRequest,
   reply: FastifyReply,
-  verifier: Verifier,
   guard: Guard,
   scopes: readonly string[] | undefined,
   always: boolean,
 ): Promise<void> | undefined {
   const pending = always || request.auth === null ? guard.authenticate(request, reply) : undefined
-  if (pending === undefined) return scopeStep(request, reply, verifier, guard.realm, scopes)
-  return pending.then(() => scopeStep(request, reply, verifier, guard.realm, scopes))
+  if (pending === undefined) return scopeStep(request, reply, guard, scopes)
+  return pending.then(() => scopeStep(request, reply, guard, scopes))
 }
 
 /**
@@ -145,81 +147,66 @@ function guardStep(
  *
  * @example
  * ```ts
- * import { requireScopes } from '@stateless-auth/verifier/fastify'
- * app.get('/orders', { preHandler: requireScopes('orders:read') }, async (request) => list(request.auth!.sub))
+ * import { claimsOf, requireScopes } from '@stateless-auth/verifier/fastify'
+ * app.get('/orders', { preHandler: requireScopes('orders:read') }, async (request) => list(claimsOf(request).sub))
  * ```
  */
 export function requireScopes(...scopes: string[]): AuthPreHandler {
   return asHook((request, reply) => {
-    const verifier = request.server.verifier
-    const guard = guards.get(verifier)
+    const guard = guards.get(request.server.verifier)
     if (guard === undefined) throw new Error('requireScopes needs the @stateless-auth/verifier plugin')
-    return guardStep(request, reply, verifier, guard, scopes, false)
+    return guardStep(request, reply, guard, scopes, false)
   })
+}
+
+/**
+ * The verified claims of an authenticated request: what route code reads instead of `request.auth!`. Throws the
+ * verifier's 401 `VERIFIER_ERR_NO_CREDENTIALS` error when the request was not authenticated (a route that forgot
+ * its guard), which the plugin's error answer and `errorResponse` turn into a 401 with a challenge.
+ *
+ * @example
+ * ```ts
+ * import { claimsOf } from '@stateless-auth/verifier/fastify'
+ *
+ * app.get('/me', { config: { auth: true } }, async (request) => {
+ *   const { sub, scope } = claimsOf(request)
+ *   return { sub, scope }
+ * })
+ * ```
+ */
+export function claimsOf(request: FastifyRequest): AccessTokenClaims {
+  const claims = request.auth
+  if (claims === null || claims === undefined) {
+    throw verifierError('VERIFIER_ERR_NO_CREDENTIALS', 'This request was not authenticated')
+  }
+  return claims
 }
 
 async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOptions): Promise<void> {
   const owned = !('verifier' in opts)
   // Options are validated before anything is decorated, so a bad config fails registration, not requests.
   const verifier = 'verifier' in opts ? opts.verifier : createVerifier(opts)
-  const { options } = verifier
+  const api = adapterApi(verifier)
+  const { options } = api
   const realm = opts.realm ?? options.audience[0] ?? 'api'
+  // Without DPoP no request context is needed: nothing is built per request.
+  const dpop = options.dpop.mode !== 'disabled'
 
-  // @fastify/jwt stays for its request/instance API (`request.jwtVerify()`, `request.jwtDecode()`, `fastify.jwt`),
-  // wired to our key store and the same checks, and for the `request.auth` decorator. Our own guards do not go
-  // through it: per request it decodes the token twice, merges option objects and runs a callback chain around our
-  // key callback, then fast-jwt verifies on the event loop (README, "How a token is verified"). The key callback never
-  // looks at the token's iss/jku/x5u/jwk (RFC 8725 §3.10).
-  await fastify.register(fastifyJwt, {
-    decoratorName: 'auth',
-    decode: { complete: true },
-    secret: {
-      public: (
-        _request: FastifyRequest,
-        token: unknown,
-        callback: (e: Error | null, key?: string) => void,
-      ) => {
-        const header = (token as { header?: Record<string, unknown> }).header ?? {}
-        verifier.resolveKey(header).then(
-          (key) => callback(null, key.pem),
-          (err: Error) => callback(err),
-        )
-      },
-    },
-    verify: {
-      // The strict RFC 6750 §2.1 parser (size cap, one header, b64token) instead of @fastify/jwt's split(' ').
-      extractToken: (request: FastifyRequest) =>
-        parseBearer(authorizationHeader(request.raw), options.maxTokenLength),
-      algorithms: [...options.algorithms],
-      allowedIss: options.issuer,
-      allowedAud: [...options.audience],
-      checkTyp: 'at+jwt',
-      requiredClaims: [...RFC9068_REQUIRED_CLAIMS, ...options.requiredClaims],
-      clockTolerance: options.clockToleranceMs,
-    },
-    // What fast-jwt leaves out (claim types, iat not in the future); a refusal is @fastify/jwt's 401 "untrusted".
-    trusted: (_request: FastifyRequest, payload: Record<string, unknown>) => {
-      try {
-        checkClaimTypes(payload, Date.now(), options.clockToleranceMs)
-        return true
-      } catch {
-        return false
-      }
-    },
-  })
-
-  // The hot path: the core's `check` (verified-token cache, header pre-checks, the key's signature check on the
-  // thread pool, claims): synchronous on a cache hit, a promise otherwise. Every failure, including those
-  // @fastify/jwt would answer with a 500, arrives as a VerifierError with its 4xx/503 answer.
+  // The core's `check`: synchronous on a verified-token cache hit, a promise otherwise; every failure arrives as a
+  // VerifierError with its 4xx/503 answer.
   const guard: Guard = {
+    api,
     realm,
     authenticate(request, reply) {
       request.auth = null
       let claims: AccessTokenClaims | Promise<AccessTokenClaims>
       try {
-        claims = verifier.check(authorizationHeader(request.raw))
+        claims = api.check(
+          headerLines(request.raw, 'authorization'),
+          dpop ? dpopRequest(request.raw, options.dpop) : undefined,
+        )
       } catch (err) {
-        return refuse(reply, mapError(err), realm)
+        return refuse(reply, mapError(err), guard)
       }
       if (!(claims instanceof Promise)) {
         request.auth = claims
@@ -229,12 +216,13 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
         (verified) => {
           request.auth = verified
         },
-        (err: unknown) => refuse(reply, mapError(err), realm),
+        (err: unknown) => refuse(reply, mapError(err), guard),
       )
     },
   }
   guards.set(verifier, guard)
 
+  fastify.decorateRequest('auth', null)
   fastify.decorate('verifier', verifier)
   fastify.decorate('authenticate', asHook(guard.authenticate))
   fastify.decorate('requireScopes', requireScopes)
@@ -248,7 +236,7 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
     asHook((request, reply) => {
       const auth = request.routeOptions.config?.auth
       if (auth === undefined || auth === false) return undefined
-      return guardStep(request, reply, verifier, guard, auth === true ? undefined : auth.scopes, true)
+      return guardStep(request, reply, guard, auth === true ? undefined : auth.scopes, true)
     }),
   )
 
@@ -261,10 +249,10 @@ async function verifierPlugin(fastify: FastifyInstance, opts: FastifyVerifierOpt
  *
  * @example
  * ```ts
- * import verifierPlugin from '@stateless-auth/verifier/fastify'
+ * import verifierPlugin, { claimsOf } from '@stateless-auth/verifier/fastify'
  *
  * await app.register(verifierPlugin, { issuer: 'http://localhost:4000', audience: 'urn:stateless-auth:orders-api' })
- * app.get('/orders', { config: { auth: { scopes: ['orders:read'] } } }, async (request) => request.auth!.sub)
+ * app.get('/orders', { config: { auth: { scopes: ['orders:read'] } } }, async (request) => claimsOf(request).sub)
  * ```
  */
 export const fastifyVerifier = fp(verifierPlugin, {
@@ -273,20 +261,3 @@ export const fastifyVerifier = fp(verifierPlugin, {
 })
 
 export default fastifyVerifier
-
-/**
- * The verified claims of an authenticated request, typed; throws the verifier's 401 error when the route was
- * not authenticated (a missing `config.auth` or a preHandler order mistake), so a handler never reads `null`.
- *
- * @example
- * ```ts
- * app.get('/orders', { config: { auth: { scopes: ['orders:read'] } } }, async (request) => {
- *   const { sub } = claimsOf(request)
- * })
- * ```
- */
-export function claimsOf(request: FastifyRequest): AccessTokenClaims {
-  const claims = request.auth
-  if (!claims) throw verifierError('VERIFIER_ERR_NO_CREDENTIALS', 'No access token was sent')
-  return claims
-}

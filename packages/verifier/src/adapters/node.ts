@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type AccessTokenClaims, assertScopes } from '../claims.js'
+import { adapterApi } from '../internal/adapter-api.js'
 import type { VerifierOptions } from '../options.js'
 import { type ErrorResponse, errorResponse } from '../response.js'
 import { createVerifier, type Verifier } from '../verifier.js'
-import { authorizationHeader } from './authorization.js'
+import { dpopRequest, headerLines } from './request.js'
 
 /**
  * A request once the middleware has run: `auth` holds the verified claims.
@@ -70,21 +71,26 @@ export function createAuthMiddleware(
 ): AuthMiddleware {
   const verifier = 'verify' in verifierOrOptions ? verifierOrOptions : createVerifier(verifierOrOptions)
   const scopes = options.scopes ?? []
-  const realm = options.realm ?? verifier.options.audience[0] ?? 'api'
+  const api = adapterApi(verifier)
+  const realm = options.realm ?? api.options.audience[0] ?? 'api'
+  const dpop = api.options.dpop.mode !== 'disabled'
 
   return async function authMiddleware(req, res, next) {
     req.auth = null
     try {
-      const claims = await verifier.authenticate(authorizationHeader(req))
+      const claims = await api.check(
+        headerLines(req, 'authorization'),
+        dpop ? dpopRequest(req, api.options.dpop) : undefined,
+      )
       assertScopes(claims, scopes)
       req.auth = claims
     } catch (err) {
-      // authenticate() already counted its own failures; scope failures are counted here.
+      // check() already counted its own failures; scope failures are counted here.
       const error =
         err instanceof Error && 'code' in err && err.code === 'VERIFIER_ERR_INSUFFICIENT_SCOPE'
-          ? verifier.reject(err)
+          ? api.reject(err)
           : err
-      refuse(res, errorResponse(error, { realm, scope: scopes }))
+      refuse(res, errorResponse(error, { realm, scope: scopes, dpop: api.options.dpop }))
       return false
     }
     next?.()

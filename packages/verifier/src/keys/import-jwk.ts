@@ -1,22 +1,13 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 import type { SupportedAlgorithm } from '../options.js'
 
-/**
- * A JWKS entry turned into something a signature verifier can use without further parsing.
- *
- * @example
- * ```ts
- * const key: ImportedKey = await verifier.resolveKey({ kid, alg: 'ES256', typ: 'at+jwt' })
- * ```
- */
+/** A JWKS entry turned into something a signature check can use without further parsing. */
 export interface ImportedKey {
   kid: string
   /** The one algorithm this key may verify (RFC 8725 §3.1). */
   alg: SupportedAlgorithm
   /** The public key, imported once. */
   keyObject: KeyObject
-  /** The same key as SPKI PEM, for `request.jwtVerify()` (@fastify/jwt) in the Fastify adapter. */
-  pem: string
   /** Canonical JSON of the JWK, to reuse an already imported key when a refetch returns it unchanged. */
   fingerprint: string
 }
@@ -70,8 +61,8 @@ export function importJwk(
     const bits = keyObject.asymmetricKeyDetails?.modulusLength
     if (kty === 'RSA' && (bits === undefined || bits < 2048))
       return { skipped: 'RSA key shorter than 2048 bits' }
-    const pem = keyObject.export({ type: 'spki', format: 'pem' }).toString()
-    return { key: { kid: jwk.kid, alg, keyObject, pem, fingerprint: `${alg}|${pem}` } }
+    const spki = keyObject.export({ type: 'spki', format: 'der' }).toString('base64')
+    return { key: { kid: jwk.kid, alg, keyObject, fingerprint: `${alg}|${spki}` } }
   } catch (err) {
     return { skipped: `cannot import: ${err instanceof Error ? err.message : String(err)}` }
   }

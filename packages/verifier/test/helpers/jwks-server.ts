@@ -21,12 +21,15 @@ export interface JwksServer {
   mode: JwksMode
   /** Metadata `issuer` override (to simulate a mix-up). */
   metadataIssuer: string | undefined
+  /** Holds JWKS answers until the returned function is called (to order a fetch after other work). */
+  hold(): () => void
   close(): Promise<void>
 }
 
 export async function startJwksServer(keys: TestKey[] = [], issuerPath = ''): Promise<JwksServer> {
   let published: object[] = keys.map((k) => ('jwk' in k ? k.jwk : k))
   const hanging = new Set<ServerResponse>()
+  let held: Promise<void> | undefined
   const state = {
     hits: new Map<string, number>(),
     mode: 'ok' as JwksMode,
@@ -56,7 +59,9 @@ export async function startJwksServer(keys: TestKey[] = [], issuerPath = ''): Pr
     if (path === `/.well-known/oauth-authorization-server${issuerPath}`) {
       send({ issuer: state.metadataIssuer ?? api.issuer, jwks_uri: api.jwksUri })
     } else if (path === `${issuerPath}/jwks.json`) {
-      send({ keys: published })
+      // The key set is read when the answer goes out, as a real server's would be.
+      if (held === undefined) send({ keys: published })
+      else void held.then(() => send({ keys: published }))
     } else {
       res.writeHead(404).end()
     }
@@ -86,6 +91,16 @@ export async function startJwksServer(keys: TestKey[] = [], issuerPath = ''): Pr
     },
     set metadataIssuer(i) {
       state.metadataIssuer = i
+    },
+    hold() {
+      let release = () => {}
+      held = new Promise<void>((resolve) => {
+        release = () => {
+          held = undefined
+          resolve()
+        }
+      })
+      return release
     },
     async close() {
       for (const res of hanging) res.destroy()
