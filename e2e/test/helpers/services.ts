@@ -19,6 +19,8 @@ export const appDir = (name: AppName) => dirname(fileURLToPath(manifests[name]))
 
 export interface Service {
   url: string
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string
   stop(): Promise<void>
 }
 
@@ -59,6 +61,7 @@ export async function startService(
   }
   return {
     url,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')
