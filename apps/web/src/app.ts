@@ -82,6 +82,7 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
     admin,
     control,
     publicUrl: config.publicUrl,
+    rotateInterval: config.rotateInterval,
   })
 
   await app.register(healthRoutes, {
