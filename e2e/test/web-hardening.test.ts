@@ -61,7 +61,7 @@ describe('web app hardening (issue 12)', () => {
     expect(log).not.toContain(state)
   })
 
-  it('item 13: no response of the web app carries a raw access token', async () => {
+  it('item 13: no response of the web app carries a raw access or refresh token', async () => {
     const bodies: string[] = []
     const get = async (path: string) => {
       const res = await fetch(`${stack.webUrl}${path}`, { headers: { cookie: jar.header() } })
@@ -86,5 +86,8 @@ describe('web app hardening (issue 12)', () => {
     expect(bodies[0]).toContain('id="token"')
     expect(bodies[1]).toContain('kid')
     for (const body of bodies) expect(body).not.toMatch(JWS)
+    // And none of the tokens the auth-server issued to this stack, refresh tokens included, appears verbatim.
+    expect(stack.issuedTokens.length).toBeGreaterThanOrEqual(2)
+    for (const token of stack.issuedTokens) for (const body of bodies) expect(body).not.toContain(token)
   })
 })

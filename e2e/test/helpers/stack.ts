@@ -12,6 +12,8 @@ export interface Stack {
   issuer: string
   /** Every request that reached the auth-server, by path. */
   toAuthServer: string[]
+  /** Every access and refresh token the auth-server issued (through the proxy). */
+  issuedTokens: string[]
   /** Whether the auth-server process is running (the stop experiment really stops it). */
   authRunning: () => boolean
   ordersUrl: string
@@ -106,6 +108,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     webUrl,
     issuer,
     toAuthServer: proxy.seen,
+    issuedTokens: proxy.issuedTokens,
     authRunning: () => auth !== undefined,
     ordersUrl: orders.url,
     inventoryUrl: inventory.url,
