@@ -28,6 +28,13 @@ describe('web app hardening (issue 12)', () => {
     })
     expect(out.status).toBe(403)
     expect(out.headers.get('set-cookie')).toBeNull()
+    // What a browser sends for a cross-site form post under this app's Referrer-Policy: same-origin.
+    const opaque = await fetch(`${stack.webUrl}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: jar.header(), origin: 'null', 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(opaque.status).toBe(403)
     expect((await postJson(stack.webUrl, '/api/call/orders', jar)).status).toBe(200)
   })
 
