@@ -74,15 +74,16 @@ describe('experiments, each one click with its outcome explained', () => {
   it('disable: the refresh is refused while the access token already issued keeps working', async () => {
     const { body } = await postJson(stack.webUrl, '/api/experiments/disable', jar)
     expect(body.outcome).toBe('as-explained')
-    const [disabled, refresh, still, enabled] = body.steps
+    const [checked, disabled, refresh, still, enabled] = body.steps
+    expect(checked.label).toMatch(/account is enabled/)
     expect(disabled.detail).toMatchObject({ ok: true, body: { username: 'alice', disabled: true } })
     expect(refresh.detail).toMatchObject({ error: 'invalid_grant' })
     expect(still.call.status).toBe(200)
     expect(enabled.detail).toMatchObject({ ok: true, body: { disabled: false } })
-    // The refused refresh token is gone: getting a token the session does not hold yet needs a new sign-in.
-    const after = await postJson(stack.webUrl, '/api/experiments/rotate', jar)
+    // The refused refresh ended the web session (issue 12, item 1): anything else needs a new sign-in.
+    const after = await postJson(stack.webUrl, '/api/call/inventory', jar)
     expect(after.status).toBe(401)
-    expect(after.body).toMatchObject({ error: 'session_expired' })
+    expect(after.body).toMatchObject({ error: 'WEB_ERR_NOT_SIGNED_IN' })
   })
 
   it('signing out revokes the refresh token at the auth-server (RFC 7009) and ends the session', async () => {

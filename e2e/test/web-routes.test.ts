@@ -41,7 +41,7 @@ describe('the callback and the JSON routes refuse what they must', () => {
     expect(res.body).toContain('authorization response from (none)')
   })
 
-  it('refuses a state that does not match the cookie, and shows an error the server sent', async () => {
+  it('refuses a state that does not match the cookie, and names an error the server sent', async () => {
     const iss = encodeURIComponent(stack.issuer)
     const forged = await inject(stack, { url: `/auth/callback?code=abc&state=xyz&iss=${iss}` })
     expect(forged.statusCode).toBe(400)
@@ -50,7 +50,9 @@ describe('the callback and the JSON routes refuse what they must', () => {
       url: `/auth/callback?error=access_denied&error_description=the+user+said+no&state=xyz&iss=${iss}`,
     })
     expect(denied.statusCode).toBe(400)
-    expect(denied.body).toContain('access_denied: the user said no')
+    // A fixed message per code (issue 12, item 10): the sender's description is not shown.
+    expect(denied.body).toContain('access_denied: You declined the request')
+    expect(denied.body).not.toContain('the user said no')
   })
 
   it('answers the JSON routes with OAuth-style errors, never a 500', async () => {

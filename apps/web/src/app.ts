@@ -52,6 +52,10 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
   await app.register(helmet, {
     // HSTS only means something on https; on http://localhost it would pin the browser to https.
     hsts: config.publicUrl.startsWith('https:'),
+    // Helmet's no-referrer makes browsers send `Origin: null` on this app's own form posts, which the Origin check
+    // of /logout and the JSON routes refuses; same-origin keeps the real origin on them and still tells other
+    // sites nothing (a cross-site post then says `Origin: null`, refused as foreign).
+    referrerPolicy: { policy: 'same-origin' },
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -82,6 +86,7 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
     admin,
     control,
     publicUrl: config.publicUrl,
+    rotateInterval: config.rotateInterval,
   })
 
   await app.register(healthRoutes, {

@@ -40,6 +40,8 @@ export interface WebConfig {
   /** The demo control endpoint (see control.ts), which can really stop/start the auth-server; optional. */
   controlUrl: string | undefined
   controlToken: string | undefined
+  /** The rotate experiment runs at most once per this many seconds in this process, whoever asks. */
+  rotateInterval: number
   /** How long boot waits for the auth-server's metadata (it may still be starting). */
   discoveryTimeout: number
   logLevel: string
@@ -81,10 +83,13 @@ export const webEnv = Type.Object({
   SESSION_TTL: int(60, 30 * 86400, 8 * 3600),
   REFRESH_MARGIN: int(0, 3600, 15),
   DATABASE_URL: Type.String({ minLength: 1, default: `${appDir}data/web.sqlite` }),
-  // In production the admin experiments are off unless ADMIN_TOKEN is set.
+  // In production the admin experiments are off unless ADMIN_TOKEN and DEMO_EXPERIMENTS=true are set.
   ADMIN_TOKEN: Type.Optional(
     Type.String({ minLength: 1, maxLength: 512, default: LOCAL_DEFAULTS.ADMIN_TOKEN }),
   ),
+  // ADMIN_TOKEN in production only with this explicit opt-in (issue 12, item 1).
+  DEMO_EXPERIMENTS: Type.Optional(Type.Boolean()),
+  EXPERIMENT_ROTATE_INTERVAL: int(0, 86400, 300),
   DEMO_CONTROL_URL: Type.Optional(url()),
   DEMO_CONTROL_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
   DISCOVERY_TIMEOUT: int(0, 600, 30),
@@ -95,7 +100,7 @@ export const webEnv = Type.Object({
 /**
  * Reads and validates the configuration from environment variables. Outside production the client secret,
  * session secret and admin token fall back to documented local values; with `NODE_ENV=production` the first
- * two must be set (and differ from those values), and the admin experiments are off unless `ADMIN_TOKEN` is set.
+ * two must be set (and differ from those values), and `ADMIN_TOKEN` is refused unless `DEMO_EXPERIMENTS=true`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
   const input = readConfig(webEnv, env, {
@@ -104,6 +109,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
   })
   if ((input.DEMO_CONTROL_URL === undefined) !== (input.DEMO_CONTROL_TOKEN === undefined)) {
     throw new ConfigError('DEMO_CONTROL_URL and DEMO_CONTROL_TOKEN go together')
+  }
+  if (input.NODE_ENV === 'production' && input.ADMIN_TOKEN !== undefined && input.DEMO_EXPERIMENTS !== true) {
+    throw new ConfigError(
+      'NODE_ENV=production refuses ADMIN_TOKEN: it is the auth-server operator credential, and this app would use it on behalf of any signed-in user; set DEMO_EXPERIMENTS=true only for a demo deployment',
+    )
   }
   return {
     production: input.NODE_ENV === 'production',
@@ -125,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     adminToken: input.ADMIN_TOKEN,
     controlUrl: input.DEMO_CONTROL_URL,
     controlToken: input.DEMO_CONTROL_TOKEN,
+    rotateInterval: input.EXPERIMENT_ROTATE_INTERVAL,
     discoveryTimeout: input.DISCOVERY_TIMEOUT,
     logLevel: input.LOG_LEVEL,
     pressure: pressureLimits(input),

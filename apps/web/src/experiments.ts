@@ -32,8 +32,29 @@ export interface ExperimentContext {
   apis: ApiClient
   admin: AdminClient | undefined
   control: DemoControl | undefined
+  rotation: RotationLimit
   now: () => number
 }
+
+/**
+ * The rotate experiment's limit (issue 12, item 1): at most one rotation per `interval` seconds in this process,
+ * whichever session asks, so the page cannot be used to churn the auth-server's keys. (Per session it is the same
+ * limit; across replicas the auth-server's own refusal while a key is pending, 409 rotation_pending, bounds it.)
+ */
+export function createRotationLimit(interval: number) {
+  let last: number | undefined
+  return {
+    interval,
+    /** Takes the slot at `now` and answers 0, or answers how many seconds remain until the next one. */
+    take(now: number): number {
+      if (last !== undefined && now < last + interval) return last + interval - now
+      last = now
+      return 0
+    },
+  }
+}
+
+export type RotationLimit = ReturnType<typeof createRotationLimit>
 
 type Experiment = (ctx: ExperimentContext) => Promise<ExperimentResult>
 
@@ -110,10 +131,16 @@ export const experiments: Record<string, Experiment> = {
     }
   },
 
+  // Acts on the signed-in user's own account only, and never undoes an operator's action (issue 12, item 1): it
+  // first refreshes, which succeeds only while the account is enabled (refused, the session ends here and nothing
+  // is changed), and re-enables only after its own disable call succeeded.
   async disable({ sessionId, session, tokens, apis, admin }) {
     if (!admin) return manual('disable', 'pnpm --filter @stateless-auth/auth-server cli users disable alice')
-    const { token } = await tokens.tokenFor(sessionId, 'orders')
-    const steps: Step[] = []
+    // A refusal propagates: 401, the session is gone, and the account stays as the operator left it.
+    const token = await tokens.refresh(sessionId, 'orders')
+    const steps: Step[] = [
+      { label: 'refresh_token grant first: the account is enabled', detail: 'a new access token was issued' },
+    ]
     const disabled = await admin.disableUser(session.username)
     steps.push({ label: `POST /admin/users/${session.username}/disable`, detail: disabled })
     let refreshOutcome: unknown
@@ -128,25 +155,46 @@ export const experiments: Record<string, Experiment> = {
     steps.push({ label: 'refresh_token grant', detail: refreshOutcome })
     const still = await apis.call('orders', 'GET', API_PATHS.orders, token.accessToken)
     steps.push({ label: 'GET /orders with the access token issued before', call: still })
-    const enabled = await admin.enableUser(session.username)
-    steps.push({ label: `POST /admin/users/${session.username}/enable (tidy up)`, detail: enabled })
+    if (disabled.ok) {
+      const enabled = await admin.enableUser(session.username)
+      steps.push({ label: `POST /admin/users/${session.username}/enable (tidy up)`, detail: enabled })
+    }
     const ok = disabled.ok && refused && still.status === 200
     return {
       name: 'disable',
       outcome: ok ? 'as-explained' : 'unexpected',
       explanation: ok
-        ? 'The auth-server re-checks the user on every refresh and refused it, while the access token already issued kept working at orders-api until it expires: that is the price of stateless validation, and why access tokens are short-lived. Sign in again to continue.'
+        ? 'The auth-server re-checks the user on every refresh and refused it, while the access token already issued kept working at orders-api until it expires: that is the price of stateless validation, and why access tokens are short-lived. The refused refresh also ended this web session: sign in again to continue.'
         : 'Expected the admin call to succeed, the refresh to be refused and the old access token to still work.',
       steps,
     }
   },
 
-  async rotate({ sessionId, tokens, apis, admin }) {
+  async rotate({ sessionId, tokens, apis, admin, rotation, now }) {
     if (!admin) return manual('rotate', 'pnpm --filter @stateless-auth/auth-server cli keys rotate')
+    const wait = rotation.take(now())
+    if (wait > 0) {
+      return {
+        name: 'rotate',
+        outcome: 'not-run',
+        explanation: `The page rotates the signing key at most once every ${rotation.interval} s, whoever asks; try again in ${wait} s.`,
+        steps: [],
+      }
+    }
     const before = await tokens.tokenFor(sessionId, 'orders')
     const oldKid = decodeJwt(before.token.accessToken)?.header.kid
     const rotated = await admin.rotateKeys()
     const steps: Step[] = [{ label: 'POST /admin/keys/rotate', detail: rotated }]
+    const body = rotated.body as { error?: unknown; error_description?: unknown } | undefined
+    if (rotated.status === 409 && body?.error === 'rotation_pending') {
+      return {
+        name: 'rotate',
+        outcome: 'as-explained',
+        explanation:
+          'The auth-server refused: the key from the last rotation is still waiting to be published long enough for every JWKS cache to have seen it, and rotating again before then would pile up keys no API knows yet. Try again once it signs.',
+        steps,
+      }
+    }
     // A refused refresh propagates: the page then says the session has to sign in again.
     const fresh = (await tokens.refresh(sessionId, 'orders')).accessToken
     const newKid = decodeJwt(fresh)?.header.kid
@@ -159,7 +207,7 @@ export const experiments: Record<string, Experiment> = {
         name: 'rotate',
         outcome: rotated.ok && call.status === 200 ? 'as-explained' : 'unexpected',
         explanation:
-          'The new key is published in the JWKS first and signs only after the caches have had time to see it, so this token still uses the old kid; run the experiment again after the pending period to see the switch.',
+          'The new key is published in the JWKS first and signs only after the caches have had time to see it, so this token still uses the old kid; call the API again after the pending period (JWKS_MAX_AGE) to see the switch.',
         steps,
       }
     }

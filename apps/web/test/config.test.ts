@@ -44,6 +44,22 @@ describe('configuration from the environment', () => {
     expect(ok.adminToken).toBeUndefined()
   })
 
+  it('refuses ADMIN_TOKEN in production unless DEMO_EXPERIMENTS=true, and says why (issue 12, item 1)', () => {
+    const prod = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://demo.example',
+      PUBLIC_ISSUER: 'https://auth.example',
+      CLIENT_SECRET: 'a-real-secret',
+      SESSION_SECRET: 'x'.repeat(40),
+      ADMIN_TOKEN: 'y'.repeat(40),
+    }
+    expect(() => loadConfig(prod)).toThrow(
+      /refuses ADMIN_TOKEN: it is the auth-server operator credential.*DEMO_EXPERIMENTS=true/,
+    )
+    expect(() => loadConfig({ ...prod, DEMO_EXPERIMENTS: 'false' })).toThrow(/refuses ADMIN_TOKEN/)
+    expect(loadConfig({ ...prod, DEMO_EXPERIMENTS: 'true' }).adminToken).toBe('y'.repeat(40))
+  })
+
   it('explains invalid values', () => {
     expect(() => loadConfig({ PUBLIC_ISSUER: 'http://localhost:4000/' })).toThrow(
       'invalid configuration: PUBLIC_ISSUER must be an http(s) URL without query, fragment or trailing slash',

@@ -44,4 +44,21 @@ describe('server-side sessions', () => {
     expect(await store.get(id)).toBeUndefined()
     await db.close()
   })
+
+  it('gives the refresh lease of a session to one holder at a time, until released or lapsed (issue 12, item 8)', async () => {
+    const db = await openDatabase(':memory:')
+    await db.migrate(migrations)
+    // Two stores on one database stand for two replicas.
+    const a = createSessionStore(db, createSealer('s'.repeat(32)), 60)
+    const b = createSessionStore(db, createSealer('s'.repeat(32)), 60)
+    const id = await a.create(data)
+    expect(await a.lease(id, 10_000)).toBe(true)
+    expect(await b.lease(id, 10_000)).toBe(false)
+    await a.release(id)
+    expect(await b.lease(id, 1)).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(await a.lease(id, 10_000)).toBe(true)
+    expect(await b.lease('no-such-session', 10_000)).toBe(false)
+    await db.close()
+  })
 })

@@ -19,6 +19,8 @@ export const appDir = (name: AppName) => dirname(fileURLToPath(manifests[name]))
 
 export interface Service {
   url: string
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string
   stop(): Promise<void>
 }
 
@@ -59,6 +61,7 @@ export async function startService(
   }
   return {
     url,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')
@@ -73,6 +76,8 @@ export interface CountingProxy {
   url: string
   /** Paths of the requests that passed through, in order. */
   seen: string[]
+  /** Every `access_token` and `refresh_token` the token endpoint answered with, as issued. */
+  issuedTokens: string[]
   close(): Promise<void>
 }
 
@@ -83,6 +88,7 @@ export interface CountingProxy {
  */
 export async function countingProxy(port: number, target: number): Promise<CountingProxy> {
   const seen: string[] = []
+  const issuedTokens: string[] = []
   const server: Server = createServer((req, res) => {
     seen.push((req.url ?? '').split('?')[0] ?? '')
     const upstream = httpRequest(
@@ -90,6 +96,17 @@ export async function countingProxy(port: number, target: number): Promise<Count
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers)
         answer.pipe(res)
+        if (!req.url?.startsWith('/token')) return
+        const chunks: Buffer[] = []
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+        answer.on('end', () => {
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>
+            for (const name of ['access_token', 'refresh_token']) {
+              if (typeof body[name] === 'string') issuedTokens.push(body[name])
+            }
+          } catch {}
+        })
       },
     )
     upstream.on('error', () => req.socket.destroy())
@@ -99,6 +116,7 @@ export async function countingProxy(port: number, target: number): Promise<Count
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
+    issuedTokens,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

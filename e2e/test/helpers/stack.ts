@@ -12,10 +12,16 @@ export interface Stack {
   issuer: string
   /** Every request that reached the auth-server, by path. */
   toAuthServer: string[]
+  /** Every access and refresh token the auth-server issued (through the proxy). */
+  issuedTokens: string[]
   /** Whether the auth-server process is running (the stop experiment really stops it). */
   authRunning: () => boolean
   ordersUrl: string
   inventoryUrl: string
+  /** What the web app process logged so far. */
+  webLog(): string
+  /** Another web app process with the same configuration (a replica; share a DATABASE_URL file for that). */
+  startWebReplica(): Promise<Service>
   close(): Promise<void>
 }
 
@@ -84,7 +90,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve))
   const controlUrl = `http://127.0.0.1:${(control.address() as { port: number }).port}`
 
-  const web = await startService('web', webPort!, {
+  const webEnv = {
     PUBLIC_URL: webUrl,
     PUBLIC_ISSUER: issuer,
     ORDERS_API_URL: orders.url,
@@ -94,16 +100,26 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     DEMO_CONTROL_TOKEN: controlToken,
     DISCOVERY_TIMEOUT: '5',
     ...env,
-  })
+  }
+  const web = await startService('web', webPort!, webEnv)
+  const replicas: Service[] = []
 
   return {
     webUrl,
     issuer,
     toAuthServer: proxy.seen,
+    issuedTokens: proxy.issuedTokens,
     authRunning: () => auth !== undefined,
     ordersUrl: orders.url,
     inventoryUrl: inventory.url,
+    webLog: () => web.output(),
+    async startWebReplica() {
+      const replica = await startService('web', await freePort(), webEnv)
+      replicas.push(replica)
+      return replica
+    },
     async close() {
+      await Promise.all(replicas.map((replica) => replica.stop()))
       await web.stop()
       await new Promise<void>((resolve) => control.close(() => resolve()))
       await Promise.all([orders.stop(), inventory.stop()])

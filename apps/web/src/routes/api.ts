@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { API_PATHS, type ApiClient } from '../apis.js'
 import type { AdminClient, DemoControl } from '../control.js'
 import { NotSignedIn, UnknownExperiment } from '../errors.js'
-import { experiments } from '../experiments.js'
+import { createRotationLimit, experiments } from '../experiments.js'
 import {
   CallParams,
   CallResult,
@@ -13,12 +13,15 @@ import {
   ExperimentResult,
   ObservedCall,
 } from '../schemas/api.js'
+import { refuseOtherOrigins } from './origin.js'
 
 export interface ApiRouteOptions {
   apis: ApiClient
   admin: AdminClient | undefined
   control: DemoControl | undefined
   publicUrl: string
+  /** Seconds between two rotations from the page, whoever asks. */
+  rotateInterval: number
 }
 
 const refusals = {
@@ -33,19 +36,15 @@ const refusals = {
 /** JSON routes the page's script calls. The browser sends only its session cookie; tokens stay here. */
 export const apiRoutes: FastifyPluginAsyncTypebox<ApiRouteOptions> = async (app, options) => {
   const { apis } = options
-  const origin = new URL(options.publicUrl).origin
+  const rotation = createRotationLimit(options.rotateInterval)
+  const sameOrigin = refuseOtherOrigins(new URL(options.publicUrl).origin)
 
   // Cross-site requests cannot send `Content-Type: application/json` without a CORS preflight we never grant,
   // and the session cookie is SameSite=Lax; the Origin check is a third, explicit line. Both are checked on the
   // headers, before a body is read or validated.
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST') return
-    const sent = request.headers.origin
-    if (sent !== undefined && sent !== origin) {
-      return reply
-        .code(403)
-        .send({ error: 'forbidden', error_description: `requests from ${sent} are not accepted` })
-    }
+    if (sameOrigin(request, reply)) return reply
     if (!String(request.headers['content-type'] ?? '').startsWith('application/json')) {
       return reply
         .code(415)
@@ -111,6 +110,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRouteOptions> = async (app,
         apis,
         admin: options.admin,
         control: options.control,
+        rotation,
         now: () => Math.floor(Date.now() / 1000),
       })
     },

@@ -1,6 +1,7 @@
 import type { OAuth2Token } from '@fastify/oauth2'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { decodeJwt } from '@stateless-auth/experiments'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { WebConfig } from '../config.js'
 import { IssuerMismatch, LoginFailed } from '../errors.js'
 import type { IssuerEndpoints } from '../oauth/metadata.js'
@@ -8,10 +9,28 @@ import { refusalOf } from '../oauth/tokens.js'
 import { CallbackQuery, LogoutBody } from '../schemas/pages.js'
 import { SESSION_COOKIE, sessionCookieOptions } from '../session/plugin.js'
 import type { SessionData } from '../session/store.js'
+import { refuseOtherOrigins } from './origin.js'
 
 export interface AuthRouteOptions {
   config: WebConfig
   endpoints: IssuerEndpoints
+}
+
+/** RFC 6749 §4.1.2.1 and OIDC Core §3.1.2.6 error codes, each with what this app says about it. */
+const CALLBACK_ERRORS: Record<string, string> = {
+  access_denied: 'access_denied: You declined the request, or the auth-server refused it.',
+  login_required: 'login_required: The auth-server needs you to sign in first.',
+  consent_required: 'consent_required: The auth-server needs your consent first.',
+  invalid_request: 'invalid_request: The auth-server found the sign-in request malformed.',
+  server_error: 'server_error: The auth-server failed; try again later.',
+  temporarily_unavailable: 'temporarily_unavailable: The auth-server is busy; try again later.',
+}
+
+/** The fixed message for an authorization-response error code; any other code gets a generic one. */
+export function callbackErrorMessage(code: string): string {
+  return Object.hasOwn(CALLBACK_ERRORS, code)
+    ? CALLBACK_ERRORS[code]!
+    : 'The sign-in did not complete (the auth-server sent an error this app does not know).'
 }
 
 /** Sign-in (`/login`, `/auth/callback`) and sign-out (`/logout`), on the OAuth client `app.webOAuth2`. */
@@ -31,10 +50,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
     if (query.iss !== undefined ? query.iss !== endpoints.issuer : endpoints.issParameterSupported) {
       throw new IssuerMismatch(query.iss ?? '(none)', endpoints.issuer)
     }
-    if (query.error !== undefined) {
-      const description = query.error_description !== undefined ? `: ${query.error_description}` : ''
-      throw new LoginFailed(`${query.error}${description}`)
-    }
+    // The error_description is the sender's text, and anyone can send a browser here with any: a fixed message
+    // per error code only (issue 12, item 10), so this page cannot be made to say something we did not write.
+    if (query.error !== undefined) throw new LoginFailed(callbackErrorMessage(query.error))
     if (query.code === undefined || query.state === undefined) {
       throw new LoginFailed('the callback needs code and state')
     }
@@ -78,7 +96,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
     { parseAs: 'string', bodyLimit: 1024 },
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   )
-  app.post('/logout', { schema: { body: LogoutBody } }, async (request, reply) => {
+  // Same rule as the JSON routes (issue 12, item 9): a request that says it comes from another origin is refused,
+  // checked on the headers before the body is read, so a same-site page cannot sign the user out.
+  const sameOrigin = refuseOtherOrigins(new URL(config.publicUrl).origin)
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (sameOrigin(request, reply)) return reply
+  }
+  app.post('/logout', { schema: { body: LogoutBody }, onRequest }, async (request, reply) => {
     const id = request.sessionId
     if (id) {
       const refusal = await app.tokens.logout(id)

@@ -30,6 +30,11 @@ export const migrations: Migration[] = [
       expires_at BIGINT NOT NULL
     )`,
   },
+  {
+    // Issue 12, item 8: the refresh lease, shared by every replica on this table (epoch milliseconds; 0: free).
+    id: '002-web-session-lease',
+    up: 'ALTER TABLE web_sessions ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0',
+  },
 ]
 
 // The cookie carries the id; the table only its hash, so reading the table does not let anyone ride a session.
@@ -40,6 +45,12 @@ export interface SessionStore {
   get(id: string): Promise<SessionData | undefined>
   save(id: string, data: SessionData): Promise<void>
   destroy(id: string): Promise<void>
+  /**
+   * Takes the session's refresh lease for `ms` milliseconds if no one holds it (a conditional UPDATE, so two
+   * replicas on one database cannot both win); false when it is held or the session is gone.
+   */
+  lease(id: string, ms: number): Promise<boolean>
+  release(id: string): Promise<void>
 }
 
 export function createSessionStore(
@@ -75,6 +86,17 @@ export function createSessionStore(
     },
     async destroy(id) {
       await db.execute('DELETE FROM web_sessions WHERE id_hash = $1', [hash(id)])
+    },
+    async lease(id, ms) {
+      const t = Date.now()
+      const { rowCount } = await db.execute(
+        'UPDATE web_sessions SET lease_until = $1 WHERE id_hash = $2 AND lease_until < $3',
+        [t + ms, hash(id), t],
+      )
+      return rowCount === 1
+    },
+    async release(id) {
+      await db.execute('UPDATE web_sessions SET lease_until = 0 WHERE id_hash = $1', [hash(id)])
     },
   }
 }

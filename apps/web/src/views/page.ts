@@ -72,6 +72,10 @@ function formatClaim(name: string, value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
+/**
+ * The session's orders-api access token, decoded: header and claims only. The compact token (and so its signature)
+ * is never rendered, since a page's HTML is readable by any script that runs on it (issue 12, item 13).
+ */
 export function tokenPanel(session: SessionData): SafeHtml {
   const held = session.tokens.orders
   const decoded = held && decodeJwt(held.accessToken)
@@ -84,8 +88,8 @@ export function tokenPanel(session: SessionData): SafeHtml {
         ${claimsTable({ alg: header.alg, kid: header.kid, typ: header.typ })}</section>
       <section aria-labelledby="h-claims"><h3 id="h-claims">Claims</h3>${claimsTable(payload)}</section>
     </div>
-    <details><summary>Raw access token (the refresh token never leaves the server)</summary>
-      <pre id="raw-token" class="wrap">${held.accessToken}</pre></details>
+    <p id="signature-note">Signature: elided. The token itself, like the refresh token, never leaves the server:
+    the page shows only what it says.</p>
   </div>`
 }
 

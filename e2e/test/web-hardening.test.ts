@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { inject, type Stack, startStack } from './helpers/stack.js'
+import { type Jar, postJson, signIn } from './helpers/web-sign-in.js'
+
+// Issue 12: the web app's part of what the adversarial review broke, each attack replayed over HTTP.
+
+/** Three base64url segments, the first two JSON objects: a compact JWS (RFC 7515 §7.1). */
+const JWS = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/
+
+describe('web app hardening (issue 12)', () => {
+  let stack: Stack
+  let jar: Jar
+  beforeAll(async () => {
+    stack = await startStack({ LOG_LEVEL: 'info' })
+    jar = await signIn(stack.webUrl)
+  })
+  afterAll(() => stack?.close())
+
+  it('item 9: /logout refuses a request from another origin and keeps the session', async () => {
+    const out = await fetch(`${stack.webUrl}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: jar.header(),
+        origin: 'http://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+    })
+    expect(out.status).toBe(403)
+    expect(out.headers.get('set-cookie')).toBeNull()
+    // What a browser sends for a cross-site form post under this app's Referrer-Policy: same-origin.
+    const opaque = await fetch(`${stack.webUrl}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: jar.header(), origin: 'null', 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(opaque.status).toBe(403)
+    expect((await postJson(stack.webUrl, '/api/call/orders', jar)).status).toBe(200)
+  })
+
+  it('item 10: the error page shows a fixed message per error code, never the error_description', async () => {
+    const iss = encodeURIComponent(stack.issuer)
+    const spoof = encodeURIComponent('Your account is locked. Call +1 555 0100 to unlock it.')
+    const denied = await inject(stack, {
+      url: `/auth/callback?error=access_denied&error_description=${spoof}&state=xyz&iss=${iss}`,
+    })
+    expect(denied.statusCode).toBe(400)
+    expect(denied.body).not.toContain('555 0100')
+    expect(denied.body).toContain('access_denied')
+    expect(denied.body).toContain('You declined')
+    const odd = await inject(stack, {
+      url: `/auth/callback?error=${encodeURIComponent('Call 555 0100')}&error_description=x&state=xyz&iss=${iss}`,
+    })
+    expect(odd.statusCode).toBe(400)
+    expect(odd.body).not.toContain('555 0100')
+    expect(odd.body).toContain('The sign-in did not complete')
+  })
+
+  it('item 11: the authorization code and state of a callback never reach the web log', async () => {
+    const iss = encodeURIComponent(stack.issuer)
+    const code = 'c0de-Secret-4711'
+    const state = 'st4te-Secret-0815'
+    await inject(stack, { url: `/auth/callback?code=${code}&state=${state}&iss=${iss}` })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const log = stack.webLog()
+    expect(log).toContain('/auth/callback')
+    expect(log).not.toContain(code)
+    expect(log).not.toContain(state)
+  })
+
+  it('item 13: no response of the web app carries a raw access or refresh token', async () => {
+    const bodies: string[] = []
+    const get = async (path: string) => {
+      const res = await fetch(`${stack.webUrl}${path}`, { headers: { cookie: jar.header() } })
+      bodies.push(await res.text())
+    }
+    await get('/')
+    await get('/partials/token')
+    for (const path of [
+      '/api/call/orders',
+      '/api/call/inventory',
+      '/api/orders',
+      '/api/experiments/tamper',
+    ]) {
+      const res = await fetch(`${stack.webUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: jar.header() },
+        body: '{}',
+      })
+      expect(res.status).toBe(200)
+      bodies.push(await res.text())
+    }
+    expect(bodies[0]).toContain('id="token"')
+    expect(bodies[1]).toContain('kid')
+    for (const body of bodies) expect(body).not.toMatch(JWS)
+    // And none of the tokens the auth-server issued to this stack, refresh tokens included, appears verbatim.
+    expect(stack.issuedTokens.length).toBeGreaterThanOrEqual(2)
+    for (const token of stack.issuedTokens) for (const body of bodies) expect(body).not.toContain(token)
+  })
+})
