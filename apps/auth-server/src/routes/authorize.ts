@@ -16,7 +16,7 @@ import { pageCsp, STYLESHEET } from '../pages/html.js'
 import { consentPage, errorPage, loginPage } from '../pages/pages.js'
 import { AuthorizationParams, ConsentForm, LoginForm } from '../schemas/authorize.js'
 import { absentFormIsEmpty } from '../schemas/form.js'
-import type { User } from '../storage/index.js'
+import { isPublic, type User } from '../storage/index.js'
 
 type Login = LoginSession & { user: User }
 
@@ -132,11 +132,15 @@ const authorize: FastifyPluginAsyncTypebox = async (app) => {
     )
   }
 
-  /** After login: ask for consent unless the client is first-party or the user already agreed to these scopes. */
+  /**
+   * After login: ask for consent unless the client is first-party or the user already agreed to these scopes.
+   * RFC 8252 §8.6: a public (native) client is never approved automatically, because any local process can use
+   * its client_id and a loopback redirect URI; it gets the consent page every time, remembered consent or not.
+   */
   async function proceed(reply: FastifyReply, request: AuthorizationRequest, login: Login, status: number) {
-    const forceConsent = request.prompt === 'consent'
+    const forceConsent = request.prompt === 'consent' || isPublic(request.client)
     if (!request.client.skip_consent || forceConsent) {
-      const granted = await ctx.storage.consents.find(login.user.id, request.client.client_id)
+      const granted = forceConsent ? [] : await ctx.storage.consents.find(login.user.id, request.client.client_id)
       if (forceConsent || request.scopes.some((scope) => !granted.includes(scope))) {
         if (request.prompt === 'none') {
           return redirectError(reply, status, new ConsentRequired('the user has not consented'), request)
