@@ -5,6 +5,7 @@ import { CounterRepository } from './counters.js'
 import { GrantRepository } from './grants.js'
 import { SigningKeyRepository } from './keys.js'
 import { migrations } from './migrations.js'
+import { SessionRepository } from './sessions.js'
 import { StatusListRepository } from './status-lists.js'
 import { AccessTokenRepository, CodeRepository, RefreshTokenRepository } from './tokens.js'
 import { UserRepository } from './users.js'
@@ -13,6 +14,7 @@ export type { Client, ClientMetadata, GrantType, TokenEndpointAuthMethod } from 
 export { isPublic } from './clients.js'
 export type { Grant } from './grants.js'
 export type { StoredKey } from './keys.js'
+export type { StoredSession } from './sessions.js'
 export type { StatusListRow } from './status-lists.js'
 export type { AccessTokenRecord, RefreshToken } from './tokens.js'
 export type { User } from './users.js'
@@ -29,6 +31,7 @@ export interface Storage {
   readonly refreshTokens: RefreshTokenRepository
   readonly accessTokens: AccessTokenRepository
   readonly keys: SigningKeyRepository
+  readonly sessions: SessionRepository
   /** Failure and rate-limit counters shared by every replica. */
   readonly counters: CounterRepository
   readonly statusLists: StatusListRepository
@@ -48,6 +51,7 @@ export function createStorage(db: Database): Storage {
     refreshTokens: new RefreshTokenRepository(db),
     accessTokens: new AccessTokenRepository(db),
     keys: new SigningKeyRepository(db),
+    sessions: new SessionRepository(db),
     counters: new CounterRepository(db),
     statusLists: new StatusListRepository(db),
     async purgeExpired(now) {
