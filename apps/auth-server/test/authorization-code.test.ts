@@ -54,7 +54,8 @@ describe('authorization code flow with PKCE, driven by openid-client', () => {
     expect(payload).toMatchObject({
       iss: server.url,
       sub: 'alice',
-      aud: ORDERS,
+      // Issue 12, item 15: with openid the token also names the userinfo endpoint.
+      aud: [ORDERS, `${server.url}/userinfo`],
       client_id: 'web',
       scope: 'openid profile offline_access orders:read',
     })
@@ -68,7 +69,7 @@ describe('authorization code flow with PKCE, driven by openid-client', () => {
     const config = await discover(server.url)
     const { tokens } = await signIn(config, { resource: INVENTORY, scope: 'openid inventory:read' })
     const { payload } = await verifyAccessToken(server.url, tokens.access_token, INVENTORY)
-    expect(payload.aud).toBe(INVENTORY)
+    expect(payload.aud).toEqual([INVENTORY, `${server.url}/userinfo`])
     await expect(verifyAccessToken(server.url, tokens.access_token, ORDERS)).rejects.toThrow(/aud/)
 
     const url = client.buildAuthorizationUrl(config, {
