@@ -47,6 +47,8 @@ export interface AuthServerConfig {
   rateLimitWindow: number
   rateLimitTokenMax: number
   rateLimitLoginMax: number
+  /** GET and POST /authorize per source address and window (issue 12, item 12). */
+  rateLimitAuthorizeMax: number
   loginMaxFailures: number
   logLevel: string
   seedDemoUsers: boolean
@@ -112,6 +114,7 @@ export const authServerEnv = Type.Object({
   RATE_LIMIT_WINDOW: seconds(1, 60, 86400),
   RATE_LIMIT_TOKEN_MAX: int(1, 1_000_000, 120),
   RATE_LIMIT_LOGIN_MAX: int(1, 1_000_000, 20),
+  RATE_LIMIT_AUTHORIZE_MAX: int(1, 1_000_000, 60),
   LOGIN_MAX_FAILURES: int(1, 1000, 5),
   LOG_LEVEL: logLevel(),
   SEED_DEMO_USERS: Type.Boolean({ default: true }),
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConf
       rateLimitWindow: input.RATE_LIMIT_WINDOW,
       rateLimitTokenMax: input.RATE_LIMIT_TOKEN_MAX,
       rateLimitLoginMax: input.RATE_LIMIT_LOGIN_MAX,
+      rateLimitAuthorizeMax: input.RATE_LIMIT_AUTHORIZE_MAX,
       loginMaxFailures: input.LOGIN_MAX_FAILURES,
       logLevel: input.LOG_LEVEL,
       // Production seeds demo users only when SEED_DEMO_USERS=true is set explicitly (issue 12, item 7).

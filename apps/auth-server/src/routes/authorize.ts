@@ -178,12 +178,23 @@ const authorize: FastifyPluginAsyncTypebox = async (app) => {
     }
     return proceed(reply, authRequest, login, 302)
   }
-  app.get('/authorize', { schema: { querystring: AuthorizationParams } }, async (request, reply) =>
-    authorizeWith(request.query, request, reply),
+  // Issue 12, item 12: every request may create a grant and a code, so GET and POST share one limit per source
+  // address, counted in the database like the other limits (every replica sees the same count).
+  const authorizeLimit = {
+    rateLimit: {
+      max: ctx.config.rateLimitAuthorizeMax,
+      timeWindow: ctx.config.rateLimitWindow * 1000,
+      groupId: 'authorize',
+    },
+  }
+  app.get(
+    '/authorize',
+    { config: authorizeLimit, schema: { querystring: AuthorizationParams } },
+    async (request, reply) => authorizeWith(request.query, request, reply),
   )
   app.post(
     '/authorize',
-    { preValidation: absentFormIsEmpty, schema: { body: AuthorizationParams } },
+    { config: authorizeLimit, preValidation: absentFormIsEmpty, schema: { body: AuthorizationParams } },
     async (request, reply) => authorizeWith(request.body, request, reply),
   )
 
