@@ -80,7 +80,10 @@ export async function runWalkthrough(t: WalkthroughTarget, n: Narrator): Promise
   )
   // With openid, aud also names the auth-server's /userinfo (issue 12, item 15); orders-api must be among them.
   const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud]
-  n.done(header.typ === 'at+jwt' && audiences.includes(ORDERS_AUDIENCE) ? 'ok' : 'failed', `kid ${header.kid}`)
+  n.done(
+    header.typ === 'at+jwt' && audiences.includes(ORDERS_AUDIENCE) ? 'ok' : 'failed',
+    `kid ${header.kid}`,
+  )
 
   n.step('Place an order and list them at orders-api', '201, then 200 with the order')
   const fetchesBefore = {
