@@ -14,7 +14,6 @@ export type { Client, ClientMetadata, GrantType, TokenEndpointAuthMethod } from 
 export { isPublic } from './clients.js'
 export type { Grant } from './grants.js'
 export type { StoredKey } from './keys.js'
-export type { StoredSession } from './sessions.js'
 export type { StatusListRow } from './status-lists.js'
 export type { AccessTokenRecord, RefreshToken } from './tokens.js'
 export type { User } from './users.js'
