@@ -22,6 +22,7 @@ import admin from './routes/admin.js'
 import authorize from './routes/authorize.js'
 import clientAuthenticated from './routes/client-authenticated.js'
 import health from './routes/health.js'
+import logout from './routes/logout.js'
 import metadata from './routes/metadata.js'
 import statusList from './routes/status-list.js'
 import userinfo from './routes/userinfo.js'
@@ -118,8 +119,10 @@ export async function buildApp(
   await app.register(cookie, { secret: cookieSecret })
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
+    // `__Host-` when served over https (issue 12, item 7): Secure, Path=/, no Domain.
+    cookieKey: secure ? '__Host-_csrf' : '_csrf',
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure },
-    getUserInfo: (request) => csrfUserInfo(request, now(), config.sessionTtl),
+    getUserInfo: (request) => csrfUserInfo(request, secure),
     csrfOpts: { hmacKey: createHmac('sha256', cookieSecret).update('csrf-user-binding').digest() },
   })
   // OAuth endpoints take application/x-www-form-urlencoded only (RFC 6749 §3.2); JSON bodies are refused.
@@ -145,6 +148,7 @@ export async function buildApp(
   await app.register(authorize)
   await app.register(clientAuthenticated)
   await app.register(userinfo)
+  await app.register(logout)
   await app.register(admin)
   await app.register(statusList)
 

@@ -12,7 +12,7 @@ import {
   readConfig,
   Type,
 } from '@stateless-auth/service-kit/config'
-import { assertTimings } from './config-rules.js'
+import { assertConfig } from './config-rules.js'
 
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const
 export type SigningAlg = (typeof SIGNING_ALGS)[number]
@@ -47,6 +47,8 @@ export interface AuthServerConfig {
   rateLimitWindow: number
   rateLimitTokenMax: number
   rateLimitLoginMax: number
+  /** GET and POST /authorize per source address and window (issue 12, item 12). */
+  rateLimitAuthorizeMax: number
   loginMaxFailures: number
   logLevel: string
   seedDemoUsers: boolean
@@ -112,6 +114,7 @@ export const authServerEnv = Type.Object({
   RATE_LIMIT_WINDOW: seconds(1, 60, 86400),
   RATE_LIMIT_TOKEN_MAX: int(1, 1_000_000, 120),
   RATE_LIMIT_LOGIN_MAX: int(1, 1_000_000, 20),
+  RATE_LIMIT_AUTHORIZE_MAX: int(1, 1_000_000, 60),
   LOGIN_MAX_FAILURES: int(1, 1000, 5),
   LOG_LEVEL: logLevel(),
   SEED_DEMO_USERS: Type.Boolean({ default: true }),
@@ -130,36 +133,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConf
     required: PRODUCTION_REQUIRED,
     localDefaults: Object.keys(LOCAL_DEFAULTS) as (keyof typeof LOCAL_DEFAULTS)[],
   })
-  return assertTimings({
-    production: input.NODE_ENV === 'production',
-    port: input.PORT,
-    host: input.HOST,
-    issuer: input.ISSUER,
-    databaseUrl: input.DATABASE_URL,
-    clientsFile: input.CLIENTS_FILE,
-    accessTokenTtl: input.ACCESS_TOKEN_TTL,
-    refreshTokenTtl: input.REFRESH_TOKEN_TTL,
-    refreshTokenIdleTtl: input.REFRESH_TOKEN_IDLE_TTL,
-    codeTtl: input.CODE_TTL,
-    sessionTtl: input.SESSION_TTL,
-    webClientSecret: input.WEB_CLIENT_SECRET,
-    ordersApiClientSecret: input.ORDERS_API_CLIENT_SECRET,
-    demoUserPassword: input.DEMO_USER_PASSWORD,
-    adminToken: input.ADMIN_TOKEN,
-    cookieSecret: input.COOKIE_SECRET,
-    keyEncryptionSecret: input.KEY_ENCRYPTION_SECRET,
-    signingAlg: input.SIGNING_ALG,
-    keyRotationInterval: input.KEY_ROTATION_INTERVAL,
-    jwksMaxAge: input.JWKS_MAX_AGE,
-    clockSkew: input.CLOCK_SKEW,
-    rateLimitWindow: input.RATE_LIMIT_WINDOW,
-    rateLimitTokenMax: input.RATE_LIMIT_TOKEN_MAX,
-    rateLimitLoginMax: input.RATE_LIMIT_LOGIN_MAX,
-    loginMaxFailures: input.LOGIN_MAX_FAILURES,
-    logLevel: input.LOG_LEVEL,
-    seedDemoUsers: input.SEED_DEMO_USERS,
-    statusListSize: input.STATUS_LIST_SIZE,
-    statusListTtl: input.STATUS_LIST_TTL,
-    pressure: pressureLimits(input),
-  })
+  const production = input.NODE_ENV === 'production'
+  return assertConfig(
+    {
+      production,
+      port: input.PORT,
+      host: input.HOST,
+      issuer: input.ISSUER,
+      databaseUrl: input.DATABASE_URL,
+      clientsFile: input.CLIENTS_FILE,
+      accessTokenTtl: input.ACCESS_TOKEN_TTL,
+      refreshTokenTtl: input.REFRESH_TOKEN_TTL,
+      refreshTokenIdleTtl: input.REFRESH_TOKEN_IDLE_TTL,
+      codeTtl: input.CODE_TTL,
+      sessionTtl: input.SESSION_TTL,
+      webClientSecret: input.WEB_CLIENT_SECRET,
+      ordersApiClientSecret: input.ORDERS_API_CLIENT_SECRET,
+      demoUserPassword: input.DEMO_USER_PASSWORD,
+      adminToken: input.ADMIN_TOKEN,
+      cookieSecret: input.COOKIE_SECRET,
+      keyEncryptionSecret: input.KEY_ENCRYPTION_SECRET,
+      signingAlg: input.SIGNING_ALG,
+      keyRotationInterval: input.KEY_ROTATION_INTERVAL,
+      jwksMaxAge: input.JWKS_MAX_AGE,
+      clockSkew: input.CLOCK_SKEW,
+      rateLimitWindow: input.RATE_LIMIT_WINDOW,
+      rateLimitTokenMax: input.RATE_LIMIT_TOKEN_MAX,
+      rateLimitLoginMax: input.RATE_LIMIT_LOGIN_MAX,
+      rateLimitAuthorizeMax: input.RATE_LIMIT_AUTHORIZE_MAX,
+      loginMaxFailures: input.LOGIN_MAX_FAILURES,
+      logLevel: input.LOG_LEVEL,
+      // Production seeds demo users only when SEED_DEMO_USERS=true is set explicitly (issue 12, item 7).
+      seedDemoUsers: production ? env.SEED_DEMO_USERS === 'true' : input.SEED_DEMO_USERS,
+      statusListSize: input.STATUS_LIST_SIZE,
+      statusListTtl: input.STATUS_LIST_TTL,
+      pressure: pressureLimits(input),
+    },
+    env,
+  )
 }

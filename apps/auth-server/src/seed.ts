@@ -52,6 +52,10 @@ const clientsSchema = {
             items: { enum: ['client_secret_basic', 'client_secret_post', 'none'] },
           },
           redirect_uris: { type: 'array', items: { type: 'string', pattern: '^https?://[^#]+$' } },
+          post_logout_redirect_uris: {
+            type: 'array',
+            items: { type: 'string', pattern: '^https?://[^#]+$' },
+          },
           allow_loopback_any_port: { type: 'boolean' },
           grant_types: {
             type: 'array',

@@ -3,13 +3,14 @@ import { createLocalJWKSet, type JWTPayload, errors as joseErrors, jwtVerify, Si
 import type { AuthServerConfig } from './config.js'
 import { SIGNING_ALGS } from './config.js'
 import type { SigningKeys } from './keys/signing-keys.js'
+import { userinfoResource } from './oauth/params.js'
 import type { StatusClaim, StatusLists } from './status/status-lists.js'
 import type { Storage, User } from './storage/index.js'
 
 export interface IssuedAccessTokenClaims extends JWTPayload {
   iss: string
   sub: string
-  aud: string
+  aud: string | string[]
   client_id: string
   iat: number
   exp: number
@@ -47,10 +48,15 @@ export class TokenIssuer {
   async accessToken(request: AccessTokenRequest): Promise<IssuedAccessToken> {
     const { kid, alg, key } = await this.keys.signingKey()
     const iat = this.now()
+    // Issue 12, item 15: with `openid` granted, the token also names the userinfo endpoint, so a standard OpenID
+    // Connect client can call /userinfo with the token it got for its API. Audience separation between the APIs
+    // holds: each verifier accepts a token only when `aud` contains its own identifier.
+    const userinfo = userinfoResource(this.config.issuer)
+    const withUserinfo = request.scope.split(' ').includes('openid') && request.audience !== userinfo
     const claims: IssuedAccessTokenClaims = {
       iss: this.config.issuer,
       sub: request.subject,
-      aud: request.audience,
+      aud: withUserinfo ? [request.audience, userinfo] : request.audience,
       client_id: request.clientId,
       iat,
       exp: iat + this.config.accessTokenTtl,

@@ -1,7 +1,17 @@
 import { decodeProtectedHeader } from 'jose'
 import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
-import { Browser, discover, INVENTORY, ORDERS, signIn, start, verifyAccessToken } from './helpers.js'
+import {
+  Browser,
+  discover,
+  INVENTORY,
+  ORDERS,
+  obtainCode,
+  signIn,
+  start,
+  verifyAccessToken,
+  WEB_REDIRECT,
+} from './helpers.js'
 
 describe('authorization code flow with PKCE, driven by openid-client', () => {
   it('discovers the server metadata (RFC 8414) and the OpenID configuration', async () => {
@@ -44,7 +54,8 @@ describe('authorization code flow with PKCE, driven by openid-client', () => {
     expect(payload).toMatchObject({
       iss: server.url,
       sub: 'alice',
-      aud: ORDERS,
+      // Issue 12, item 15: with openid the token also names the userinfo endpoint.
+      aud: [ORDERS, `${server.url}/userinfo`],
       client_id: 'web',
       scope: 'openid profile offline_access orders:read',
     })
@@ -58,7 +69,7 @@ describe('authorization code flow with PKCE, driven by openid-client', () => {
     const config = await discover(server.url)
     const { tokens } = await signIn(config, { resource: INVENTORY, scope: 'openid inventory:read' })
     const { payload } = await verifyAccessToken(server.url, tokens.access_token, INVENTORY)
-    expect(payload.aud).toBe(INVENTORY)
+    expect(payload.aud).toEqual([INVENTORY, `${server.url}/userinfo`])
     await expect(verifyAccessToken(server.url, tokens.access_token, ORDERS)).rejects.toThrow(/aud/)
 
     const url = client.buildAuthorizationUrl(config, {
@@ -87,7 +98,7 @@ describe('authorization code flow with PKCE, driven by openid-client', () => {
     expect(browser).toBeInstanceOf(Browser)
   })
 
-  it('asks a third-party client for consent once and remembers it; deny returns access_denied', async () => {
+  it('asks a public client for consent every time, remembered or not; deny returns access_denied', async () => {
     const server = await start()
     const config = await discover(server.url, 'demo-cli', null)
     const browser = new Browser()
@@ -110,7 +121,30 @@ describe('authorization code flow with PKCE, driven by openid-client', () => {
     const allowed = await browser.submit(server.url, page, { decision: 'allow' })
     expect(new URL(allowed.headers.get('location')!).searchParams.get('code')).toBeTruthy()
 
-    const again = await browser.request((await build()).toString())
+    // Issue 12, item 5 (RFC 8252 §8.6): remembered consent never makes a public native client silent. Any local
+    // process can send demo-cli's client_id with its own loopback port; the user must see the consent page.
+    const again = await browser.request(
+      (await build()).toString().replace('127.0.0.1%3A6000', '127.0.0.1%3A31337'),
+    )
+    expect(again.status).toBe(200)
+    expect(again.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(await again.text()).toContain('wants access to your account')
+  })
+
+  it('still answers a first-party confidential client (web) without a consent page', async () => {
+    // The web client skips consent (first-party); the rule above is only for public clients.
+    const server = await start()
+    const { browser } = await obtainCode(server.url)
+    const again = await browser.request(
+      `${server.url}/authorize?${new URLSearchParams({
+        response_type: 'code',
+        client_id: 'web',
+        redirect_uri: WEB_REDIRECT,
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+      })}`,
+    )
     expect(again.status).toBe(302)
     expect(new URL(again.headers.get('location')!).searchParams.get('code')).toBeTruthy()
   })

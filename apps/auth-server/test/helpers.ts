@@ -18,7 +18,12 @@ afterEach(async () => {
 /** A server on 127.0.0.1:<free port>, closed after the test. */
 export async function start(overrides: Record<string, string> = {}, deps: AuthServerDeps = {}) {
   const server = await startAuthServer(
-    { RATE_LIMIT_TOKEN_MAX: '10000', RATE_LIMIT_LOGIN_MAX: '10000', ...overrides },
+    {
+      RATE_LIMIT_TOKEN_MAX: '10000',
+      RATE_LIMIT_LOGIN_MAX: '10000',
+      RATE_LIMIT_AUTHORIZE_MAX: '10000',
+      ...overrides,
+    },
     deps,
   )
   running.add(server)

@@ -69,7 +69,11 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
 
     const switched = await refresh(server.url, tokens.refresh_token, { resource: INVENTORY })
     tokens = (await switched.json()) as Tokens
-    expect((await verifyAccessToken(server.url, tokens.access_token, INVENTORY)).payload.aud).toBe(INVENTORY)
+    // Back to the grant's full scope, openid included: the userinfo endpoint is named too (issue 12, item 15).
+    expect((await verifyAccessToken(server.url, tokens.access_token, INVENTORY)).payload.aud).toEqual([
+      INVENTORY,
+      `${server.url}/userinfo`,
+    ])
 
     const widened = await refresh(server.url, tokens.refresh_token, { scope: 'orders:read orders:write' })
     expect(await widened.json()).toMatchObject({ error: 'invalid_scope' })

@@ -14,7 +14,7 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
       client_id: 'web',
       sub: 'alice',
       username: 'alice',
-      aud: ORDERS,
+      aud: [ORDERS, `${server.url}/userinfo`],
       iss: server.url,
       scope: 'openid profile offline_access orders:read',
     })
@@ -37,7 +37,7 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
       await discover(server.url, 'orders-api', 'orders-api-secret'),
       tokens.access_token,
     )
-    expect(asOrders).toMatchObject({ active: true, aud: ORDERS })
+    expect(asOrders).toMatchObject({ active: true, aud: [ORDERS, `${server.url}/userinfo`] })
     const inventoryToken = await client.clientCredentialsGrant(
       await discover(server.url, 'orders-api', 'orders-api-secret'),
     )

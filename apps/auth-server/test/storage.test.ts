@@ -195,6 +195,52 @@ describe.each(backends())('storage on %s', (backend) => {
     expect(await storage.accessTokens.find('old')).toBeUndefined()
   })
 
+  // Issue 12, item 12: 300 /authorize requests kept 300 grants forever.
+  it('purges grants that expired, were revoked or were never redeemed, with their codes', async () => {
+    const code = (hash: string, grantId: string) => ({
+      codeHash: hash,
+      grantId,
+      clientId: 'web',
+      redirectUri: 'http://localhost:3000/auth/callback',
+      redirectUriSent: true,
+      codeChallenge: 'c',
+      nonce: null,
+      createdAt: NOW,
+      expiresAt: NOW + 60,
+    })
+    const refreshToken = (hash: string, grantId: string) => ({
+      tokenHash: hash,
+      grantId,
+      clientId: 'web',
+      createdAt: NOW,
+      expiresAt: NOW + 100_000_000,
+    })
+    await storage.grants.create(grant('abandoned'))
+    await storage.codes.create(code('c-abandoned', 'abandoned'))
+    await storage.grants.create(grant('revoked'))
+    await storage.refreshTokens.create(refreshToken('r-revoked', 'revoked'))
+    await storage.grants.revoke('revoked', NOW + 10)
+    await storage.grants.create(grant('expired'))
+    await storage.refreshTokens.create(refreshToken('r-expired', 'expired'))
+    await storage.grants.create({ ...grant('live'), expiresAt: NOW + 10_000_000 })
+    await storage.refreshTokens.create(refreshToken('r-live', 'live'))
+    await storage.sessions.create({ idHash: 's', userId: 'alice', authTime: NOW, expiresAt: NOW + 60 }, NOW)
+
+    await storage.purgeExpired(NOW + 1000)
+    for (const id of ['abandoned', 'revoked', 'expired', 'live'])
+      expect(await storage.grants.find(id)).toBeDefined()
+    expect(await storage.codes.find('c-abandoned')).toBeDefined()
+
+    await storage.purgeExpired(NOW + 3600 + 86_401)
+    for (const id of ['abandoned', 'revoked', 'expired'])
+      expect(await storage.grants.find(id), id).toBeUndefined()
+    expect(await storage.grants.find('live')).toBeDefined()
+    expect(await storage.codes.find('c-abandoned')).toBeUndefined()
+    const left = await storage.db.query<{ token_hash: string }>('SELECT token_hash FROM refresh_tokens')
+    expect(left.map((r) => r.token_hash)).toEqual(['r-live'])
+    expect(await storage.sessions.find('s', 0)).toBeUndefined()
+  })
+
   it('counts hits atomically in fixed windows shared by every connection', async () => {
     const t = NOW * 1000
     const counts = await Promise.all(Array.from({ length: 20 }, () => storage.counters.hit('k', 60_000, t)))

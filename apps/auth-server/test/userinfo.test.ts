@@ -1,7 +1,19 @@
 import { decodeJwt } from 'jose'
 import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
-import { admin, discover, obtainCode, post, redeem, refresh, signIn, start } from './helpers.js'
+import {
+  admin,
+  discover,
+  INVENTORY,
+  ORDERS,
+  obtainCode,
+  post,
+  redeem,
+  refresh,
+  signIn,
+  start,
+  verifyAccessToken,
+} from './helpers.js'
 
 /** The userinfo endpoint is a resource of its own (RFC 8707): a token for it is asked for by `resource`. */
 const userinfoResource = (url: string) => `${url}/userinfo`
@@ -28,10 +40,27 @@ describe('userinfo (OpenID Connect Core §5.3) and the ID token', () => {
     })
   })
 
-  it('refuses an access token meant for another audience, as a resource server would (RFC 9068 §4)', async () => {
+  it('accepts the token a standard OpenID Connect sign-in got for its API (issue 12, item 15)', async () => {
+    // openid profile offline_access orders:read and no resource: the token is for orders-api, and with openid
+    // granted its aud also names the userinfo endpoint. Audience separation between the APIs stays.
     const server = await start()
     const config = await discover(server.url)
     const { tokens } = await signIn(config)
+    expect(decodeJwt(tokens.access_token).aud).toEqual([ORDERS, userinfoResource(server.url)])
+    expect(await client.fetchUserInfo(config, tokens.access_token, 'alice')).toEqual({
+      sub: 'alice',
+      name: 'Alice Example',
+      preferred_username: 'alice',
+    })
+    await verifyAccessToken(server.url, tokens.access_token, ORDERS)
+    await expect(verifyAccessToken(server.url, tokens.access_token, INVENTORY)).rejects.toThrow(/aud/)
+  })
+
+  it('refuses an access token meant for another audience, as a resource server would (RFC 9068 §4)', async () => {
+    const server = await start()
+    // Without openid the token names only orders-api.
+    const code = await obtainCode(server.url, { scope: 'orders:read' })
+    const tokens = (await (await redeem(server.url, code)).json()) as { access_token: string }
     const forOrders = await fetch(`${server.url}/userinfo`, {
       headers: { authorization: `Bearer ${tokens.access_token}` },
     })

@@ -78,7 +78,12 @@ export async function runWalkthrough(t: WalkthroughTarget, n: Narrator): Promise
   n.why(
     'RFC 9068: a JWT typed at+jwt, for one audience, signed by the key named in kid — anyone can read it, nobody can change it.',
   )
-  n.done(header.typ === 'at+jwt' && payload.aud === ORDERS_AUDIENCE ? 'ok' : 'failed', `kid ${header.kid}`)
+  // With openid, aud also names the auth-server's /userinfo (issue 12, item 15); orders-api must be among them.
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud]
+  n.done(
+    header.typ === 'at+jwt' && audiences.includes(ORDERS_AUDIENCE) ? 'ok' : 'failed',
+    `kid ${header.kid}`,
+  )
 
   n.step('Place an order and list them at orders-api', '201, then 200 with the order')
   const fetchesBefore = {

@@ -32,6 +32,8 @@ export interface AuthorizationRequest {
   codeChallenge: string
   nonce: string | undefined
   prompt: string | undefined
+  /** OIDC Core §3.1.2.1: the longest time since the user last authenticated, in seconds. */
+  maxAge: number | undefined
   /** The request's parameters, re-serialised: login and consent forms carry it back to /authorize. */
   query: string
 }
@@ -60,7 +62,7 @@ export class RedirectableError extends Error {
 // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is always 43 characters.
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/
 const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge']
-const FORWARDED = [...KNOWN, 'code_challenge_method', 'nonce', 'prompt']
+const FORWARDED = [...KNOWN, 'code_challenge_method', 'nonce', 'prompt', 'max_age']
 
 export async function parseAuthorizationRequest(
   params: Params,
@@ -122,6 +124,11 @@ export async function parseAuthorizationRequest(
     if (prompt !== undefined && !['none', 'login', 'consent'].includes(prompt)) {
       throw new InvalidRequest('prompt must be none, login or consent')
     }
+    const maxAgeParam = optional(params, 'max_age')
+    if (maxAgeParam !== undefined && !/^\d{1,9}$/.test(maxAgeParam)) {
+      throw new InvalidRequest('max_age must be a non-negative integer (seconds)')
+    }
+    const maxAge = maxAgeParam === undefined ? undefined : Number(maxAgeParam)
 
     // Forwarded as received: a redirect_uri left out stays left out through the login and consent forms, so the
     // code records that it was never sent (each step re-derives the one registered URI).
@@ -141,6 +148,7 @@ export async function parseAuthorizationRequest(
       codeChallenge,
       nonce,
       prompt,
+      maxAge,
       query: query.toString(),
     }
   } catch (error) {

@@ -63,3 +63,24 @@ ${hidden('_csrf', csrfToken)}${hidden('return_to', request.query)}
 export function errorPage(title: string, message: string): string {
   return layout(title, html`<h1>${title}</h1><p class="error" role="alert">${message}</p>`)
 }
+
+export function logoutConfirmPage(options: {
+  csrfToken: string
+  clientId: string | undefined
+  redirectUri: string | undefined
+  state: string | undefined
+}): string {
+  const { csrfToken, clientId, redirectUri, state } = options
+  return layout(
+    'Sign out?',
+    html`<h1>Sign out of Stateless Auth?</h1>
+<form method="post" action="/logout/confirm">
+${hidden('_csrf', csrfToken)}${clientId ? hidden('client_id', clientId) : ''}${redirectUri ? hidden('post_logout_redirect_uri', redirectUri) : ''}${state ? hidden('state', state) : ''}
+<button type="submit">Sign out</button>
+</form>`,
+  )
+}
+
+export function signedOutPage(): string {
+  return layout('Signed out', html`<h1>You are signed out</h1><p>You can close this window.</p>`)
+}

@@ -11,12 +11,12 @@ import {
   UnverifiedRedirectError,
 } from '../oauth/authorization-request.js'
 import { hasControlCharacters, MAX_PARAM_LENGTH, type Params } from '../oauth/params.js'
-import { csrfUserInfo, type LoginSession, readSession, writeSession } from '../oauth/session.js'
+import { csrfUserInfo, type LoginSession, readSession, startSession } from '../oauth/session.js'
 import { pageCsp, STYLESHEET } from '../pages/html.js'
 import { consentPage, errorPage, loginPage } from '../pages/pages.js'
 import { AuthorizationParams, ConsentForm, LoginForm } from '../schemas/authorize.js'
 import { absentFormIsEmpty } from '../schemas/form.js'
-import type { User } from '../storage/index.js'
+import { isPublic, type User } from '../storage/index.js'
 
 type Login = LoginSession & { user: User }
 
@@ -91,10 +91,10 @@ const authorize: FastifyPluginAsyncTypebox = async (app) => {
 
   /** A form token bound to whoever is signed in now (see csrfUserInfo). */
   const formToken = (reply: FastifyReply) =>
-    reply.generateCsrf({ userInfo: csrfUserInfo(reply.request, ctx.now(), sessionTtl) })
+    reply.generateCsrf({ userInfo: csrfUserInfo(reply.request, secure) })
 
   async function currentLogin(request: FastifyRequest): Promise<Login | undefined> {
-    const session = readSession(request, ctx.now(), sessionTtl)
+    const session = await readSession(request, ctx.storage, ctx.now(), secure)
     if (!session) return undefined
     const user = await ctx.storage.users.findById(session.sub)
     return user && user.disabledAt === null ? { ...session, user } : undefined
@@ -103,16 +103,19 @@ const authorize: FastifyPluginAsyncTypebox = async (app) => {
   async function issueCode(reply: FastifyReply, request: AuthorizationRequest, login: Login, status: number) {
     const now = ctx.now()
     const grantId = randomUUID()
-    await ctx.storage.grants.create({
-      id: grantId,
-      userId: login.user.id,
-      clientId: request.client.client_id,
-      scope: request.scopes.join(' '),
-      resources: request.resources,
-      authTime: login.authTime,
-      createdAt: now,
-      expiresAt: now + refreshTokenTtl,
-    })
+    await ctx.storage.grants.create(
+      {
+        id: grantId,
+        userId: login.user.id,
+        clientId: request.client.client_id,
+        scope: request.scopes.join(' '),
+        resources: request.resources,
+        authTime: login.authTime,
+        createdAt: now,
+        expiresAt: now + refreshTokenTtl,
+      },
+      login.id,
+    )
     const code = randomToken()
     await ctx.storage.codes.create({
       codeHash: sha256(code),
@@ -132,11 +135,17 @@ const authorize: FastifyPluginAsyncTypebox = async (app) => {
     )
   }
 
-  /** After login: ask for consent unless the client is first-party or the user already agreed to these scopes. */
+  /**
+   * After login: ask for consent unless the client is first-party or the user already agreed to these scopes.
+   * RFC 8252 §8.6: a public (native) client is never approved automatically, because any local process can use
+   * its client_id and a loopback redirect URI; it gets the consent page every time, remembered consent or not.
+   */
   async function proceed(reply: FastifyReply, request: AuthorizationRequest, login: Login, status: number) {
-    const forceConsent = request.prompt === 'consent'
+    const forceConsent = request.prompt === 'consent' || isPublic(request.client)
     if (!request.client.skip_consent || forceConsent) {
-      const granted = await ctx.storage.consents.find(login.user.id, request.client.client_id)
+      const granted = forceConsent
+        ? []
+        : await ctx.storage.consents.find(login.user.id, request.client.client_id)
       if (forceConsent || request.scopes.some((scope) => !granted.includes(scope))) {
         if (request.prompt === 'none') {
           return redirectError(reply, status, new ConsentRequired('the user has not consented'), request)
@@ -157,7 +166,11 @@ const authorize: FastifyPluginAsyncTypebox = async (app) => {
     const authRequest = await parse(params, reply, 302)
     if (!authRequest) return reply
     const login = await currentLogin(request)
-    if (!login || authRequest.prompt === 'login') {
+    // OIDC Core §3.1.2.1: prompt=login, or a sign-in older than max_age seconds (max_age=0: always), forces a
+    // fresh authentication.
+    const tooOld =
+      login && authRequest.maxAge !== undefined && ctx.now() - login.authTime > authRequest.maxAge
+    if (!login || tooOld || authRequest.prompt === 'login' || authRequest.maxAge === 0) {
       if (authRequest.prompt === 'none') {
         return redirectError(reply, 302, new LoginRequired('the user is not signed in'), authRequest)
       }
@@ -165,12 +178,23 @@ const authorize: FastifyPluginAsyncTypebox = async (app) => {
     }
     return proceed(reply, authRequest, login, 302)
   }
-  app.get('/authorize', { schema: { querystring: AuthorizationParams } }, async (request, reply) =>
-    authorizeWith(request.query, request, reply),
+  // Issue 12, item 12: every request may create a grant and a code, so GET and POST share one limit per source
+  // address, counted in the database like the other limits (every replica sees the same count).
+  const authorizeLimit = {
+    rateLimit: {
+      max: ctx.config.rateLimitAuthorizeMax,
+      timeWindow: ctx.config.rateLimitWindow * 1000,
+      groupId: 'authorize',
+    },
+  }
+  app.get(
+    '/authorize',
+    { config: authorizeLimit, schema: { querystring: AuthorizationParams } },
+    async (request, reply) => authorizeWith(request.query, request, reply),
   )
   app.post(
     '/authorize',
-    { preValidation: absentFormIsEmpty, schema: { body: AuthorizationParams } },
+    { config: authorizeLimit, preValidation: absentFormIsEmpty, schema: { body: AuthorizationParams } },
     async (request, reply) => authorizeWith(request.body, request, reply),
   )
 
@@ -208,9 +232,12 @@ const authorize: FastifyPluginAsyncTypebox = async (app) => {
       const passwordOk = await verifySecret(password, user?.passwordHash ?? (await dummyHash()))
       if (!user || !passwordOk || user.disabledAt !== null) return again(400, 'Invalid username or password.')
       await attempt.succeeded()
-      writeSession(reply, { sub: user.id, authTime: ctx.now() }, sessionTtl, secure)
+      await startSession(reply, ctx.storage, { sub: user.id, authTime: ctx.now() }, sessionTtl, secure)
+      // The user just authenticated: prompt=login and max_age are satisfied (auth_time is now), so they are
+      // dropped from the request that continues, or it would ask for the password again and again.
       const next = new URLSearchParams(authRequest.query)
       if (next.get('prompt') === 'login') next.delete('prompt')
+      next.delete('max_age')
       return redirectWith(reply, 303, `/authorize?${next}`)
     },
   )

@@ -17,6 +17,8 @@ const metadata: FastifyPluginAsyncTypebox = async (app) => {
     revocation_endpoint: `${issuer}/revoke`,
     introspection_endpoint: `${issuer}/introspect`,
     userinfo_endpoint: `${issuer}/userinfo`,
+    // OpenID Connect RP-Initiated Logout 1.0 §2.1
+    end_session_endpoint: `${issuer}/logout`,
     scopes_supported: [...SCOPES],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

@@ -30,7 +30,8 @@ const userinfo: FastifyPluginAsyncTypebox = async (app) => {
       throw new InvalidToken('the access token is invalid, expired or revoked')
     }
     // RFC 9068 §4: checked like any resource server checks its tokens, the audience included.
-    if (found.claims.aud !== userinfoResource(ctx.config.issuer)) {
+    const audiences = Array.isArray(found.claims.aud) ? found.claims.aud : [found.claims.aud]
+    if (!audiences.includes(userinfoResource(ctx.config.issuer))) {
       throw new InvalidToken(
         `the access token is not meant for the userinfo endpoint: ask for resource=${userinfoResource(ctx.config.issuer)}`,
       )

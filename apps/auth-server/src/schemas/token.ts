@@ -47,7 +47,7 @@ export const IntrospectionResponse = Type.Object({
   client_id: Type.Optional(Type.String()),
   username: Type.Optional(Type.String()),
   sub: Type.Optional(Type.String()),
-  aud: Type.Optional(Type.String()),
+  aud: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
   iss: Type.Optional(Type.String()),
   iat: Type.Optional(Type.Integer()),
   exp: Type.Optional(Type.Integer()),

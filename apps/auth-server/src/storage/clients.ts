@@ -9,6 +9,8 @@ export interface ClientMetadata {
   /** `none` marks a public client (RFC 6749 §2.1): it cannot keep a secret and must use PKCE. */
   token_endpoint_auth_methods: TokenEndpointAuthMethod[]
   redirect_uris: string[]
+  /** OpenID Connect RP-Initiated Logout §3.1: where /logout may send the browser back (exact match). */
+  post_logout_redirect_uris?: string[]
   /** RFC 8252 §7.3: any port on a loopback redirect URI is accepted for native apps. */
   allow_loopback_any_port?: boolean
   grant_types: GrantType[]

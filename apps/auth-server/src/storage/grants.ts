@@ -42,10 +42,11 @@ const toGrant = (row: GrantRow): Grant => ({
 export class GrantRepository {
   constructor(private readonly db: Database) {}
 
-  async create(grant: Omit<Grant, 'revokedAt'>): Promise<void> {
+  /** `sessionId` is the hash of the login session the grant was created in (logout revokes it). */
+  async create(grant: Omit<Grant, 'revokedAt'>, sessionId: string | null = null): Promise<void> {
     await this.db.execute(
-      `INSERT INTO grants (id, user_id, client_id, scope, resources, auth_time, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO grants (id, user_id, client_id, scope, resources, auth_time, created_at, expires_at, session_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         grant.id,
         grant.userId,
@@ -55,6 +56,7 @@ export class GrantRepository {
         grant.authTime,
         grant.createdAt,
         grant.expiresAt,
+        sessionId,
       ],
     )
   }
@@ -69,21 +71,24 @@ export class GrantRepository {
    * RFC 9700 §4.5) and to a reused refresh token (RFC 9700 §4.14.2). One transaction so nothing is half-revoked.
    */
   async revoke(id: string, now: number): Promise<void> {
-    await this.db.transaction(async (tx: Queryable) => {
-      await tx.execute('UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [now, id])
-      await tx.execute(
-        'UPDATE refresh_tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL',
-        [now, id],
-      )
-      await tx.execute(
-        'UPDATE access_tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL',
-        [now, id],
-      )
-      await tx.execute(
-        'UPDATE authorization_codes SET consumed_at = $1 WHERE grant_id = $2 AND consumed_at IS NULL',
-        [now, id],
-      )
-      await invalidateStatuses(tx, { grantId: id }, now)
-    })
+    await this.db.transaction((tx: Queryable) => revokeGrantTree(tx, id, now))
   }
+}
+
+/** Revokes a grant and everything issued from it, inside the caller's transaction. */
+export async function revokeGrantTree(tx: Queryable, id: string, now: number): Promise<void> {
+  await tx.execute('UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [now, id])
+  await tx.execute('UPDATE refresh_tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL', [
+    now,
+    id,
+  ])
+  await tx.execute('UPDATE access_tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL', [
+    now,
+    id,
+  ])
+  await tx.execute(
+    'UPDATE authorization_codes SET consumed_at = $1 WHERE grant_id = $2 AND consumed_at IS NULL',
+    [now, id],
+  )
+  await invalidateStatuses(tx, { grantId: id }, now)
 }

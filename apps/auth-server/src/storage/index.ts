@@ -5,6 +5,7 @@ import { CounterRepository } from './counters.js'
 import { GrantRepository } from './grants.js'
 import { SigningKeyRepository } from './keys.js'
 import { migrations } from './migrations.js'
+import { SessionRepository } from './sessions.js'
 import { StatusListRepository } from './status-lists.js'
 import { AccessTokenRepository, CodeRepository, RefreshTokenRepository } from './tokens.js'
 import { UserRepository } from './users.js'
@@ -29,10 +30,11 @@ export interface Storage {
   readonly refreshTokens: RefreshTokenRepository
   readonly accessTokens: AccessTokenRepository
   readonly keys: SigningKeyRepository
+  readonly sessions: SessionRepository
   /** Failure and rate-limit counters shared by every replica. */
   readonly counters: CounterRepository
   readonly statusLists: StatusListRepository
-  /** Deletes records that can no longer matter: expired codes, refresh tokens and access-token ids. */
+  /** Deletes records that can no longer matter: expired codes, refresh tokens, access-token ids, grants, sessions. */
   purgeExpired(now: number): Promise<void>
   close(): Promise<void>
 }
@@ -48,6 +50,7 @@ export function createStorage(db: Database): Storage {
     refreshTokens: new RefreshTokenRepository(db),
     accessTokens: new AccessTokenRepository(db),
     keys: new SigningKeyRepository(db),
+    sessions: new SessionRepository(db),
     counters: new CounterRepository(db),
     statusLists: new StatusListRepository(db),
     async purgeExpired(now) {
@@ -57,9 +60,20 @@ export function createStorage(db: Database): Storage {
       await db.execute('DELETE FROM authorization_codes WHERE expires_at < $1', [horizon])
       await db.execute('DELETE FROM access_tokens WHERE expires_at < $1', [horizon])
       await db.execute(
-        'DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE expires_at < $1)',
+        'DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE expires_at < $1 OR revoked_at < $1)',
         [horizon],
       )
+      // Issue 12, item 12: a grant goes once nothing hangs from it any more: expired or revoked a day ago, or
+      // created a day ago and never redeemed (an abandoned /authorize), or redeemed without a refresh token and
+      // its access tokens gone.
+      await db.execute(
+        `DELETE FROM grants WHERE created_at < $1
+           AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id)
+           AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.grant_id = grants.id)
+           AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.grant_id = grants.id)`,
+        [horizon],
+      )
+      await db.execute('DELETE FROM sessions WHERE expires_at < $1', [now])
       await db.execute('DELETE FROM signing_keys WHERE drop_after < $1', [horizon])
       await db.execute('DELETE FROM counters WHERE reset_at <= $1', [now * 1000])
     },

@@ -152,4 +152,22 @@ export const migrations: Migration[] = [
       CREATE INDEX status_list_entries_release ON status_list_entries (reusable_at) WHERE status <> 0;
     `,
   },
+  {
+    // Issue 12, item 4: the login session lives server-side, so sign-out and disabling a user end it. The cookie
+    // holds a random id; the table its SHA-256. A grant remembers the session it was created in (logout revokes it).
+    id: '007-sessions',
+    up: `
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        auth_time BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+      CREATE INDEX sessions_expiry ON sessions (expires_at);
+      ALTER TABLE grants ADD COLUMN session_id TEXT;
+      CREATE INDEX grants_session ON grants (session_id);
+    `,
+  },
 ]

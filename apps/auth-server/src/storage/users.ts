@@ -62,7 +62,13 @@ export class UserRepository {
         disabled ? now : null,
         username,
       ])
-      if (disabled && rowCount === 1) await invalidateStatuses(tx, { username }, now)
+      if (disabled && rowCount === 1) {
+        await invalidateStatuses(tx, { username }, now)
+        // Issue 12, item 4: disabling a user ends their sessions at this server.
+        await tx.execute('DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)', [
+          username,
+        ])
+      }
       return rowCount === 1
     })
   }
