@@ -39,6 +39,10 @@ export interface ResourceServerConfig {
     refreshInterval: number
     /** JWKS/metadata request timeout in ms. */
     fetchTimeout: number
+    /** Verified-token cache (`TOKEN_CACHE`): a hit is still checked against the status list. */
+    cache: false | { max: number }
+    /** Token Status List checking (`STATUS_LIST_CHECK`, `STATUS_LIST_MAX_STALE`): revocation within the list's ttl. */
+    status: false | { maxStale: number }
   }
 }
 
@@ -73,6 +77,10 @@ export function resourceServerEnv(defaults: ResourceServerDefaults) {
     JWKS_COOLDOWN_MS: int(0, 3_600_000, 30_000),
     JWKS_REFRESH_INTERVAL_MS: int(1000, 86_400_000, 300_000),
     JWKS_FETCH_TIMEOUT_MS: int(100, 60_000, 5000),
+    TOKEN_CACHE: Type.Boolean({ default: true }),
+    TOKEN_CACHE_MAX: int(1, 10_000_000, 10_000),
+    STATUS_LIST_CHECK: Type.Boolean({ default: true }),
+    STATUS_LIST_MAX_STALE: int(0, 86_400, 300),
     ...pressureEnv(),
   }
 }
@@ -101,6 +109,8 @@ export function resourceServerConfig(env: ResourceServerEnv): ResourceServerConf
       cooldown: env.JWKS_COOLDOWN_MS,
       refreshInterval: env.JWKS_REFRESH_INTERVAL_MS,
       fetchTimeout: env.JWKS_FETCH_TIMEOUT_MS,
+      cache: env.TOKEN_CACHE ? { max: env.TOKEN_CACHE_MAX } : false,
+      status: env.STATUS_LIST_CHECK ? { maxStale: env.STATUS_LIST_MAX_STALE } : false,
     },
   }
 }

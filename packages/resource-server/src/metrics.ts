@@ -72,4 +72,5 @@ export function resourceServerMetrics(): Metrics {
     .define('jwks_key_cache_hits_total', 'Verifications whose signing key was already cached.')
     .define('jwks_key_cache_misses_total', 'Verifications whose signing key was not cached (unknown kid).')
     .define('jwks_fetches_total', 'JWKS fetches from the authorization server, by reason and outcome.')
+    .define('status_list_fetches_total', 'Status list fetches (Token Status List), by reason and outcome.')
 }

@@ -20,6 +20,12 @@ export function recordVerifierEvent(metrics: Metrics, event: VerifierEvent): voi
     case 'jwks_fetch':
       metrics.inc('jwks_fetches_total', { reason: event.reason, outcome: event.ok ? 'ok' : 'error' })
       break
+    case 'status_list_fetch':
+      metrics.inc('status_list_fetches_total', {
+        reason: event.reason,
+        outcome: event.ok ? (event.outcome ?? 'ok') : 'error',
+      })
+      break
   }
 }
 

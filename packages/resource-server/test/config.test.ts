@@ -16,8 +16,25 @@ describe('resource-server config', () => {
       audience: 'urn:stateless-auth:inventory-api',
       jwksUri: undefined,
       databaseUrl: '/tmp/x.sqlite',
-      verifier: { cooldown: 30_000, refreshInterval: 300_000 },
+      verifier: {
+        cooldown: 30_000,
+        refreshInterval: 300_000,
+        cache: { max: 10_000 },
+        status: { maxStale: 300 },
+      },
     })
+  })
+
+  it('lets the operator turn the token cache and status checking off', () => {
+    const config = loadResourceServerConfig({
+      TOKEN_CACHE: 'false',
+      STATUS_LIST_CHECK: 'false',
+    })
+    expect(config.verifier).toMatchObject({ cache: false, status: false })
+    expect(loadResourceServerConfig({ STATUS_LIST_MAX_STALE: '30' }).verifier.status).toEqual({
+      maxStale: 30,
+    })
+    expect(() => loadResourceServerConfig({ STATUS_LIST_CHECK: 'maybe' })).toThrow()
   })
 
   it('reads and coerces the environment', () => {

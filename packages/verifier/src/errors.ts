@@ -54,7 +54,10 @@ export const ERROR_CODES = {
   VERIFIER_ERR_DPOP_PROOF_INVALID: { statusCode: 401, oauthError: 'invalid_dpop_proof' },
   VERIFIER_ERR_DPOP_NONCE_REQUIRED: { statusCode: 401, oauthError: 'use_dpop_nonce' },
   VERIFIER_ERR_DPOP_BINDING_INVALID: { statusCode: 401, oauthError: 'invalid_token' },
+  VERIFIER_ERR_TOKEN_REVOKED: { statusCode: 401, oauthError: 'invalid_token' },
+  VERIFIER_ERR_STATUS_INVALID: { statusCode: 401, oauthError: 'invalid_token' },
   VERIFIER_ERR_JWKS_UNAVAILABLE: { statusCode: 503, oauthError: undefined },
+  VERIFIER_ERR_STATUS_UNAVAILABLE: { statusCode: 503, oauthError: undefined },
   VERIFIER_ERR_DPOP_REPLAY_UNAVAILABLE: { statusCode: 503, oauthError: undefined },
   VERIFIER_ERR_INVALID_OPTIONS: { statusCode: 500, oauthError: undefined },
 } as const satisfies Record<string, CodeSpec>

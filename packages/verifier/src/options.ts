@@ -92,6 +92,36 @@ export interface DpopOptions {
 }
 
 /**
+ * Token Status List checking (draft-ietf-oauth-status-list). Every field is optional.
+ *
+ * @example
+ * ```ts
+ * createVerifier({ issuer, audience, status: { maxStale: 120 } })
+ * ```
+ */
+export interface StatusOptions {
+  /** Refuse tokens that carry no `status.status_list` reference. Default false. */
+  required?: boolean
+  /**
+   * Origins (`https://as.example`) status lists may be fetched from. Default: the issuer's origin only. A token naming
+   * a list elsewhere is refused (401) without any fetch.
+   */
+  allowedOrigins?: readonly string[]
+  /**
+   * Seconds a list stays in use past its `ttl` while it cannot be refetched; then checks fail closed (503). Default 300.
+   */
+  maxStale?: number
+  /** Seconds between two fetches of one list after a failure (or a 304), whatever tokens ask. Default 5. */
+  minRefetchInterval?: number
+  /** Seconds before a list's freshness ends that a background refetch starts. Default 2 (at most half the ttl). */
+  refreshAhead?: number
+  /** Seconds a list is fresh when its token has no `ttl` (still never past its `exp`). Default 60. */
+  defaultTtl?: number
+  /** Most lists held at once. Default 100. */
+  maxLists?: number
+}
+
+/**
  * What a verifier reports through `onEvent`.
  *
  * @example
@@ -115,6 +145,16 @@ export type VerifierEvent =
       listed: number
       kept: number
       dropped: string[]
+    }
+  | {
+      /** A status list fetch (draft-ietf-oauth-status-list): `not_modified` is a 304 revalidation. */
+      type: 'status_list_fetch'
+      uri: string
+      reason: 'initial' | 'refresh' | 'expired'
+      ok: boolean
+      outcome?: 'updated' | 'not_modified'
+      durationMs: number
+      error?: string
     }
   | { type: 'key_cache_hit'; kid: string }
   | { type: 'key_cache_miss'; kid: string }
@@ -170,6 +210,21 @@ export interface VerifierOptions {
    * RFC 6750 until a deployment turns DPoP on; a key-bound token is refused as Bearer in every mode.
    */
   dpop?: DpopMode | DpopOptions
+  /**
+   * Token Status List checking: `true` for the defaults, or settings. Default `false` (a core library should not start
+   * fetching on its own); our APIs turn it on.
+   */
+  status?: boolean | StatusOptions
+}
+
+export interface ResolvedStatus {
+  required: boolean
+  allowedOrigins: string[]
+  maxStaleMs: number
+  minRefetchIntervalMs: number
+  refreshAheadMs: number
+  defaultTtlMs: number
+  maxLists: number
 }
 
 export interface ResolvedDpop {
@@ -202,6 +257,7 @@ export interface ResolvedOptions {
   onEvent: ((event: VerifierEvent) => void) | undefined
   fetch: typeof fetch
   dpop: ResolvedDpop
+  status: ResolvedStatus | undefined
 }
 
 function invalid(message: string): never {
@@ -294,6 +350,37 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     onEvent: options.onEvent,
     fetch: fetchImpl,
     dpop: resolveDpop(options.dpop),
+    status: resolveStatus(options.status, issuer),
+  }
+}
+
+function resolveStatus(
+  input: boolean | StatusOptions | undefined,
+  issuer: string,
+): ResolvedStatus | undefined {
+  if (input === undefined || input === false) return undefined
+  const options: StatusOptions = input === true ? {} : input
+  if (typeof options !== 'object' || options === null) invalid('status must be a boolean or an object')
+  if (options.required !== undefined && typeof options.required !== 'boolean')
+    invalid('status.required must be a boolean')
+  const origins = options.allowedOrigins ?? [new URL(issuer).origin]
+  if (!Array.isArray(origins) || origins.length === 0)
+    invalid('status.allowedOrigins must be a non-empty array')
+  const allowedOrigins = origins.map((o: unknown) => {
+    const url = new URL(httpUrl('status.allowedOrigins[]', o))
+    if (url.origin !== String(o).replace(/\/+$/, '')) {
+      invalid(`status.allowedOrigins entries must be bare origins (scheme://host[:port]), got "${String(o)}"`)
+    }
+    return url.origin
+  })
+  return {
+    required: options.required === true,
+    allowedOrigins,
+    maxStaleMs: positive('status.maxStale', options.maxStale, 300, true) * 1000,
+    minRefetchIntervalMs: positive('status.minRefetchInterval', options.minRefetchInterval, 5, true) * 1000,
+    refreshAheadMs: positive('status.refreshAhead', options.refreshAhead, 2, true) * 1000,
+    defaultTtlMs: positive('status.defaultTtl', options.defaultTtl, 60) * 1000,
+    maxLists: Math.floor(positive('status.maxLists', options.maxLists, 100)),
   }
 }
 

@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto'
 import type { AccessTokenClaims } from './claims.js'
+import type { StatusRef } from './status/status-lists.js'
 
 // A cache hit is mostly this hash: the one-shot crypto.hash() (Node ≥ 20.12) where it exists, else createHash (same
 // digest). The key is the raw digest as a latin1 string: cheaper than base64, smaller in the Map.
@@ -11,6 +12,8 @@ const sha256: (token: string) => string =
 interface Entry {
   claims: Readonly<AccessTokenClaims>
   kid: string
+  /** The token's status list reference: a hit is checked against the current list on every use. */
+  status: StatusRef | undefined
   /** ms timestamp after which the entry is dead: the token's own `exp`, never later. */
   expiresAt: number
 }
@@ -38,7 +41,7 @@ export class TokenCache {
     return entry
   }
 
-  set(key: string, claims: Readonly<AccessTokenClaims>, kid: string): void {
+  set(key: string, claims: Readonly<AccessTokenClaims>, kid: string, status?: StatusRef): void {
     // RFC 7519 §4.1.4: the token must not be accepted on or after exp, so neither may its cache entry.
     const expiresAt = claims.exp * 1000
     this.#entries.delete(key)
@@ -46,7 +49,7 @@ export class TokenCache {
       const oldest = this.#entries.keys().next()
       if (!oldest.done) this.#entries.delete(oldest.value)
     }
-    this.#entries.set(key, { claims, kid, expiresAt })
+    this.#entries.set(key, { claims, kid, status, expiresAt })
   }
 
   clear(): void {

@@ -13,6 +13,7 @@ import {
   type VerifierEvent,
   type VerifierOptions,
 } from './options.js'
+import { StatusLists, type StatusRef } from './status/status-lists.js'
 import { TokenCache } from './token-cache.js'
 
 /**
@@ -29,6 +30,8 @@ export interface VerifierStats {
   keyCacheHits: number
   keyCacheMisses: number
   jwksFetches: number
+  /** Status list fetches attempted (including 304 revalidations and failures). */
+  statusListFetches: number
   tokenCacheHits: number
 }
 
@@ -140,7 +143,14 @@ function checkHeader(
  */
 export function createVerifier(input: VerifierOptions): Verifier {
   const options = resolveOptions(input)
-  const counters = { verified: 0, keyCacheHits: 0, keyCacheMisses: 0, jwksFetches: 0, tokenCacheHits: 0 }
+  const counters = {
+    verified: 0,
+    keyCacheHits: 0,
+    keyCacheMisses: 0,
+    jwksFetches: 0,
+    statusListFetches: 0,
+    tokenCacheHits: 0,
+  }
   const failures: Partial<Record<VerifierErrorCode, number>> = {}
   const onEvent = options.onEvent
   let closed = false
@@ -175,6 +185,27 @@ export function createVerifier(input: VerifierOptions): Verifier {
     },
   })
 
+  // Status lists are verified with the same keys and the same JWS code as the tokens themselves.
+  const lists =
+    options.status === undefined
+      ? undefined
+      : new StatusLists(options, options.status, keys, {
+          emit,
+          onFetch: () => {
+            counters.statusListFetches++
+          },
+        })
+
+  // The token passed every other check; its status is the last one (one bit lookup once the list is held).
+  const withStatus = (
+    claims: AccessTokenClaims,
+    ref: StatusRef | undefined,
+  ): AccessTokenClaims | Promise<AccessTokenClaims> => {
+    if (lists === undefined || ref === undefined) return claims
+    const pending = lists.check(ref)
+    return pending === undefined ? claims : pending.then(() => claims)
+  }
+
   const reject = (err: unknown, scheme?: 'Bearer' | 'DPoP'): VerifierError => {
     const error = mapError(err)
     error.scheme ??= scheme
@@ -184,15 +215,34 @@ export function createVerifier(input: VerifierOptions): Verifier {
   }
 
   // The claims are read only once the signature holds: a forged token learns nothing but "invalid signature".
-  const accept = (jws: CompactJws, kid: string, cacheKey: string | undefined): AccessTokenClaims => {
+  const accept = (
+    jws: CompactJws,
+    kid: string,
+    cacheKey: string | undefined,
+  ): AccessTokenClaims | Promise<AccessTokenClaims> => {
     const claims = checkClaims(decodeSegment(jws.payload, 'payload'), rules, Date.now())
-    counters.verified++
-    if (onEvent !== undefined) emit({ type: 'verified', kid, cached: false })
-    if (cache === undefined || cacheKey === undefined) return claims
+    const ref = lists?.reference(claims)
+    if (cache === undefined || cacheKey === undefined) return counted(withStatus(claims, ref), kid, false)
     const frozen = Object.freeze(claims)
     // Accepted within the clock tolerance after exp: already dead as a cache entry, and must not evict a live one.
-    if (frozen.exp * 1000 > Date.now()) cache.set(cacheKey, frozen, kid)
-    return frozen
+    // Cached before the status check: the entry keeps the reference, and every hit checks it again.
+    if (frozen.exp * 1000 > Date.now()) cache.set(cacheKey, frozen, kid, ref)
+    return counted(withStatus(frozen, ref), kid, false)
+  }
+
+  // Counts a token as verified once its status check (if any) passed too.
+  const counted = (
+    result: AccessTokenClaims | Promise<AccessTokenClaims>,
+    kid: string,
+    cached: boolean,
+  ): AccessTokenClaims | Promise<AccessTokenClaims> => {
+    const done = (claims: AccessTokenClaims) => {
+      if (cached) counters.tokenCacheHits++
+      counters.verified++
+      if (onEvent !== undefined) emit({ type: 'verified', kid, cached })
+      return claims
+    }
+    return result instanceof Promise ? result.then(done) : done(result)
   }
 
   const finish = (
@@ -231,13 +281,10 @@ export function createVerifier(input: VerifierOptions): Verifier {
     return facts
   }
 
-  const fromCache = (cacheKey: string): AccessTokenClaims | undefined => {
+  const fromCache = (cacheKey: string): AccessTokenClaims | Promise<AccessTokenClaims> | undefined => {
     const hit = cache?.get(cacheKey, Date.now())
     if (hit === undefined) return undefined
-    counters.tokenCacheHits++
-    counters.verified++
-    if (onEvent !== undefined) emit({ type: 'verified', kid: hit.kid, cached: true })
-    return hit.claims
+    return counted(withStatus(hit.claims, hit.status), hit.kid, true)
   }
 
   // Synchronous up to the signature check: the claims of a cache hit, or a promise of them. `missedKey`: the token's
@@ -353,6 +400,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
         const hit = fromCache(cacheKey)
         if (hit !== undefined) {
           scheme = 'Bearer'
+          if (hit instanceof Promise) return hit.then(asBearer).catch(rejectAs('Bearer'))
           return hit.cnf === undefined ? hit : asBearer(hit)
         }
       }
@@ -392,6 +440,7 @@ export function createVerifier(input: VerifierOptions): Verifier {
     async close() {
       closed = true
       keys.close()
+      lists?.close()
       cache?.clear()
     },
   }

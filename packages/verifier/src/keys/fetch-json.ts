@@ -8,7 +8,8 @@ export interface FetchJsonOptions {
   signal: AbortSignal
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
+/** Reads a response body, refusing more than `maxBytes` (declared or actually sent). */
+export async function readCapped(response: Response, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length'))
   if (Number.isFinite(declared) && declared > maxBytes)
     throw new Error(`response larger than ${maxBytes} bytes`)

@@ -1,0 +1,266 @@
+import { createVerifier, type VerifierEvent, type VerifierOptions } from '@stateless-auth/verifier'
+import verifierPlugin, { claimsOf } from '@stateless-auth/verifier/fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { AUDIENCE, accessClaims, signToken } from './helpers/keys.js'
+import { type StatusIssuer, startStatusIssuer } from './helpers/status-issuer.js'
+
+let as: StatusIssuer
+const verifiers: { close(): Promise<void> }[] = []
+
+beforeEach(async () => {
+  as = await startStatusIssuer({ ttl: 60 })
+})
+afterEach(async () => {
+  vi.useRealTimers()
+  for (const v of verifiers.splice(0)) await v.close()
+  await as.close()
+})
+
+const make = (status: VerifierOptions['status'] = true, extra: Partial<VerifierOptions> = {}) => {
+  const events: VerifierEvent[] = []
+  const verifier = createVerifier({
+    issuer: as.issuer,
+    audience: AUDIENCE,
+    jwksUri: as.jwksUri,
+    status,
+    onEvent: (e) => events.push(e),
+    ...extra,
+  })
+  verifiers.push(verifier)
+  return { verifier, events }
+}
+
+const tokenAt = (idx: number, uri = as.listUri, extra: Record<string, unknown> = {}) =>
+  signToken(as.key, accessClaims(as.issuer, { status: { status_list: { idx, uri } }, ...extra }))
+
+const REVOKED = {
+  code: 'VERIFIER_ERR_TOKEN_REVOKED',
+  statusCode: 401,
+  description: 'The access token has been revoked',
+}
+
+describe('status option', () => {
+  it('is off by default: the status claim is ignored and nothing is fetched', async () => {
+    as.list.set(3, 1)
+    const verifier = createVerifier({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    verifiers.push(verifier)
+    await expect(verifier.verify(tokenAt(3))).resolves.toMatchObject({ sub: 'alice' })
+    expect(as.listHits).toBe(0)
+    expect(verifier.stats().statusListFetches).toBe(0)
+  })
+
+  it('rejects invalid settings at construction', () => {
+    const base = { issuer: 'http://127.0.0.1:1', audience: AUDIENCE }
+    expect(() => createVerifier({ ...base, status: { allowedOrigins: ['http://a.example/path'] } })).toThrow(
+      /bare origins/,
+    )
+    expect(() => createVerifier({ ...base, status: { allowedOrigins: [] } })).toThrow(/non-empty/)
+    expect(() => createVerifier({ ...base, status: { maxStale: -1 } })).toThrow(/maxStale/)
+    expect(() => createVerifier({ ...base, status: 'yes' as never })).toThrow(/status must be/)
+  })
+})
+
+describe('status checks', () => {
+  it('accepts a VALID token and refuses INVALID and SUSPENDED ones as revoked', async () => {
+    as.list.set(1, 1)
+    as.list.set(2, 2)
+    const { verifier, events } = make()
+    await expect(verifier.verify(tokenAt(0))).resolves.toMatchObject({ sub: 'alice' })
+    await expect(verifier.verify(tokenAt(1))).rejects.toMatchObject(REVOKED)
+    await expect(verifier.verify(tokenAt(2))).rejects.toMatchObject(REVOKED)
+    expect(verifier.stats()).toMatchObject({ statusListFetches: 1, verified: 1 })
+    expect(verifier.stats().failures.VERIFIER_ERR_TOKEN_REVOKED).toBe(2)
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'status_list_fetch', uri: as.listUri, ok: true, outcome: 'updated' }),
+    )
+  })
+
+  it('refuses an index beyond the list with 401 invalid_token', async () => {
+    const { verifier } = make()
+    await expect(verifier.verify(tokenAt(1024))).rejects.toMatchObject({
+      code: 'VERIFIER_ERR_STATUS_INVALID',
+      statusCode: 401,
+      oauthError: 'invalid_token',
+    })
+  })
+
+  it('accepts a token without status unless required', async () => {
+    const plain = signToken(as.key, accessClaims(as.issuer))
+    await expect(make().verifier.verify(plain)).resolves.toMatchObject({ sub: 'alice' })
+    await expect(make({ required: true }).verifier.verify(plain)).rejects.toMatchObject({
+      code: 'VERIFIER_ERR_STATUS_INVALID',
+      description: 'The access token has no status reference',
+    })
+    expect(as.listHits).toBe(0)
+  })
+
+  it('never fetches from an origin outside the allowlist', async () => {
+    const { verifier } = make()
+    const elsewhere = 'http://127.0.0.2:9/status-lists/1'
+    await expect(verifier.verify(tokenAt(0, elsewhere))).rejects.toMatchObject({
+      code: 'VERIFIER_ERR_STATUS_INVALID',
+      statusCode: 401,
+      description: 'The access token status list is not served by an allowed origin',
+    })
+    // An explicit allowlist replaces the issuer's origin.
+    const other = make({ allowedOrigins: ['https://status.example'] }).verifier
+    await expect(other.verify(tokenAt(0))).rejects.toMatchObject({ code: 'VERIFIER_ERR_STATUS_INVALID' })
+    expect(as.listHits).toBe(0)
+    expect(verifier.stats().statusListFetches + other.stats().statusListFetches).toBe(0)
+  })
+
+  it('refuses a malformed status claim', async () => {
+    const { verifier } = make()
+    const bad = signToken(
+      as.key,
+      accessClaims(as.issuer, { status: { status_list: { idx: -1, uri: as.listUri } } }),
+    )
+    await expect(verifier.verify(bad)).rejects.toMatchObject({ code: 'VERIFIER_ERR_STATUS_INVALID' })
+  })
+
+  it('fetches a list once for 100 concurrent requests (single flight)', async () => {
+    const { verifier } = make()
+    const release = as.hold()
+    const all = Promise.all(Array.from({ length: 100 }, (_, i) => verifier.verify(tokenAt(i))))
+    await new Promise((r) => setTimeout(r, 50))
+    release()
+    await expect(all).resolves.toHaveLength(100)
+    expect(as.listHits).toBe(1)
+    expect(verifier.stats().statusListFetches).toBe(1)
+  })
+})
+
+describe('list lifetime', () => {
+  it('keeps the list for ttl, then revalidates with If-None-Match (304) and sees a revocation after ttl', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { verifier } = make({ refreshAhead: 0 })
+    const token = tokenAt(7)
+    await verifier.verify(token)
+    vi.setSystemTime(Date.now() + 30_000)
+    await verifier.verify(token)
+    expect(as.listHits).toBe(1)
+    // Past ttl, unchanged: a 304 keeps the list.
+    vi.setSystemTime(Date.now() + 31_000)
+    await verifier.verify(token)
+    expect(as.listHits).toBe(2)
+    expect(as.notModified).toBe(1)
+    // Revoked at the issuer: seen once the list is refetched after ttl.
+    as.list.set(7, 1)
+    await verifier.verify(token)
+    vi.setSystemTime(Date.now() + 61_000)
+    await expect(verifier.verify(token)).rejects.toMatchObject(REVOKED)
+    expect(as.listHits).toBe(3)
+  })
+
+  it('refreshes in the background shortly before expiry, so requests do not wait', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { verifier } = make({ refreshAhead: 5 })
+    const token = tokenAt(7)
+    await verifier.verify(token)
+    vi.setSystemTime(Date.now() + 56_000)
+    as.list.set(7, 1)
+    const release = as.hold()
+    // Inside the refresh window: answered at once from the held list, while a refetch starts.
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' })
+    await vi.waitFor(() => expect(as.listHits).toBe(2))
+    release()
+    await vi.waitFor(() => expect(verifier.verify(token)).rejects.toMatchObject(REVOKED))
+    expect(as.listHits).toBe(2)
+  })
+
+  it('a cached token is checked against the current list on every use', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { verifier } = make({ refreshAhead: 0 }, { cache: { max: 100 } })
+    const token = tokenAt(9)
+    await verifier.verify(token)
+    await verifier.verify(token)
+    expect(verifier.stats().tokenCacheHits).toBe(1)
+    as.list.set(9, 1)
+    vi.setSystemTime(Date.now() + 61_000)
+    await expect(verifier.verify(token)).rejects.toMatchObject(REVOKED)
+    // Still cached, still refused: the hit is checked against the list each time.
+    await expect(verifier.verify(token)).rejects.toMatchObject(REVOKED)
+    await expect(verifier.authenticate(`Bearer ${token}`)).rejects.toMatchObject(REVOKED)
+    expect(verifier.stats().tokenCacheHits).toBe(1)
+  })
+
+  for (const fault of ['typ', 'sub', 'signature', 'expired', 'down'] as const) {
+    it(`a list that is unusable (${fault}) leaves the last good one in use up to maxStale, then 503`, async () => {
+      vi.useFakeTimers({ toFake: ['Date'] })
+      const { verifier, events } = make({ maxStale: 30, refreshAhead: 0, minRefetchInterval: 5 })
+      const token = tokenAt(4)
+      await verifier.verify(token)
+      as.fault = fault
+      // Past ttl: the refetch fails, the last good list answers (stale).
+      vi.setSystemTime(Date.now() + 61_000)
+      await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' })
+      expect(events.filter((e) => e.type === 'status_list_fetch' && !e.ok)).toHaveLength(1)
+      // Within minRefetchInterval: no new fetch.
+      const hits = as.listHits
+      await verifier.verify(token)
+      expect(as.listHits).toBe(hits)
+      // Past ttl + maxStale: fail closed.
+      vi.setSystemTime(Date.now() + 31_000)
+      const err = await verifier.verify(token).catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: 'VERIFIER_ERR_STATUS_UNAVAILABLE', statusCode: 503 })
+      expect((err as { retryAfter: number }).retryAfter).toBeGreaterThanOrEqual(1)
+      // Served correctly again: back in service.
+      as.fault = 'none'
+      vi.setSystemTime(Date.now() + 6_000)
+      await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' })
+    })
+  }
+
+  it('never used an unusable list in the first place: 503 without a good one', async () => {
+    as.fault = 'typ'
+    const { verifier } = make()
+    await expect(verifier.verify(tokenAt(0))).rejects.toMatchObject({
+      code: 'VERIFIER_ERR_STATUS_UNAVAILABLE',
+      statusCode: 503,
+    })
+  })
+})
+
+describe('through the Fastify adapter', () => {
+  let app: FastifyInstance
+  afterEach(() => app?.close())
+
+  const build = async (extra: Partial<VerifierOptions> = {}) => {
+    app = Fastify()
+    await app.register(verifierPlugin, {
+      issuer: as.issuer,
+      audience: AUDIENCE,
+      jwksUri: as.jwksUri,
+      status: { maxStale: 0, refreshAhead: 0 },
+      ...extra,
+    })
+    app.get('/me', { preHandler: app.authenticate }, async (request) => ({ sub: claimsOf(request).sub }))
+    return app
+  }
+
+  it('answers 200 for a valid token and 401 with the exact challenge for a revoked one', async () => {
+    as.list.set(5, 1)
+    await build({ cache: { max: 10 } })
+    const ok = await app.inject({ url: '/me', headers: { authorization: `Bearer ${tokenAt(6)}` } })
+    expect(ok.statusCode).toBe(200)
+    const res = await app.inject({ url: '/me', headers: { authorization: `Bearer ${tokenAt(5)}` } })
+    expect(res.statusCode).toBe(401)
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="urn:stateless-auth:orders-api", error="invalid_token", error_description="The access token has been revoked"',
+    )
+    expect(res.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'The access token has been revoked',
+    })
+  })
+
+  it('answers 503 with Retry-After when no usable list can be had', async () => {
+    as.fault = 'down'
+    await build()
+    const res = await app.inject({ url: '/me', headers: { authorization: `Bearer ${tokenAt(6)}` } })
+    expect(res.statusCode).toBe(503)
+    expect(res.headers['retry-after']).toMatch(/^\d+$/)
+    expect(res.json()).toMatchObject({ error: 'temporarily_unavailable' })
+  })
+})
