@@ -1,6 +1,6 @@
 import { harnessPerTest } from '@stateless-auth/resource-server/testing'
 import { describe, expect, it } from 'vitest'
-import { bearer, harness } from './helper.js'
+import { bearer, type Harness, harness } from './helper.js'
 
 describe('who may call inventory-api', () => {
   const h = harnessPerTest(harness)
@@ -48,25 +48,25 @@ describe('who may call inventory-api', () => {
   it.each([
     [
       'an ID token (typ JWT)',
-      async (h: Harness) => h().issuer.token({ scope: 'inventory:read' }, { typ: 'JWT' }),
+      async (h: Harness) => h.issuer.token({ scope: 'inventory:read' }, { typ: 'JWT' }),
     ],
     [
       'a token signed by an unpublished key',
       async (h: Harness) =>
-        h().issuer.token({ scope: 'inventory:read' }, { key: await h().issuer.createKey() }),
+        h.issuer.token({ scope: 'inventory:read' }, { key: await h.issuer.createKey() }),
     ],
     [
       'an expired token',
-      async (h: Harness) => h().issuer.token({ scope: 'inventory:read' }, { expiresIn: -120 }),
+      async (h: Harness) => h.issuer.token({ scope: 'inventory:read' }, { expiresIn: -120 }),
     ],
     [
       'a token without jti',
-      async (h: Harness) => h().issuer.token({ scope: 'inventory:read', jti: undefined }),
+      async (h: Harness) => h.issuer.token({ scope: 'inventory:read', jti: undefined }),
     ],
-    ['a token from another issuer', async (h: Harness) => h().issuer.token({ iss: 'http://evil.example' })],
+    ['a token from another issuer', async (h: Harness) => h.issuer.token({ iss: 'http://evil.example' })],
     ['garbage', async () => 'not.a.jwt'],
   ])('refuses %s with 401 invalid_token', async (_, make) => {
-    const res = await h().app.inject({ url: '/inventory', headers: bearer(await make(h)) })
+    const res = await h().app.inject({ url: '/inventory', headers: bearer(await make(h())) })
     expect(res.statusCode).toBe(401)
     expect(res.json().error).toBe('invalid_token')
     expect(res.headers['www-authenticate']).toContain('error="invalid_token"')
