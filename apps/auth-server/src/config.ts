@@ -1,15 +1,11 @@
-import { fileURLToPath } from 'node:url'
 import {
-  host,
+  appPath,
   httpUrl,
   int,
-  logLevel,
-  nodeEnv,
-  type PressureLimits,
-  port,
-  pressureEnv,
-  pressureLimits,
   readConfig,
+  type ServiceConfig,
+  serviceConfig,
+  serviceEnv,
   Type,
 } from '@stateless-auth/service-kit/config'
 import { assertConfig } from './config-rules.js'
@@ -17,10 +13,7 @@ import { assertConfig } from './config-rules.js'
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const
 export type SigningAlg = (typeof SIGNING_ALGS)[number]
 
-export interface AuthServerConfig {
-  production: boolean
-  port: number
-  host: string
+export interface AuthServerConfig extends ServiceConfig {
   /** Public URL of this server: the `iss` claim and the base of every advertised endpoint (RFC 8414 §2). */
   issuer: string
   databaseUrl: string
@@ -50,17 +43,12 @@ export interface AuthServerConfig {
   /** GET and POST /authorize per source address and window (issue 12, item 12). */
   rateLimitAuthorizeMax: number
   loginMaxFailures: number
-  logLevel: string
   seedDemoUsers: boolean
   /** Entries per status list (draft-ietf-oauth-status-list); a new list opens when one fills. */
   statusListSize: number
   /** Seconds a verifier may cache a status list token: the revocation delay, plus clock skew. */
   statusListTtl: number
-  /** Above these every request answers 503 (0: off). */
-  pressure: PressureLimits
 }
-
-const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 /** Documented local defaults, refused in production (where every secret must be set explicitly). */
 export const LOCAL_DEFAULTS = {
@@ -87,15 +75,13 @@ const seconds = (minimum: number, fallback: number, maximum = 10 * 365 * 86400) 
 const secret = (fallback: string) => Type.String({ minLength: 1, maxLength: 512, default: fallback })
 
 export const authServerEnv = Type.Object({
-  NODE_ENV: nodeEnv(),
-  PORT: port(4000),
-  HOST: host(),
+  ...serviceEnv(4000),
   ISSUER: httpUrl('an http(s) URL without query, fragment or trailing slash', {
     trailingSlash: false,
     default: 'http://localhost:4000',
   }),
-  DATABASE_URL: Type.String({ minLength: 1, default: `${appDir}data/auth-server.sqlite` }),
-  CLIENTS_FILE: Type.String({ minLength: 1, default: `${appDir}clients.json` }),
+  DATABASE_URL: Type.String({ minLength: 1, default: appPath(import.meta.url, 'data/auth-server.sqlite') }),
+  CLIENTS_FILE: Type.String({ minLength: 1, default: appPath(import.meta.url, 'clients.json') }),
   ACCESS_TOKEN_TTL: seconds(10, 300, 86400),
   REFRESH_TOKEN_TTL: seconds(60, 7 * 86400),
   REFRESH_TOKEN_IDLE_TTL: seconds(60, 86400),
@@ -116,11 +102,9 @@ export const authServerEnv = Type.Object({
   RATE_LIMIT_LOGIN_MAX: int(1, 1_000_000, 20),
   RATE_LIMIT_AUTHORIZE_MAX: int(1, 1_000_000, 60),
   LOGIN_MAX_FAILURES: int(1, 1000, 5),
-  LOG_LEVEL: logLevel(),
   SEED_DEMO_USERS: Type.Boolean({ default: true }),
   STATUS_LIST_SIZE: Type.Integer({ minimum: 8, maximum: 1 << 24, multipleOf: 8, default: 1 << 16 }),
   STATUS_LIST_TTL: seconds(1, 30, 86400),
-  ...pressureEnv(),
 })
 
 /**
@@ -136,9 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConf
   const production = input.NODE_ENV === 'production'
   return assertConfig(
     {
-      production,
-      port: input.PORT,
-      host: input.HOST,
+      ...serviceConfig(input),
       issuer: input.ISSUER,
       databaseUrl: input.DATABASE_URL,
       clientsFile: input.CLIENTS_FILE,
@@ -162,12 +144,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConf
       rateLimitLoginMax: input.RATE_LIMIT_LOGIN_MAX,
       rateLimitAuthorizeMax: input.RATE_LIMIT_AUTHORIZE_MAX,
       loginMaxFailures: input.LOGIN_MAX_FAILURES,
-      logLevel: input.LOG_LEVEL,
       // Production seeds demo users only when SEED_DEMO_USERS=true is set explicitly (issue 12, item 7).
       seedDemoUsers: production ? env.SEED_DEMO_USERS === 'true' : input.SEED_DEMO_USERS,
       statusListSize: input.STATUS_LIST_SIZE,
       statusListTtl: input.STATUS_LIST_TTL,
-      pressure: pressureLimits(input),
     },
     env,
   )

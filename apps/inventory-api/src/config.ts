@@ -1,21 +1,18 @@
-import { fileURLToPath } from 'node:url'
 import {
   type ResourceServerConfig,
   resourceServerConfig,
   resourceServerEnv,
 } from '@stateless-auth/resource-server'
-import { readConfig, Type } from '@stateless-auth/service-kit/config'
+import { appPath, readConfig, Type } from '@stateless-auth/service-kit/config'
 
 export type InventoryConfig = ResourceServerConfig
-
-const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 /** DESIGN.md: inventory-api listens on 4002 and is the resource `urn:stateless-auth:inventory-api`. */
 export const inventoryEnv = Type.Object(
   resourceServerEnv({
     port: 4002,
     audience: 'urn:stateless-auth:inventory-api',
-    databaseUrl: `${appDir}data/inventory-api.sqlite`,
+    databaseUrl: appPath(import.meta.url, 'data/inventory-api.sqlite'),
   }),
 )
 

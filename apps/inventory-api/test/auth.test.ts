@@ -1,36 +1,30 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { harnessPerTest } from '@stateless-auth/resource-server/testing'
+import { describe, expect, it } from 'vitest'
 import { bearer, type Harness, harness } from './helper.js'
 
 describe('who may call inventory-api', () => {
-  let h: Harness
-
-  beforeEach(async () => {
-    h = await harness()
-  })
-  afterEach(async () => {
-    await h.close()
-  })
+  const h = harnessPerTest(harness)
 
   it('asks for a bearer token when none is sent (RFC 6750 §3.1: no error attribute)', async () => {
-    const res = await h.app.inject({ url: '/inventory' })
+    const res = await h().app.inject({ url: '/inventory' })
     expect(res.statusCode).toBe(401)
     expect(res.headers['www-authenticate']).toBe('Bearer realm="inventory-api"')
     expect(res.json().error).toBe('invalid_request')
   })
 
   it('refuses a token issued for orders-api with 401 invalid_token', async () => {
-    const token = await h.issuer.token({ aud: 'urn:stateless-auth:orders-api', scope: 'inventory:read' })
-    const res = await h.app.inject({ url: '/inventory', headers: bearer(token) })
+    const token = await h().issuer.token({ aud: 'urn:stateless-auth:orders-api', scope: 'inventory:read' })
+    const res = await h().app.inject({ url: '/inventory', headers: bearer(token) })
     expect(res.statusCode).toBe(401)
     expect(res.json().error).toBe('invalid_token')
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="inventory-api", error="invalid_token"/)
   })
 
   it('answers 403 insufficient_scope naming the missing scope', async () => {
-    const res = await h.app.inject({
+    const res = await h().app.inject({
       method: 'POST',
       url: '/inventory/gadget/reserve',
-      headers: bearer(await h.serviceToken('inventory:read')),
+      headers: bearer(await h().serviceToken('inventory:read')),
       payload: { quantity: 1 },
     })
     expect(res.statusCode).toBe(403)
@@ -40,9 +34,9 @@ describe('who may call inventory-api', () => {
   })
 
   it('lets a user token read stock but not reserve it', async () => {
-    const token = await h.issuer.token({ sub: 'alice', client_id: 'web', scope: 'inventory:read' })
-    expect((await h.app.inject({ url: '/inventory', headers: bearer(token) })).statusCode).toBe(200)
-    const reserve = await h.app.inject({
+    const token = await h().issuer.token({ sub: 'alice', client_id: 'web', scope: 'inventory:read' })
+    expect((await h().app.inject({ url: '/inventory', headers: bearer(token) })).statusCode).toBe(200)
+    const reserve = await h().app.inject({
       method: 'POST',
       url: '/inventory/gadget/reserve',
       headers: bearer(token),
@@ -58,7 +52,8 @@ describe('who may call inventory-api', () => {
     ],
     [
       'a token signed by an unpublished key',
-      async (h: Harness) => h.issuer.token({ scope: 'inventory:read' }, { key: await h.issuer.createKey() }),
+      async (h: Harness) =>
+        h.issuer.token({ scope: 'inventory:read' }, { key: await h.issuer.createKey() }),
     ],
     [
       'an expired token',
@@ -71,7 +66,7 @@ describe('who may call inventory-api', () => {
     ['a token from another issuer', async (h: Harness) => h.issuer.token({ iss: 'http://evil.example' })],
     ['garbage', async () => 'not.a.jwt'],
   ])('refuses %s with 401 invalid_token', async (_, make) => {
-    const res = await h.app.inject({ url: '/inventory', headers: bearer(await make(h)) })
+    const res = await h().app.inject({ url: '/inventory', headers: bearer(await make(h())) })
     expect(res.statusCode).toBe(401)
     expect(res.json().error).toBe('invalid_token')
     expect(res.headers['www-authenticate']).toContain('error="invalid_token"')

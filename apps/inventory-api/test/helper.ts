@@ -22,6 +22,8 @@ export function testConfig(
 export interface Harness {
   issuer: TestIssuer
   app: FastifyInstance
+  /** The database the app runs on (a restart reopens it). */
+  databaseUrl: string
   /** A token orders-api would hold: client credentials, `inventory:read inventory:write`. */
   serviceToken(scope?: string): Promise<string>
   close(): Promise<void>
@@ -31,10 +33,12 @@ export interface Harness {
 export async function harness(databaseUrl?: string, env: NodeJS.ProcessEnv = {}): Promise<Harness> {
   const temp = databaseUrl === undefined ? tempDatabase() : undefined
   const issuer = await startTestIssuer({ audience: AUDIENCE, clientId: 'orders-api' })
-  const app = await buildApp(testConfig(issuer, databaseUrl ?? temp!.url, env))
+  const url = databaseUrl ?? temp!.url
+  const app = await buildApp(testConfig(issuer, url, env))
   return {
     issuer,
     app,
+    databaseUrl: url,
     serviceToken: (scope = 'inventory:read inventory:write') =>
       issuer.token({ sub: 'orders-api', client_id: 'orders-api', scope }),
     async close() {

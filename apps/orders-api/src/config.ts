@@ -1,10 +1,9 @@
-import { fileURLToPath } from 'node:url'
 import {
   type ResourceServerConfig,
   resourceServerConfig,
   resourceServerEnv,
 } from '@stateless-auth/resource-server'
-import { httpUrl, int, readConfig, Type } from '@stateless-auth/service-kit/config'
+import { appPath, httpUrl, int, readConfig, Type } from '@stateless-auth/service-kit/config'
 
 export interface OrdersConfig extends ResourceServerConfig {
   /** How orders-api reaches inventory-api, as itself (client credentials, RFC 6749 §4.4). */
@@ -26,14 +25,12 @@ export interface OrdersConfig extends ResourceServerConfig {
 /** Documented local default (README), refused in production. Matches the auth-server's local default. */
 export const LOCAL_CLIENT_SECRET = 'orders-api-secret'
 
-const appDir = fileURLToPath(new URL('..', import.meta.url))
-
 /** DESIGN.md: orders-api listens on 4001 and is the resource `urn:stateless-auth:orders-api`. */
 export const ordersEnv = Type.Object({
   ...resourceServerEnv({
     port: 4001,
     audience: 'urn:stateless-auth:orders-api',
-    databaseUrl: `${appDir}data/orders-api.sqlite`,
+    databaseUrl: appPath(import.meta.url, 'data/orders-api.sqlite'),
   }),
   CLIENT_ID: Type.String({ minLength: 1, maxLength: 256, default: 'orders-api' }),
   CLIENT_SECRET: Type.String({ minLength: 1, maxLength: 512, default: LOCAL_CLIENT_SECRET }),

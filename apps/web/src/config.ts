@@ -1,23 +1,16 @@
-import { fileURLToPath } from 'node:url'
 import {
+  appPath,
   ConfigError,
-  host,
   httpUrl,
   int,
-  logLevel,
-  nodeEnv,
-  type PressureLimits,
-  port,
-  pressureEnv,
-  pressureLimits,
   readConfig,
+  type ServiceConfig,
+  serviceConfig,
+  serviceEnv,
   Type,
 } from '@stateless-auth/service-kit/config'
 
-export interface WebConfig {
-  production: boolean
-  port: number
-  host: string
+export interface WebConfig extends ServiceConfig {
   /** Where browsers reach this app; the OAuth callback is `${publicUrl}/auth/callback`. */
   publicUrl: string
   /** The issuer a browser sees: the authorize redirect and the expected `iss` (RFC 9207, RFC 8414 §3.3). */
@@ -44,12 +37,7 @@ export interface WebConfig {
   rotateInterval: number
   /** How long boot waits for the auth-server's metadata (it may still be starting). */
   discoveryTimeout: number
-  logLevel: string
-  /** Above these every request answers 503 (0: off). */
-  pressure: PressureLimits
 }
-
-const appDir = fileURLToPath(new URL('..', import.meta.url))
 
 /** Documented local defaults, refused in production. */
 export const LOCAL_DEFAULTS = {
@@ -66,9 +54,7 @@ const url = (fallback?: string) =>
   })
 
 export const webEnv = Type.Object({
-  NODE_ENV: nodeEnv(),
-  PORT: port(3000),
-  HOST: host(),
+  ...serviceEnv(3000),
   PUBLIC_URL: url('http://localhost:3000'),
   PUBLIC_ISSUER: url('http://localhost:4000'),
   // Defaults to PUBLIC_ISSUER.
@@ -82,7 +68,7 @@ export const webEnv = Type.Object({
   SESSION_SECRET: Type.String({ minLength: 32, maxLength: 512, default: LOCAL_DEFAULTS.SESSION_SECRET }),
   SESSION_TTL: int(60, 30 * 86400, 8 * 3600),
   REFRESH_MARGIN: int(0, 3600, 15),
-  DATABASE_URL: Type.String({ minLength: 1, default: `${appDir}data/web.sqlite` }),
+  DATABASE_URL: Type.String({ minLength: 1, default: appPath(import.meta.url, 'data/web.sqlite') }),
   // In production the admin experiments are off unless ADMIN_TOKEN and DEMO_EXPERIMENTS=true are set.
   ADMIN_TOKEN: Type.Optional(
     Type.String({ minLength: 1, maxLength: 512, default: LOCAL_DEFAULTS.ADMIN_TOKEN }),
@@ -93,8 +79,6 @@ export const webEnv = Type.Object({
   DEMO_CONTROL_URL: Type.Optional(url()),
   DEMO_CONTROL_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
   DISCOVERY_TIMEOUT: int(0, 600, 30),
-  LOG_LEVEL: logLevel(),
-  ...pressureEnv(),
 })
 
 /**
@@ -116,9 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     )
   }
   return {
-    production: input.NODE_ENV === 'production',
-    port: input.PORT,
-    host: input.HOST,
+    ...serviceConfig(input),
     publicUrl: input.PUBLIC_URL,
     publicIssuer: input.PUBLIC_ISSUER,
     internalIssuer: input.INTERNAL_ISSUER ?? input.PUBLIC_ISSUER,
@@ -137,7 +119,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     controlToken: input.DEMO_CONTROL_TOKEN,
     rotateInterval: input.EXPERIMENT_ROTATE_INTERVAL,
     discoveryTimeout: input.DISCOVERY_TIMEOUT,
-    logLevel: input.LOG_LEVEL,
-    pressure: pressureLimits(input),
   }
 }

@@ -1,3 +1,4 @@
+import { readBody } from '@stateless-auth/experiments'
 import type { WebConfig } from './config.js'
 
 /** What an out-of-band call (admin endpoint or demo control) answered. */
@@ -15,12 +16,7 @@ async function post(url: string, token: string): Promise<ControlAnswer> {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(10_000),
     })
-    const text = await res.text()
-    let body: unknown = text
-    try {
-      body = JSON.parse(text)
-    } catch {}
-    return { ok: res.ok, status: res.status, body }
+    return { ok: res.ok, status: res.status, body: await readBody(res) }
   } catch (err) {
     return { ok: false, status: undefined, body: undefined, error: (err as Error).message }
   }

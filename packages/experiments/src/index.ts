@@ -1,3 +1,4 @@
+export { readBody } from './body.js'
 export {
   type Api,
   type ApiAnswer,

@@ -1,21 +1,14 @@
 import {
-  host,
   httpUrl,
   int,
-  logLevel,
-  nodeEnv,
-  type PressureLimits,
-  port,
-  pressureEnv,
-  pressureLimits,
+  type ServiceConfig,
   type Static,
+  serviceConfig,
+  serviceEnv,
   Type,
 } from '@stateless-auth/service-kit/config'
 
-export interface ResourceServerConfig {
-  production: boolean
-  port: number
-  host: string
+export interface ResourceServerConfig extends ServiceConfig {
   /** Expected `iss` of every token (RFC 9068 §4): the public issuer URL, even inside containers. */
   issuer: string
   /** This API's identifier; a token's `aud` must contain it (RFC 9068 §4, RFC 8707). */
@@ -25,11 +18,8 @@ export interface ResourceServerConfig {
   /** Where to read RFC 8414 metadata when it is not at the public issuer URL (containers). */
   metadataUri: string | undefined
   databaseUrl: string
-  logLevel: string
   /** Largest request body accepted, in bytes. */
   bodyLimit: number
-  /** Above these every request answers 503 (0: off). */
-  pressure: PressureLimits
   verifier: {
     /** Seconds of clock skew allowed on `exp`/`nbf`/`iat`. */
     clockTolerance: number
@@ -60,9 +50,7 @@ export interface ResourceServerDefaults {
  */
 export function resourceServerEnv(defaults: ResourceServerDefaults) {
   return {
-    NODE_ENV: nodeEnv(),
-    PORT: port(defaults.port),
-    HOST: host(),
+    ...serviceEnv(defaults.port),
     ISSUER: httpUrl(
       'the public issuer URL without query, fragment or trailing slash, e.g. http://localhost:4000',
       { trailingSlash: false, default: 'http://localhost:4000' },
@@ -71,7 +59,6 @@ export function resourceServerEnv(defaults: ResourceServerDefaults) {
     JWKS_URI: Type.Optional(httpUrl('an http(s) URL')),
     METADATA_URI: Type.Optional(httpUrl('an http(s) URL')),
     DATABASE_URL: Type.String({ minLength: 1, default: defaults.databaseUrl }),
-    LOG_LEVEL: logLevel(),
     BODY_LIMIT: int(1024, 10 * 1024 * 1024, 16 * 1024),
     CLOCK_TOLERANCE: int(0, 600, 5),
     JWKS_COOLDOWN_MS: int(0, 3_600_000, 30_000),
@@ -81,7 +68,6 @@ export function resourceServerEnv(defaults: ResourceServerDefaults) {
     TOKEN_CACHE_MAX: int(1, 10_000_000, 10_000),
     STATUS_LIST_CHECK: Type.Boolean({ default: true }),
     STATUS_LIST_MAX_STALE: int(0, 86_400, 300),
-    ...pressureEnv(),
   }
 }
 
@@ -93,17 +79,13 @@ export type ResourceServerEnv = Static<typeof shared>
 /** Maps the shared variables onto the config object the plugin and the apps use. */
 export function resourceServerConfig(env: ResourceServerEnv): ResourceServerConfig {
   return {
-    production: env.NODE_ENV === 'production',
-    port: env.PORT,
-    host: env.HOST,
+    ...serviceConfig(env),
     issuer: env.ISSUER,
     audience: env.AUDIENCE,
     jwksUri: env.JWKS_URI,
     metadataUri: env.METADATA_URI,
     databaseUrl: env.DATABASE_URL,
-    logLevel: env.LOG_LEVEL,
     bodyLimit: env.BODY_LIMIT,
-    pressure: pressureLimits(env),
     verifier: {
       clockTolerance: env.CLOCK_TOLERANCE,
       cooldown: env.JWKS_COOLDOWN_MS,

@@ -9,7 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Backend } from '@stateless-auth/sql/testing'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
+import { afterEach, beforeEach } from 'vitest'
 
 export interface TestKey {
   kid: string
@@ -251,4 +253,36 @@ export interface TempDatabase {
 export function tempDatabase(): TempDatabase {
   const dir = mkdtempSync(join(tmpdir(), 'resource-server-test-'))
   return { url: join(dir, 'db.sqlite'), remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * A fresh app harness for every test of the enclosing suite: `open` runs before each test, on a fresh store of
+ * `backend` when one is given (else on whatever database `open` picks), and the harness is closed (and the store
+ * dropped) after it. Returns a getter for the current test's harness.
+ *
+ * @example
+ * describe.each(backends())('orders on %s', (backend) => {
+ *   const h = harnessPerTest(harness, backend)
+ *   it('lists nothing at first', async () => expect((await h().app.inject({ url: '/orders' })).statusCode).toBe(200))
+ * })
+ */
+export function harnessPerTest<H extends { close(): Promise<void> }>(
+  open: (databaseUrl?: string) => Promise<H>,
+  backend?: Pick<Backend, 'createStore'>,
+): () => H {
+  let current: { harness: H; drop(): Promise<void> } | undefined
+  beforeEach(async () => {
+    const store = await backend?.createStore()
+    current = { harness: await open(store?.url), drop: async () => store?.drop() }
+  })
+  afterEach(async () => {
+    const done = current
+    current = undefined
+    await done?.harness.close()
+    await done?.drop()
+  })
+  return () => {
+    if (!current) throw new Error('harnessPerTest: the harness exists only while a test runs')
+    return current.harness
+  }
 }

@@ -9,6 +9,7 @@
  * const env = readConfig(schema, process.env) // { PORT: number; ISSUER: string }
  * ```
  */
+import { fileURLToPath } from 'node:url'
 import type { ErrorObject } from 'ajv'
 import { envSchema } from 'env-schema'
 import { type Static, type TObject, type TSchema, Type } from 'typebox'
@@ -150,3 +151,43 @@ export const pressureLimits = (env: { MAX_EVENT_LOOP_DELAY_MS: number; MAX_HEAP_
 export const nodeEnv = () => Type.Optional(Type.String())
 
 export { type Static, type TSchema, Type }
+
+/**
+ * The variables every service reads the same way: `NODE_ENV`, `PORT`, `HOST`, `LOG_LEVEL` and the pressure limits
+ * ({@link pressureEnv}), as TypeBox properties; a service spreads them into its own schema.
+ */
+export const serviceEnv = (defaultPort: number) => ({
+  NODE_ENV: nodeEnv(),
+  PORT: port(defaultPort),
+  HOST: host(),
+  LOG_LEVEL: logLevel(),
+  ...pressureEnv(),
+})
+
+/** What {@link serviceConfig} makes of {@link serviceEnv}'s variables; every service's config extends it. */
+export interface ServiceConfig {
+  production: boolean
+  port: number
+  host: string
+  logLevel: string
+  /** Above these every request answers 503 (0: off). */
+  pressure: PressureLimits
+}
+
+const serviceShape = Type.Object(serviceEnv(0))
+
+/** Maps {@link serviceEnv}'s variables onto the fields of {@link ServiceConfig}. */
+export const serviceConfig = (env: Static<typeof serviceShape>): ServiceConfig => ({
+  production: env.NODE_ENV === 'production',
+  port: env.PORT,
+  host: env.HOST,
+  logLevel: env.LOG_LEVEL,
+  pressure: pressureLimits(env),
+})
+
+/**
+ * A path inside an app's own directory, for file defaults such as `data/<app>.sqlite`: `moduleUrl` is the
+ * `import.meta.url` of a module directly in the app's `src/` (or, built, `dist/`).
+ */
+export const appPath = (moduleUrl: string, path: string): string =>
+  fileURLToPath(new URL(`../${path}`, moduleUrl))

@@ -1,3 +1,4 @@
+import { readBody } from '@stateless-auth/experiments'
 /** What an API answered: the parts the narration shows. */
 export interface Answer {
   status: number
@@ -16,15 +17,10 @@ export async function callApi(url: string, token: string, body?: unknown): Promi
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(5000),
   })
-  const text = await res.text()
-  let parsed: unknown = text
-  try {
-    parsed = JSON.parse(text)
-  } catch {}
   return {
     status: res.status,
     wwwAuthenticate: res.headers.get('www-authenticate') ?? undefined,
-    body: parsed,
+    body: await readBody(res),
   }
 }
 

@@ -40,20 +40,22 @@ export const TokenQuestion = Type.Object(
  * RFC 7662 §2.2 introspection response. Every member this server can send is declared (an inactive token is
  * `active` alone), so the serializer drops none.
  */
-export const IntrospectionResponse = Type.Object({
-  active: Type.Boolean(),
-  token_type: Type.Optional(Type.String()),
-  scope: Type.Optional(Type.String()),
-  client_id: Type.Optional(Type.String()),
-  username: Type.Optional(Type.String()),
-  sub: Type.Optional(Type.String()),
-  aud: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
-  iss: Type.Optional(Type.String()),
-  iat: Type.Optional(Type.Integer()),
-  exp: Type.Optional(Type.Integer()),
-  jti: Type.Optional(Type.String()),
-  auth_time: Type.Optional(Type.Integer()),
-})
+const ActiveTokenMembers = Type.Partial(
+  Type.Object({
+    token_type: Type.String(),
+    scope: Type.String(),
+    client_id: Type.String(),
+    username: Type.String(),
+    sub: Type.String(),
+    aud: Type.Union([Type.String(), Type.Array(Type.String())]),
+    iss: Type.String(),
+    iat: Type.Integer(),
+    exp: Type.Integer(),
+    jti: Type.String(),
+    auth_time: Type.Integer(),
+  }),
+)
+export const IntrospectionResponse = Type.Object({ active: Type.Boolean(), ...ActiveTokenMembers.properties })
 
 /** Route schemas of the client-authenticated endpoints. */
 export const tokenSchema = { body: TokenRequest, response: { 200: TokenResponse } }
