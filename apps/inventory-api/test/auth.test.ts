@@ -52,8 +52,7 @@ describe('who may call inventory-api', () => {
     ],
     [
       'a token signed by an unpublished key',
-      async (h: Harness) =>
-        h.issuer.token({ scope: 'inventory:read' }, { key: await h.issuer.createKey() }),
+      async (h: Harness) => h.issuer.token({ scope: 'inventory:read' }, { key: await h.issuer.createKey() }),
     ],
     [
       'an expired token',
