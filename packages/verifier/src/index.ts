@@ -30,3 +30,5 @@ export {
 } from './options.js'
 export { type ChallengeOptions, type ErrorResponse, errorResponse, wwwAuthenticate } from './response.js'
 export { createVerifier, type Verifier, type VerifierStats } from './verifier.js'
+export { NonceIssuer as DpopNonceIssuer } from './dpop/nonce.js'
+export { type VerifiedDpopProof, type VerifyDpopProofOptions, verifyDpopProof } from './dpop/verify.js'
