@@ -32,6 +32,8 @@ export interface AuthorizationRequest {
   codeChallenge: string
   nonce: string | undefined
   prompt: string | undefined
+  /** RFC 9449 §10: the thumbprint of the key the code is bound to. */
+  dpopJkt: string | undefined
   /** The request's parameters, re-serialised: login and consent forms carry it back to /authorize. */
   query: string
 }
@@ -60,7 +62,9 @@ export class RedirectableError extends Error {
 // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is always 43 characters.
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/
 const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge']
-const FORWARDED = [...KNOWN, 'code_challenge_method', 'nonce', 'prompt']
+const FORWARDED = [...KNOWN, 'code_challenge_method', 'nonce', 'prompt', 'dpop_jkt']
+// RFC 7638 SHA-256 thumbprint, base64url: 43 characters.
+const JKT = /^[A-Za-z0-9_-]{43}$/
 
 export async function parseAuthorizationRequest(
   params: Params,
@@ -122,6 +126,10 @@ export async function parseAuthorizationRequest(
     if (prompt !== undefined && !['none', 'login', 'consent'].includes(prompt)) {
       throw new InvalidRequest('prompt must be none, login or consent')
     }
+    const dpopJkt = optional(params, 'dpop_jkt')
+    if (dpopJkt !== undefined && !JKT.test(dpopJkt)) {
+      throw new InvalidRequest('dpop_jkt must be a base64url SHA-256 JWK thumbprint')
+    }
 
     // Forwarded as received: a redirect_uri left out stays left out through the login and consent forms, so the
     // code records that it was never sent (each step re-derives the one registered URI).
@@ -141,6 +149,7 @@ export async function parseAuthorizationRequest(
       codeChallenge,
       nonce,
       prompt,
+      dpopJkt,
       query: query.toString(),
     }
   } catch (error) {

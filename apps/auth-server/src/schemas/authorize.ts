@@ -14,6 +14,7 @@ export const AuthorizationParams = Type.Object(
     resource: param,
     nonce: param,
     prompt: param,
+    dpop_jkt: param,
   },
   openForm,
 )
