@@ -8,7 +8,7 @@ import * as client from 'openid-client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { basic, Browser, obtainCode, post, start, WEB_REDIRECT } from './helpers.js'
+import { Browser, basic, obtainCode, post, start, WEB_REDIRECT } from './helpers.js'
 
 interface ProofKey {
   privateKey: CryptoKey

@@ -11,8 +11,10 @@ export {
   hasScopes,
   RFC9068_REQUIRED_CLAIMS,
 } from './claims.js'
+export { NonceIssuer as DpopNonceIssuer } from './dpop/nonce.js'
 export type { DpopRequest } from './dpop/proof.js'
 export { type DpopReplayStore, MemoryReplayStore } from './dpop/replay.js'
+export { type VerifiedDpopProof, type VerifyDpopProofOptions, verifyDpopProof } from './dpop/verify.js'
 export {
   ERROR_CODES,
   type OAuthBearerError,
@@ -30,5 +32,3 @@ export {
 } from './options.js'
 export { type ChallengeOptions, type ErrorResponse, errorResponse, wwwAuthenticate } from './response.js'
 export { createVerifier, type Verifier, type VerifierStats } from './verifier.js'
-export { NonceIssuer as DpopNonceIssuer } from './dpop/nonce.js'
-export { type VerifiedDpopProof, type VerifyDpopProofOptions, verifyDpopProof } from './dpop/verify.js'

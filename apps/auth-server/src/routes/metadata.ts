@@ -1,5 +1,5 @@
-import { DPOP_ALGS } from '../dpop/proofs.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { DPOP_ALGS } from '../dpop/proofs.js'
 import { SCOPES } from '../seed.js'
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { checkDpopProof, InvalidDpopProof } from '../dpop/proofs.js'
 import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError } from '../errors.js'
 import { optional, type Params, userinfoResource } from '../oauth/params.js'
-import { checkDpopProof, InvalidDpopProof } from '../dpop/proofs.js'
 import { findToken, isActive } from '../oauth/token-lookup.js'
 import { absentFormIsEmpty } from '../schemas/form.js'
 import { UserinfoForm, UserinfoResponse } from '../schemas/userinfo.js'
