@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config.js'
 import { Browser, basic, obtainCode, post, start, WEB_REDIRECT } from './helpers.js'
 
 interface ProofKey {
-  privateKey: CryptoKey
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey']
   jwk: JWK
   jkt: string
   alg: string
