@@ -32,6 +32,8 @@ export interface AuthServerConfig extends ServiceConfig {
   /** HMAC secret for the login-session and CSRF cookies; undefined outside production means one per process. */
   cookieSecret: string | undefined
   keyEncryptionSecret: string | undefined
+  /** RFC 9449 §8: when set, /token requires DPoP proofs to carry a server nonce (an HMAC over a time step). */
+  dpopNonceSecret: string | undefined
   signingAlg: SigningAlg
   /** Seconds between automatic key rotations; 0 turns scheduled rotation off. */
   keyRotationInterval: number
@@ -93,6 +95,7 @@ export const authServerEnv = Type.Object({
   ADMIN_TOKEN: secret(LOCAL_DEFAULTS.ADMIN_TOKEN),
   COOKIE_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 512 })),
   KEY_ENCRYPTION_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
+  DPOP_NONCE_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 512 })),
   SIGNING_ALG: Type.Enum(SIGNING_ALGS, { default: 'RS256' }),
   KEY_ROTATION_INTERVAL: seconds(0, 0),
   JWKS_MAX_AGE: seconds(0, 300, 86400),
@@ -135,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConf
       adminToken: input.ADMIN_TOKEN,
       cookieSecret: input.COOKIE_SECRET,
       keyEncryptionSecret: input.KEY_ENCRYPTION_SECRET,
+      dpopNonceSecret: input.DPOP_NONCE_SECRET,
       signingAlg: input.SIGNING_ALG,
       keyRotationInterval: input.KEY_ROTATION_INTERVAL,
       jwksMaxAge: input.JWKS_MAX_AGE,

@@ -64,6 +64,7 @@ const clientsSchema = {
           scopes: { type: 'array', items: { enum: [...SCOPES] } },
           resources: { type: 'array', minItems: 1, items: { enum: [...RESOURCES] } },
           skip_consent: { type: 'boolean' },
+          dpop_bound_access_tokens: { type: 'boolean' },
           resource_server_for: { enum: [...RESOURCES] },
         },
       },

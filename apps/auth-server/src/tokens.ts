@@ -18,6 +18,8 @@ export interface IssuedAccessTokenClaims extends JWTPayload {
   scope: string
   auth_time?: number
   status?: StatusClaim
+  /** RFC 9449 §6.1: the DPoP key the token is bound to. */
+  cnf?: { jkt: string }
 }
 
 export interface IssuedAccessToken {
@@ -32,6 +34,8 @@ export interface AccessTokenRequest {
   scope: string
   grantId: string | null
   authTime?: number
+  /** RFC 7638 thumbprint of the DPoP proof key: binds the token (`cnf.jkt`, RFC 9449 §6). */
+  jkt?: string
 }
 
 /** Signs the server's JWTs with the current key and records access-token ids for revocation/introspection. */
@@ -63,6 +67,7 @@ export class TokenIssuer {
       jti: randomUUID(),
       scope: request.scope,
       ...(request.authTime === undefined ? {} : { auth_time: request.authTime }),
+      ...(request.jkt === undefined ? {} : { cnf: { jkt: request.jkt } }),
     }
     // draft-ietf-oauth-status-list §6.2: where verifiers learn of a revocation without calling us.
     claims.status = await this.statusLists.allocate({ ...request, jti: claims.jti, expiresAt: claims.exp })

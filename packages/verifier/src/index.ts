@@ -11,8 +11,10 @@ export {
   hasScopes,
   RFC9068_REQUIRED_CLAIMS,
 } from './claims.js'
+export { NonceIssuer as DpopNonceIssuer } from './dpop/nonce.js'
 export type { DpopRequest } from './dpop/proof.js'
 export { type DpopReplayStore, MemoryReplayStore } from './dpop/replay.js'
+export { type VerifiedDpopProof, type VerifyDpopProofOptions, verifyDpopProof } from './dpop/verify.js'
 export {
   ERROR_CODES,
   type OAuthBearerError,

@@ -22,6 +22,7 @@ export async function handler(
   ctx: AuthServerContext,
   client: Client,
   params: Params,
+  jkt?: string,
 ): Promise<TokenResponse> {
   const code = required(params, 'code')
   // RFC 6749 §4.1.3: redirect_uri is REQUIRED only "if the redirect_uri parameter was included in the
@@ -59,6 +60,10 @@ export async function handler(
     throw new InvalidGrant('redirect_uri does not match the authorization request')
   if (!constantTimeEqual(s256(verifier), stored.codeChallenge))
     throw new InvalidGrant('PKCE verification failed')
+  // RFC 9449 §10: a code requested with dpop_jkt is redeemed only with a proof of that key.
+  const boundTo = await ctx.storage.dpopBindings.find(`code:${codeHash}`)
+  if (boundTo !== undefined && boundTo !== jkt)
+    throw new InvalidGrant('the DPoP proof key does not match the dpop_jkt of the authorization request')
 
   const grant = await ctx.storage.grants.find(stored.grantId)
   if (!grant || grant.revokedAt !== null) throw new InvalidGrant('the authorization was revoked')
@@ -76,5 +81,6 @@ export async function handler(
     audience,
     scopes,
     nonce: stored.nonce,
+    jkt,
   })
 }

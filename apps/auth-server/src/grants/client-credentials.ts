@@ -18,6 +18,7 @@ export async function handler(
   ctx: AuthServerContext,
   client: Client,
   params: Params,
+  jkt?: string,
 ): Promise<TokenResponse> {
   if (isPublic(client)) throw new UnauthorizedClient('a public client cannot use client_credentials')
   const scopes = resolveScopes(optional(params, 'scope'), client.scopes, client.scopes)
@@ -31,5 +32,6 @@ export async function handler(
     audience,
     scope,
     grantId: null,
+    ...(jkt === undefined ? {} : { jkt }),
   })
 }

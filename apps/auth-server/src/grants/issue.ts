@@ -1,7 +1,7 @@
 import type { AuthServerContext } from '../context.js'
 import { randomToken, sha256 } from '../crypto.js'
 import type { TokenResponse } from '../schemas/token.js'
-import type { Client, Grant, User } from '../storage/index.js'
+import { type Client, type Grant, isPublic, type User } from '../storage/index.js'
 import type { AccessTokenRequest } from '../tokens.js'
 
 export type { TokenResponse }
@@ -14,7 +14,8 @@ export async function bearerResponse(
   const access = await ctx.tokens.accessToken(request)
   return {
     access_token: access.token,
-    token_type: 'Bearer',
+    // RFC 9449 §5: a token bound to a proof key is a DPoP token.
+    token_type: request.jkt === undefined ? 'Bearer' : 'DPoP',
     expires_in: access.claims.exp - access.claims.iat,
     scope: request.scope,
   }
@@ -33,6 +34,8 @@ export async function issueForGrant(
     audience: string
     scopes: string[]
     nonce?: string | null
+    /** The thumbprint of the request's DPoP proof key, when it carried one. */
+    jkt?: string | undefined
   },
 ): Promise<TokenResponse> {
   const { client, grant, user, audience, scopes } = options
@@ -44,6 +47,7 @@ export async function issueForGrant(
     scope,
     grantId: grant.id,
     authTime: grant.authTime,
+    ...(options.jkt === undefined ? {} : { jkt: options.jkt }),
   })
   if (client.grant_types.includes('refresh_token')) {
     const refreshToken = randomToken()
@@ -56,6 +60,11 @@ export async function issueForGrant(
       expiresAt: Math.min(now + ctx.config.refreshTokenIdleTtl, grant.expiresAt),
     })
     response.refresh_token = refreshToken
+    // RFC 9449 §5: a public client's refresh tokens are bound to its proof key (a confidential client's are
+    // already bound to its credentials); every refresh of the grant must prove the same key.
+    if (options.jkt !== undefined && isPublic(client)) {
+      await ctx.storage.dpopBindings.bind(`grant:${grant.id}`, options.jkt, grant.expiresAt)
+    }
   }
   if (scopes.includes('openid')) {
     response.id_token = await ctx.tokens.idToken(

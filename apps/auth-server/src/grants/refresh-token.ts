@@ -23,6 +23,7 @@ export async function handler(
   ctx: AuthServerContext,
   client: Client,
   params: Params,
+  jkt?: string,
 ): Promise<TokenResponse> {
   const tokenHash = sha256(required(params, 'refresh_token'))
   const scopeParam = optional(params, 'scope')
@@ -31,6 +32,15 @@ export async function handler(
   // Checked before rotating, so another client cannot burn a token it happens to hold.
   const existing = await ctx.storage.refreshTokens.find(tokenHash)
   if (!existing || existing.clientId !== client.client_id) throw new InvalidGrant('refresh token is invalid')
+  // RFC 9449 §5: checked before rotating too, so a thief without the key cannot burn the token.
+  const boundTo = await ctx.storage.dpopBindings.find(`grant:${existing.grantId}`)
+  if (boundTo !== undefined && boundTo !== jkt) {
+    throw new InvalidGrant(
+      jkt === undefined
+        ? 'refresh token is bound to a DPoP key: send a DPoP proof'
+        : 'refresh token is bound to another DPoP key',
+    )
+  }
 
   const now = ctx.now()
   const rotation = await ctx.storage.refreshTokens.rotate(tokenHash, now)
@@ -57,5 +67,5 @@ export async function handler(
     requestedResources,
     grantedResources(grant.resources, granted, ctx.config.issuer),
   )
-  return issueForGrant(ctx, { client, grant, user, audience, scopes })
+  return issueForGrant(ctx, { client, grant, user, audience, scopes, jkt })
 }

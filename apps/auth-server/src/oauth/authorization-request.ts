@@ -34,6 +34,8 @@ export interface AuthorizationRequest {
   prompt: string | undefined
   /** OIDC Core §3.1.2.1: the longest time since the user last authenticated, in seconds. */
   maxAge: number | undefined
+  /** RFC 9449 §10: the thumbprint of the key the code is bound to. */
+  dpopJkt: string | undefined
   /** The request's parameters, re-serialised: login and consent forms carry it back to /authorize. */
   query: string
 }
@@ -62,7 +64,9 @@ export class RedirectableError extends Error {
 // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is always 43 characters.
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/
 const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge']
-const FORWARDED = [...KNOWN, 'code_challenge_method', 'nonce', 'prompt', 'max_age']
+const FORWARDED = [...KNOWN, 'code_challenge_method', 'nonce', 'prompt', 'max_age', 'dpop_jkt']
+// RFC 7638 SHA-256 thumbprint, base64url: 43 characters.
+const JKT = /^[A-Za-z0-9_-]{43}$/
 
 export async function parseAuthorizationRequest(
   params: Params,
@@ -129,6 +133,10 @@ export async function parseAuthorizationRequest(
       throw new InvalidRequest('max_age must be a non-negative integer (seconds)')
     }
     const maxAge = maxAgeParam === undefined ? undefined : Number(maxAgeParam)
+    const dpopJkt = optional(params, 'dpop_jkt')
+    if (dpopJkt !== undefined && !JKT.test(dpopJkt)) {
+      throw new InvalidRequest('dpop_jkt must be a base64url SHA-256 JWK thumbprint')
+    }
 
     // Forwarded as received: a redirect_uri left out stays left out through the login and consent forms, so the
     // code records that it was never sent (each step re-derives the one registered URI).
@@ -149,6 +157,7 @@ export async function parseAuthorizationRequest(
       nonce,
       prompt,
       maxAge,
+      dpopJkt,
       query: query.toString(),
     }
   } catch (error) {

@@ -128,6 +128,9 @@ const authorize: FastifyPluginAsyncTypebox = async (app) => {
       createdAt: now,
       expiresAt: now + codeTtl,
     })
+    if (request.dpopJkt !== undefined) {
+      await ctx.storage.dpopBindings.bind(`code:${sha256(code)}`, request.dpopJkt, now + codeTtl)
+    }
     return redirectWith(
       reply,
       status,

@@ -37,7 +37,8 @@ function describe(found: FoundToken, issuer: string, username: string | undefine
     const { claims } = found
     return {
       active: true,
-      token_type: 'Bearer',
+      // RFC 9449 §6.2: a bound token says so, with the key it is bound to.
+      token_type: claims.cnf === undefined ? 'Bearer' : 'DPoP',
       scope: claims.scope,
       client_id: claims.client_id,
       ...(username ? { username } : {}),
@@ -48,6 +49,7 @@ function describe(found: FoundToken, issuer: string, username: string | undefine
       exp: claims.exp,
       jti: claims.jti,
       ...(claims.auth_time === undefined ? {} : { auth_time: claims.auth_time }),
+      ...(claims.cnf === undefined ? {} : { cnf: { jkt: claims.cnf.jkt } }),
     }
   }
   const { token, grant } = found

@@ -15,6 +15,7 @@ export const AuthorizationParams = Type.Object(
     nonce: param,
     prompt: param,
     max_age: param,
+    dpop_jkt: param,
   },
   openForm,
 )

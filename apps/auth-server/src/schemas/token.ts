@@ -22,7 +22,7 @@ export const TokenRequest = Type.Object(
 /** RFC 6749 §5.1 successful token response; every member is declared, so the serializer drops none. */
 export const TokenResponse = Type.Object({
   access_token: Type.String(),
-  token_type: Type.Literal('Bearer'),
+  token_type: Type.Union([Type.Literal('Bearer'), Type.Literal('DPoP')]),
   expires_in: Type.Integer(),
   scope: Type.String(),
   refresh_token: Type.Optional(Type.String()),
@@ -53,6 +53,8 @@ const ActiveTokenMembers = Type.Partial(
     exp: Type.Integer(),
     jti: Type.String(),
     auth_time: Type.Integer(),
+    /** RFC 9449 §6.2: the key a DPoP-bound token is bound to. */
+    cnf: Type.Object({ jkt: Type.String() }),
   }),
 )
 export const IntrospectionResponse = Type.Object({ active: Type.Boolean(), ...ActiveTokenMembers.properties })

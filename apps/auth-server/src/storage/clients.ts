@@ -21,6 +21,8 @@ export interface ClientMetadata {
   skip_consent?: boolean
   /** A resource server's own identifier: lets it introspect tokens issued for it (RFC 7662 §4). */
   resource_server_for?: string
+  /** RFC 9449 §5.2: every token request of this client must carry a DPoP proof. */
+  dpop_bound_access_tokens?: boolean
 }
 
 export interface Client extends ClientMetadata {

@@ -2,6 +2,7 @@ import { type Database, openDatabase } from '@stateless-auth/sql'
 import { ClientRepository } from './clients.js'
 import { ConsentRepository } from './consents.js'
 import { CounterRepository } from './counters.js'
+import { DpopBindingRepository, DpopReplayRepository } from './dpop.js'
 import { GrantRepository } from './grants.js'
 import { SigningKeyRepository } from './keys.js'
 import { migrations } from './migrations.js'
@@ -34,6 +35,9 @@ export interface Storage {
   /** Failure and rate-limit counters shared by every replica. */
   readonly counters: CounterRepository
   readonly statusLists: StatusListRepository
+  /** RFC 9449: proof jtis seen at /token, and the keys codes and refresh tokens are bound to. */
+  readonly dpopProofs: DpopReplayRepository
+  readonly dpopBindings: DpopBindingRepository
   /** Deletes records that can no longer matter: expired codes, refresh tokens, access-token ids, grants, sessions. */
   purgeExpired(now: number): Promise<void>
   close(): Promise<void>
@@ -53,6 +57,8 @@ export function createStorage(db: Database): Storage {
     sessions: new SessionRepository(db),
     counters: new CounterRepository(db),
     statusLists: new StatusListRepository(db),
+    dpopProofs: new DpopReplayRepository(db),
+    dpopBindings: new DpopBindingRepository(db),
     async purgeExpired(now) {
       // A day's grace keeps a replayed code or reused refresh token recognisable (and its grant revocable)
       // well after it expired.
@@ -76,6 +82,8 @@ export function createStorage(db: Database): Storage {
       await db.execute('DELETE FROM sessions WHERE expires_at < $1', [now])
       await db.execute('DELETE FROM signing_keys WHERE drop_after < $1', [horizon])
       await db.execute('DELETE FROM counters WHERE reset_at <= $1', [now * 1000])
+      await db.execute('DELETE FROM dpop_proofs WHERE expires_at <= $1', [now * 1000])
+      await db.execute('DELETE FROM dpop_bindings WHERE expires_at < $1', [horizon])
     },
     close: () => db.close(),
   }

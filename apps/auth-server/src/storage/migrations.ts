@@ -170,4 +170,24 @@ export const migrations: Migration[] = [
       CREATE INDEX grants_session ON grants (session_id);
     `,
   },
+  {
+    // RFC 9449 (issue 13). `dpop_proofs`: every proof jti seen at /token, shared by every replica (a unique key,
+    // inserted with ON CONFLICT DO NOTHING), kept until its iat window closes (epoch milliseconds).
+    // `dpop_bindings`: the key thumbprint a code (`code:<hash>`, from dpop_jkt) or a public client's grant
+    // (`grant:<id>`, its refresh tokens) is bound to, kept as long as what it binds.
+    id: '008-dpop',
+    up: `
+      CREATE TABLE dpop_proofs (
+        key TEXT PRIMARY KEY,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX dpop_proofs_expiry ON dpop_proofs (expires_at);
+      CREATE TABLE dpop_bindings (
+        ref TEXT PRIMARY KEY,
+        jkt TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX dpop_bindings_expiry ON dpop_bindings (expires_at);
+    `,
+  },
 ]

@@ -9,6 +9,8 @@ export interface ProofRequest {
   method: string
   /** The URL the client used; compared without query and fragment. */
   url: string
+  /** The time to check `iat` and nonces against, ms since the epoch (default `Date.now()`). */
+  now?: number
 }
 
 /**
@@ -36,6 +38,9 @@ export interface ProofFacts {
   /** The replay-cache key (thumbprint and `jti`) and how long it must be remembered. */
   replayKey: string
   replayUntil: number
+  /** The proof's `jti` and `iat` (seconds). */
+  jti: string
+  iat: number
 }
 
 interface ProofKey {
@@ -146,7 +151,11 @@ export class ProofChecker {
    * Resolves with the facts of a valid proof for `token` on `request`; rejects (or throws) with
    * `VERIFIER_ERR_DPOP_PROOF_INVALID`, or `VERIFIER_ERR_DPOP_NONCE_REQUIRED` when nonces are on.
    */
-  check(proof: string | string[] | undefined, token: string, request: ProofRequest): Promise<ProofFacts> {
+  check(
+    proof: string | string[] | undefined,
+    token: string | undefined,
+    request: ProofRequest,
+  ): Promise<ProofFacts> {
     // RFC 9449 §4.3 step 1: exactly one DPoP header.
     if (proof === undefined || proof === '')
       throw invalidProof('A DPoP proof is required with the DPoP scheme')
@@ -169,7 +178,7 @@ export class ProofChecker {
     } catch {
       throw invalidProof('The DPoP proof payload is not valid base64url JSON')
     }
-    const now = Date.now()
+    const now = request.now ?? Date.now()
     // Steps 8–9: the proof is for this request, and only this one.
     if (claims.htm !== request.method) throw invalidProof('The DPoP proof is for another HTTP method (htm)')
     const htu = typeof claims.htu === 'string' ? normalizeHtu(claims.htu) : undefined
@@ -185,8 +194,8 @@ export class ProofChecker {
     if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 256) {
       throw invalidProof('The DPoP proof needs a jti')
     }
-    // RFC 9449 §7 / §4.3 step 12: the proof names the access token it goes with.
-    if (typeof claims.ath !== 'string' || claims.ath !== sha256(token)) {
+    // RFC 9449 §7 / §4.3 step 12: the proof names the access token it goes with (none at a token endpoint).
+    if (token !== undefined && (typeof claims.ath !== 'string' || claims.ath !== sha256(token))) {
       throw invalidProof('The DPoP proof is for another access token (ath)')
     }
     // Step 10: a nonce from us, when we hand them out (§9).
@@ -208,6 +217,8 @@ export class ProofChecker {
           .update(`${jkt}.${claims.jti as string}`)
           .digest('hex'),
         replayUntil: iat * 1000 + maxAgeMs + clockToleranceMs,
+        jti: claims.jti as string,
+        iat,
       }),
       () => {
         throw invalidProof('The DPoP proof signature is invalid')
