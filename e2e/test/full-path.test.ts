@@ -29,6 +29,7 @@ describe('full path with the real auth-server', () => {
     JWKS_MAX_AGE: '0',
     RATE_LIMIT_TOKEN_MAX: '10000',
     RATE_LIMIT_LOGIN_MAX: '10000',
+    RATE_LIMIT_AUTHORIZE_MAX: '10000',
   })
 
   beforeEach(async () => {

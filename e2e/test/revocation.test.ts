@@ -48,6 +48,7 @@ describe('revocation through the token status list', () => {
       STATUS_LIST_TTL: String(TTL),
       RATE_LIMIT_TOKEN_MAX: '10000',
       RATE_LIMIT_LOGIN_MAX: '10000',
+      RATE_LIMIT_AUTHORIZE_MAX: '10000',
     })
     const api = { ISSUER: proxy.url, STATUS_LIST_CHECK: 'true', TOKEN_CACHE: 'true' }
     inventory = await startService('inventory-api', inventoryPort!, {
