@@ -49,6 +49,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     DATABASE_URL: join(dir, 'auth.sqlite'),
     ACCESS_TOKEN_TTL: '60',
     JWKS_MAX_AGE: '0',
+    // Every test signs in through /authorize from 127.0.0.1; the per-source limit is not what is tested here.
+    RATE_LIMIT_AUTHORIZE_MAX: '10000',
   }
   let auth: Service | undefined = await startService('auth-server', authPort!, authEnv)
 
