@@ -147,8 +147,12 @@ async function main() {
       const first = await signInCli(AUTH, { ...alice, resources: [ORDERS, INVENTORY] })
       const second = await refresh(AUTH, first.refresh_token, INVENTORY)
       tokens = { orders: first.access_token, inventory: second.access_token, refresh: second.refresh_token }
-      assert(jwtPayload(tokens.orders).aud === ORDERS, 'orders token has the wrong aud')
-      assert(jwtPayload(tokens.inventory).aud === INVENTORY, 'inventory token has the wrong aud')
+      // With openid granted, aud also names the userinfo endpoint (issue 12, item 15): an array.
+      const audiences = (token) => [jwtPayload(token).aud].flat()
+      assert(audiences(tokens.orders).includes(ORDERS), 'orders token has the wrong aud')
+      assert(!audiences(tokens.orders).includes(INVENTORY), 'orders token also names inventory-api')
+      assert(audiences(tokens.inventory).includes(INVENTORY), 'inventory token has the wrong aud')
+      assert(!audiences(tokens.inventory).includes(ORDERS), 'inventory token also names orders-api')
       assert(jwtPayload(tokens.orders).iss === PUBLIC_ISSUER, 'iss is not the public issuer')
     },
     { essential: true },
