@@ -42,29 +42,34 @@ export function mutatedToken(token: string, keys: readonly TestKey[]): fc.Arbitr
     const key = keys[i]!
     return signToken(key, accessClaims(decode(parts[1]!).iss, { sub: 'mallory' }))
   })
-  return fc
-    .oneof(
-      fc.tuple(fc.integer({ min: 0, max: 2 }), fc.nat()).map(([s, bit]) => flipBit(token, s, bit)),
-      fc
-        .tuple(fc.nat(token.length - 1), tokenChar)
-        .map(([i, c]) => token.slice(0, i) + c + token.slice(i + 1)),
-      fc.nat(token.length - 1).map((n) => token.slice(0, n)),
-      fc.string({ unit: tokenChar, minLength: 1, maxLength: 20 }).map((tail) => token + tail),
-      fc
-        .array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 4 })
-        .map((order) => order.map((i) => parts[i]).join('.')),
-      fc
-        .tuple(other, fc.integer({ min: 0, max: 2 }))
-        .map(([foreign, s]) => parts.map((p, i) => (i === s ? foreign.split('.')[i] : p)).join('.')),
-      fc
-        .tuple(fc.constantFrom(0 as const, 1 as const), fc.string({ maxLength: 12 }), fc.jsonValue())
-        .map(([s, key, value]) => rewrite(token, s, key, value)),
-      fc
-        .constantFrom(...keys)
-        .map((key) => signToken(attacker, accessClaims(decode(parts[1]!).iss), { header: { kid: key.kid } })),
-      fc.array(base64url, { minLength: 1, maxLength: 4 }).map((segments) => segments.join('.')),
-    )
-    .filter((mutated) => mutated !== token)
+  return (
+    fc
+      .oneof(
+        fc.tuple(fc.integer({ min: 0, max: 2 }), fc.nat()).map(([s, bit]) => flipBit(token, s, bit)),
+        fc
+          .tuple(fc.nat(token.length - 1), tokenChar)
+          .map(([i, c]) => token.slice(0, i) + c + token.slice(i + 1)),
+        fc.nat(token.length - 1).map((n) => token.slice(0, n)),
+        fc.string({ unit: tokenChar, minLength: 1, maxLength: 20 }).map((tail) => token + tail),
+        fc
+          .array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 4 })
+          .map((order) => order.map((i) => parts[i]).join('.')),
+        fc
+          .tuple(other, fc.integer({ min: 0, max: 2 }))
+          .map(([foreign, s]) => parts.map((p, i) => (i === s ? foreign.split('.')[i] : p)).join('.')),
+        fc
+          .tuple(fc.constantFrom(0 as const, 1 as const), fc.string({ maxLength: 12 }), fc.jsonValue())
+          .map(([s, key, value]) => rewrite(token, s, key, value)),
+        fc
+          .constantFrom(...keys)
+          .map((key) =>
+            signToken(attacker, accessClaims(decode(parts[1]!).iss), { header: { kid: key.kid } }),
+          ),
+        fc.array(base64url, { minLength: 1, maxLength: 4 }).map((segments) => segments.join('.')),
+      )
+      // Whitespace around a header field value is not part of it (RFC 9110 §5.5): `Bearer <token> ` is the token.
+      .filter((mutated) => mutated.trim() !== token)
+  )
 }
 
 const now = () => Math.floor(Date.now() / 1000)
