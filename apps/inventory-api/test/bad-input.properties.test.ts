@@ -16,10 +16,18 @@ let headers: Record<string, string>
 
 beforeAll(async () => {
   h = await harness()
-  headers = bearer(await h.serviceToken())
+  // Valid for a day: a full run outlasts the default five minutes, and an expired token would turn every case
+  // into the same 401.
+  const token = await h.issuer.token(
+    { sub: 'orders-api', client_id: 'orders-api', scope: 'inventory:read inventory:write' },
+    { expiresIn: 86_400 },
+  )
+  headers = bearer(token)
 })
 
 afterAll(async () => {
+  // The token still opened the API at the end, so no case was refused merely for want of a valid token.
+  expect((await h.app.inject({ url: '/inventory', headers })).statusCode).toBe(200)
   await h?.close()
 })
 

@@ -19,7 +19,11 @@ const FALLBACK = 'The access token could not be verified'
 
 // Made at load time: the arbitraries below are built from them when the tests are collected.
 const keys: TestKey[] = [generateKey('ES256'), generateKey('EdDSA'), generateKey('RS256')]
-const valid = keys.map((key) => signedWith(key, accessClaims(ISSUER)))
+// Valid for a day: a full run lasts longer than the default five minutes, and mutations of an expired token would be
+// refused for the wrong reason.
+const valid = keys.map((key) =>
+  signedWith(key, accessClaims(ISSUER, { exp: Math.floor(Date.now() / 1000) + 86_400 })),
+)
 let verifier: Verifier
 let app: FastifyInstance
 
@@ -49,6 +53,8 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  // The valid tokens still pass at the end, so no mutation was refused merely because its original had expired.
+  for (const token of valid) await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' })
   await app?.close()
   await verifier?.close()
 })

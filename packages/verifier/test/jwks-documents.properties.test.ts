@@ -14,7 +14,8 @@ const timeout = 60_000 + numRuns * 500
 const ISSUER = 'https://as.example'
 const keys: TestKey[] = [generateKey('ES256'), generateKey('EdDSA'), generateKey('RS256')]
 const [signer] = keys as [TestKey, ...TestKey[]]
-const token = signedWith(signer, accessClaims(ISSUER))
+// Valid for a day: a full run lasts longer than the default five minutes, and an expired token proves nothing.
+const token = signedWith(signer, accessClaims(ISSUER, { exp: Math.floor(Date.now() / 1000) + 86_400 }))
 const goodJwks = { keys: keys.map((k) => k.jwk) }
 
 const jwkMember = fc.constantFrom(
