@@ -20,10 +20,13 @@ describe('web app hardening (issue 12)', () => {
     const auth = new Jar()
     const web = await signIn(stack.webUrl, 'bob', 'demo-password', auth)
     // While the auth-server session lives, "Sign in" comes straight back with a code.
-    const silent = await fetch((await fetch(`${stack.webUrl}/login`, { redirect: 'manual' })).headers.get('location')!, {
-      redirect: 'manual',
-      headers: { cookie: auth.header() },
-    })
+    const silent = await fetch(
+      (await fetch(`${stack.webUrl}/login`, { redirect: 'manual' })).headers.get('location')!,
+      {
+        redirect: 'manual',
+        headers: { cookie: auth.header() },
+      },
+    )
     expect(silent.status).toBe(302)
     expect(new URL(silent.headers.get('location')!).searchParams.get('code')).toBeTruthy()
 
@@ -48,10 +51,13 @@ describe('web app hardening (issue 12)', () => {
     expect(await page.text()).toContain('You are signed out, here and at the auth-server')
 
     // "Sign in" again: the auth-server asks for the password instead of answering with a code.
-    const again = await fetch((await fetch(`${stack.webUrl}/login`, { redirect: 'manual' })).headers.get('location')!, {
-      redirect: 'manual',
-      headers: { cookie: auth.header() },
-    })
+    const again = await fetch(
+      (await fetch(`${stack.webUrl}/login`, { redirect: 'manual' })).headers.get('location')!,
+      {
+        redirect: 'manual',
+        headers: { cookie: auth.header() },
+      },
+    )
     expect(again.status).toBe(200)
     expect(await again.text()).toContain('name="password"')
   })

@@ -253,9 +253,9 @@ describe('the token endpoint refuses bad requests (RFC 6749 §5.2)', () => {
       body: '%%%&&&===',
     })
     expect(broken.status).toBe(400)
-    for (const url of ['/revoke', '/introspect', '/userinfo'].map((path) => `${server.url}${path}`).concat(
-      `${server.adminUrl}/admin/keys/rotate`,
-    )) {
+    for (const url of ['/revoke', '/introspect', '/userinfo']
+      .map((path) => `${server.url}${path}`)
+      .concat(`${server.adminUrl}/admin/keys/rotate`)) {
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'text/plain' },

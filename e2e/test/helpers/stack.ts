@@ -36,9 +36,8 @@ export interface Stack {
  */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-stack-'))
-  const [webPort, authPort, proxyPort, ordersPort, inventoryPort, adminPort, adminProxyPort] = await Promise.all(
-    Array.from({ length: 7 }, () => freePort()),
-  )
+  const [webPort, authPort, proxyPort, ordersPort, inventoryPort, adminPort, adminProxyPort] =
+    await Promise.all(Array.from({ length: 7 }, () => freePort()))
   const webUrl = `http://127.0.0.1:${webPort}`
   const clients = JSON.parse(readFileSync(join(appDir('auth-server'), 'clients.json'), 'utf8'))
   for (const client of clients.clients) {

@@ -37,7 +37,10 @@ export interface StartOptions {
  * ```
  */
 export async function startServer(app: FastifyInstance, options: StartOptions): Promise<() => void> {
-  const listeners: Listener[] = [...(options.alongside ?? []), { app, port: options.port, host: options.host }]
+  const listeners: Listener[] = [
+    ...(options.alongside ?? []),
+    { app, port: options.port, host: options.host },
+  ]
   let closing = false
   // A keep-alive connection whose request finishes after closing began would hold close() open until the
   // grace delay: once its response is sent, it is idle, and is closed like the ones that were idle already.

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { PageQuery } from '../schemas/pages.js'
-import { SIGNED_OUT_STATE } from './auth.js'
 import { clientScript, stylesheet } from '../views/assets.js'
 import { renderPage, tokenPanel } from '../views/page.js'
+import { SIGNED_OUT_STATE } from './auth.js'
 
 export interface PageRouteOptions {
   issuer: string
