@@ -87,11 +87,11 @@ export async function buildApp(
   // public port never serves them (issue 12, item 1). It shares the context, and closes before the storage:
   // root onClose hooks run last-registered first.
   const adminApp = await serverInstance(ctx, clock, deps.logger)
-  await adminApp.register(admin)
   app.addHook('onClose', async () => {
     await adminApp.close()
   })
   app.decorate('adminApp', adminApp)
+  await adminApp.register(admin)
 
   const secure = config.issuer.startsWith('https:')
   const cookieSecret = config.cookieSecret ?? randomToken()
