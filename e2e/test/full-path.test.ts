@@ -22,10 +22,12 @@ describe('full path with the real auth-server', () => {
   let ordersUrl: string
   let inventoryUrl: string
   let authPort: number
+  let adminPort: number
   let toAuthServer: string[]
   const authEnv = () => ({
     ISSUER: proxy.url,
     DATABASE_URL: join(dir, 'auth.sqlite'),
+    ADMIN_PORT: String(adminPort),
     JWKS_MAX_AGE: '0',
     RATE_LIMIT_TOKEN_MAX: '10000',
     RATE_LIMIT_LOGIN_MAX: '10000',
@@ -36,6 +38,7 @@ describe('full path with the real auth-server', () => {
     dir = mkdtempSync(join(tmpdir(), 'full-path-'))
     const [proxyPort, ordersPort, inventoryPort] = await Promise.all([freePort(), freePort(), freePort()])
     authPort = await freePort()
+    adminPort = await freePort()
     proxy = await countingProxy(proxyPort!, authPort)
     toAuthServer = proxy.seen
     auth = await startService('auth-server', authPort, authEnv())
@@ -131,7 +134,7 @@ describe('full path with the real auth-server', () => {
     expect((await call(inventoryUrl, '/inventory', reader)).status).toBe(200)
 
     // A new key signs from now on (JWKS_MAX_AGE=0); the APIs have not seen it.
-    const rotate = await fetch(`${proxy.url}/admin/keys/rotate`, {
+    const rotate = await fetch(`http://127.0.0.1:${adminPort}/admin/keys/rotate`, {
       method: 'POST',
       headers: { authorization: 'Bearer admin-token' },
     })

@@ -24,8 +24,8 @@ describe('pnpm demo walkthrough', () => {
   const lines: string[] = []
 
   beforeAll(async () => {
-    const ports = {} as Record<ServiceName, number>
-    for (const name of ['auth-server', 'orders-api', 'inventory-api', 'web'] as const)
+    const ports = {} as Record<ServiceName, number> & { admin: number }
+    for (const name of ['auth-server', 'orders-api', 'inventory-api', 'web', 'admin'] as const)
       ports[name] = await freePort()
     dataDir = mkdtempSync(join(tmpdir(), 'demo-test-'))
     launcher = new Launcher({

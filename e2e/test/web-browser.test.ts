@@ -80,7 +80,9 @@ describe.skipIf(!haveChromium)('the demo page in a real browser', () => {
     if (!process.env.UPDATE_SCREENSHOT) expect(statSync(shot).size).toBeGreaterThan(10_000)
 
     await page.locator('#logout').click()
-    await page.waitForURL(/signed-out=1/)
+    // Through the auth-server's end_session_endpoint and back (issue 12, item 4).
+    await page.waitForURL(/[?&]state=signed-out/)
+    expect(await page.textContent('body')).toContain('here and at the auth-server')
     await expect.poll(() => page.getByRole('link', { name: 'Sign in' }).count()).toBe(1)
     const after = await page.request.post(`${stack.webUrl}/api/call/orders`, {
       headers: { 'content-type': 'application/json' },

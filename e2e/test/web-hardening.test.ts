@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inject, type Stack, startStack } from './helpers/stack.js'
-import { type Jar, postJson, signIn } from './helpers/web-sign-in.js'
+import { Jar, postJson, signIn } from './helpers/web-sign-in.js'
 
 // Issue 12: the web app's part of what the adversarial review broke, each attack replayed over HTTP.
 
@@ -15,6 +15,52 @@ describe('web app hardening (issue 12)', () => {
     jar = await signIn(stack.webUrl)
   })
   afterAll(() => stack?.close())
+
+  it('item 4: sign-out ends the auth-server session too; the next sign-in asks for the password', async () => {
+    const auth = new Jar()
+    const web = await signIn(stack.webUrl, 'bob', 'demo-password', auth)
+    // While the auth-server session lives, "Sign in" comes straight back with a code.
+    const silent = await fetch(
+      (await fetch(`${stack.webUrl}/login`, { redirect: 'manual' })).headers.get('location')!,
+      {
+        redirect: 'manual',
+        headers: { cookie: auth.header() },
+      },
+    )
+    expect(silent.status).toBe(302)
+    expect(new URL(silent.headers.get('location')!).searchParams.get('code')).toBeTruthy()
+
+    const out = await fetch(`${stack.webUrl}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: web.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(out.status).toBe(303)
+    const endSession = new URL(out.headers.get('location')!)
+    expect(`${endSession.origin}${endSession.pathname}`).toBe(`${stack.issuer}/logout`)
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${stack.webUrl}/`)
+    expect(endSession.searchParams.get('client_id')).toBe('web')
+    expect(endSession.searchParams.get('id_token_hint')).toMatch(JWS)
+    // The browser follows to the auth-server, which ends its session and sends it back to the web app.
+    const ended = await fetch(endSession, { redirect: 'manual', headers: { cookie: auth.header() } })
+    auth.take(ended)
+    expect([302, 303]).toContain(ended.status)
+    const back = new URL(ended.headers.get('location')!)
+    expect(`${back.origin}${back.pathname}`).toBe(`${stack.webUrl}/`)
+    const page = await fetch(back)
+    expect(await page.text()).toContain('You are signed out, here and at the auth-server')
+
+    // "Sign in" again: the auth-server asks for the password instead of answering with a code.
+    const again = await fetch(
+      (await fetch(`${stack.webUrl}/login`, { redirect: 'manual' })).headers.get('location')!,
+      {
+        redirect: 'manual',
+        headers: { cookie: auth.header() },
+      },
+    )
+    expect(again.status).toBe(200)
+    expect(await again.text()).toContain('name="password"')
+  })
 
   it('item 9: /logout refuses a request from another origin and keeps the session', async () => {
     const out = await fetch(`${stack.webUrl}/logout`, {

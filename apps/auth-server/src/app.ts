@@ -58,27 +58,14 @@ export async function buildApp(
   const clock = deps.now ?? Date.now
   const now = () => Math.floor(clock() / 1000)
   const storage = deps.storage ?? (await openStorage(config.databaseUrl))
-  const app = Fastify(
-    fastifyOptions({
-      logger: deps.logger,
-      // Requests to this server are small forms; anything bigger is refused before it is parsed.
-      bodyLimit: 16 * 1024,
-      maxParamLength: 200,
-      errors: authServerErrors,
-      // Form fields arrive as text, like query strings: their schemas coerce them.
-      strictBodies: false,
-    }),
-  )
-  app.addHook('onClose', async () => {
-    if (!deps.storage) await storage.close()
-  })
+  let ctx: AuthServerContext
   try {
     await seedClients(storage, config, now())
     if (config.seedDemoUsers) await seedDemoUsers(storage, config.demoUserPassword, now())
     const keys = new SigningKeys(storage, config, now)
     await keys.ensure()
     const statusLists = new StatusLists(config, storage, keys, now)
-    const ctx: AuthServerContext = {
+    ctx = {
       config,
       storage,
       keys,
@@ -87,34 +74,26 @@ export async function buildApp(
       statusLists,
       now,
     }
-    await app.register(
-      fp(
-        async (instance) => {
-          instance.decorate('authServer', ctx)
-        },
-        { name: 'auth-server-context', fastify: '5.x' },
-      ),
-    )
   } catch (error) {
-    await app.close()
+    if (!deps.storage) await storage.close()
     throw error
   }
 
-  const secure = config.issuer.startsWith('https:')
-  await app.register(helmet, {
-    // JSON and redirects need no sources at all; HTML pages set their own, slightly wider policy.
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'none'"],
-      },
-    },
-    frameguard: { action: 'deny' },
-    hsts: secure,
+  const app = await serverInstance(ctx, clock, deps.logger)
+  app.addHook('onClose', async () => {
+    if (!deps.storage) await storage.close()
   })
+  // Operator routes get their own instance, listened on ADMIN_HOST:ADMIN_PORT (loopback by default), so the
+  // public port never serves them (issue 12, item 1). It shares the context, and closes before the storage:
+  // root onClose hooks run last-registered first.
+  const adminApp = await serverInstance(ctx, clock, deps.logger)
+  app.addHook('onClose', async () => {
+    await adminApp.close()
+  })
+  app.decorate('adminApp', adminApp)
+  await adminApp.register(admin)
+
+  const secure = config.issuer.startsWith('https:')
   const cookieSecret = config.cookieSecret ?? randomToken()
   await app.register(cookie, { secret: cookieSecret })
   await app.register(csrf, {
@@ -125,23 +104,6 @@ export async function buildApp(
     getUserInfo: (request) => csrfUserInfo(request, secure),
     csrfOpts: { hmacKey: createHmac('sha256', cookieSecret).update('csrf-user-binding').digest() },
   })
-  // OAuth endpoints take application/x-www-form-urlencoded only (RFC 6749 §3.2); JSON bodies are refused.
-  app.removeAllContentTypeParsers()
-  await app.register(formbody)
-  await app.register(rateLimit, {
-    global: false,
-    store: databaseRateLimitStore(storage.counters, clock),
-    errorResponseBuilder: (_request, context) =>
-      new TooManyRequests(`rate limit exceeded, retry in ${context.after}`, Math.ceil(context.ttl / 1000)),
-  })
-  installErrorHandler(app, authServerErrors)
-  app.addHook('onSend', async (_request, reply) => {
-    // Everything here is personal or security-relevant unless a route says otherwise (metadata, JWKS, CSS).
-    // RFC 6749 §5.1 asks token responses for both headers; set here, they cover the errors raised before a
-    // handler runs too (body parser, rate limiter).
-    if (!reply.hasHeader('cache-control'))
-      reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-  })
 
   await app.register(health)
   await app.register(metadata)
@@ -149,7 +111,6 @@ export async function buildApp(
   await app.register(clientAuthenticated)
   await app.register(userinfo)
   await app.register(logout)
-  await app.register(admin)
   await app.register(statusList)
 
   const timers: NodeJS.Timeout[] = []
@@ -168,6 +129,68 @@ export async function buildApp(
   for (const timer of timers) timer.unref()
   app.addHook('onClose', async () => {
     for (const timer of timers) clearInterval(timer)
+  })
+  return app
+}
+
+/**
+ * A Fastify instance with what both listeners share: the context as `app.authServer`, security headers, form
+ * bodies only, the rate limiter on the shared database store, the OAuth error handler and `no-store` responses.
+ */
+async function serverInstance(
+  ctx: AuthServerContext,
+  clock: () => number,
+  logger: LoggerOptions | false | undefined,
+): Promise<FastifyInstance> {
+  const app = Fastify(
+    fastifyOptions({
+      logger,
+      // Requests to this server are small forms; anything bigger is refused before it is parsed.
+      bodyLimit: 16 * 1024,
+      maxParamLength: 200,
+      errors: authServerErrors,
+      // Form fields arrive as text, like query strings: their schemas coerce them.
+      strictBodies: false,
+    }),
+  )
+  await app.register(
+    fp(
+      async (instance) => {
+        instance.decorate('authServer', ctx)
+      },
+      { name: 'auth-server-context', fastify: '5.x' },
+    ),
+  )
+  await app.register(helmet, {
+    // JSON and redirects need no sources at all; HTML pages set their own, slightly wider policy.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    hsts: ctx.config.issuer.startsWith('https:'),
+  })
+  // OAuth endpoints take application/x-www-form-urlencoded only (RFC 6749 §3.2); JSON bodies are refused.
+  app.removeAllContentTypeParsers()
+  await app.register(formbody)
+  await app.register(rateLimit, {
+    global: false,
+    store: databaseRateLimitStore(ctx.storage.counters, clock),
+    errorResponseBuilder: (_request, context) =>
+      new TooManyRequests(`rate limit exceeded, retry in ${context.after}`, Math.ceil(context.ttl / 1000)),
+  })
+  installErrorHandler(app, authServerErrors)
+  app.addHook('onSend', async (_request, reply) => {
+    // Everything here is personal or security-relevant unless a route says otherwise (metadata, JWKS, CSS).
+    // RFC 6749 §5.1 asks token responses for both headers; set here, they cover the errors raised before a
+    // handler runs too (body parser, rate limiter).
+    if (!reply.hasHeader('cache-control'))
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
   })
   return app
 }

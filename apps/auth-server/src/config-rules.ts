@@ -109,9 +109,18 @@ export function productionProblems(
 
 /** Throws one ConfigError naming every problem (timings; in production, the production rules too). */
 export function assertConfig<
-  T extends Timings & { production: boolean; issuer: string; clientsFile: string },
+  T extends Timings & {
+    production: boolean
+    issuer: string
+    clientsFile: string
+    port: number
+    adminPort: number
+  },
 >(config: T, env: NodeJS.ProcessEnv): T {
   const problems = timingProblems(config)
+  // The operator routes must never share the public port (issue 12, item 1); 0 picks a free one for each.
+  if (config.adminPort !== 0 && config.adminPort === config.port)
+    problems.push(`ADMIN_PORT must differ from PORT (${config.port})`)
   if (config.production) problems.push(...productionProblems(config, env))
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
   return config

@@ -1,7 +1,9 @@
 import {
   appPath,
+  host,
   httpUrl,
   int,
+  port,
   readConfig,
   type ServiceConfig,
   serviceConfig,
@@ -29,6 +31,9 @@ export interface AuthServerConfig extends ServiceConfig {
   ordersApiClientSecret: string
   demoUserPassword: string
   adminToken: string
+  /** Where the operator routes (`/admin/*`) listen: never on the public port (issue 12, item 1). */
+  adminPort: number
+  adminHost: string
   /** HMAC secret for the login-session and CSRF cookies; undefined outside production means one per process. */
   cookieSecret: string | undefined
   keyEncryptionSecret: string | undefined
@@ -93,6 +98,8 @@ export const authServerEnv = Type.Object({
   ORDERS_API_CLIENT_SECRET: secret(LOCAL_DEFAULTS.ORDERS_API_CLIENT_SECRET),
   DEMO_USER_PASSWORD: secret(LOCAL_DEFAULTS.DEMO_USER_PASSWORD),
   ADMIN_TOKEN: secret(LOCAL_DEFAULTS.ADMIN_TOKEN),
+  ADMIN_PORT: port(4003),
+  ADMIN_HOST: host(),
   COOKIE_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 512 })),
   KEY_ENCRYPTION_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
   DPOP_NONCE_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 512 })),
@@ -136,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConf
       ordersApiClientSecret: input.ORDERS_API_CLIENT_SECRET,
       demoUserPassword: input.DEMO_USER_PASSWORD,
       adminToken: input.ADMIN_TOKEN,
+      adminPort: input.ADMIN_PORT,
+      adminHost: input.ADMIN_HOST,
       cookieSecret: input.COOKIE_SECRET,
       keyEncryptionSecret: input.KEY_ENCRYPTION_SECRET,
       dpopNonceSecret: input.DPOP_NONCE_SECRET,

@@ -20,5 +20,10 @@ export interface AuthServerContext {
 declare module 'fastify' {
   interface FastifyInstance {
     authServer: AuthServerContext
+    /**
+     * On the public instance that `buildApp` returns: the instance serving `/admin/*`, to be listened on
+     * `ADMIN_HOST:ADMIN_PORT`. Closing the public instance closes it too.
+     */
+    adminApp: FastifyInstance
   }
 }

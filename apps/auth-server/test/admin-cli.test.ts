@@ -62,8 +62,8 @@ describe('operator commands', () => {
 
   it('disables users over HTTP only with the admin token', async () => {
     const server = await start()
-    expect((await admin(server.url, '/admin/users/alice/disable', 'nope')).status).toBe(401)
-    const response = await admin(server.url, '/admin/users/alice/disable')
+    expect((await admin(server.adminUrl, '/admin/users/alice/disable', 'nope')).status).toBe(401)
+    const response = await admin(server.adminUrl, '/admin/users/alice/disable')
     expect(await response.json()).toEqual({ username: 'alice', disabled: true })
     expect((await server.app.authServer.storage.users.findById('alice'))?.disabledAt).not.toBeNull()
   })

@@ -49,7 +49,7 @@ describe('signing keys: published before they sign, kept until their tokens expi
     const before = await serviceToken(server.url)
     const oldKid = decodeProtectedHeader(before).kid
 
-    const rotation = await admin(server.url, '/admin/keys/rotate')
+    const rotation = await admin(server.adminUrl, '/admin/keys/rotate')
     expect(rotation.status).toBe(200)
     const { kid: newKid } = (await rotation.json()) as { kid: string }
     expect((await jwks(server.url)).map((k) => k.kid)).toEqual([oldKid, newKid])
@@ -85,12 +85,12 @@ describe('signing keys: published before they sign, kept until their tokens expi
   it('refuses the admin endpoints without the admin token', async () => {
     const server = await start()
     for (const token of ['wrong', '']) {
-      const response = await admin(server.url, '/admin/keys/rotate', token)
+      const response = await admin(server.adminUrl, '/admin/keys/rotate', token)
       expect(response.status).toBe(401)
       expect(await response.json()).toMatchObject({ error: 'unauthorized' })
     }
     expect(await jwks(server.url)).toHaveLength(1)
-    expect((await admin(server.url, '/admin/users/nobody/disable')).status).toBe(404)
+    expect((await admin(server.adminUrl, '/admin/users/nobody/disable')).status).toBe(404)
   })
 
   it.each([

@@ -135,7 +135,7 @@ describe.each(backends())('login lockout and credential rate limits on %s', (bac
   it('rate-limits admin token guesses across instances, wrong tokens included', async () => {
     const [a, b] = await instances(2, { RATE_LIMIT_LOGIN_MAX: '3' })
     const rotate = (app: FastifyInstance, token: string) =>
-      app.inject({
+      app.adminApp.inject({
         method: 'GET',
         url: '/admin/keys',
         remoteAddress: '10.0.0.1',

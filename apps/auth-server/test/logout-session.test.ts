@@ -120,11 +120,11 @@ describe.each(backends())('auth-server session, max_age and RP-Initiated Logout 
   })
 
   it('ends the sessions of a disabled user: enabling them again does not bring the session back', async () => {
-    const { url } = await server()
+    const { url, adminUrl } = await server()
     const { browser } = await signIn(await discover(url))
-    expect((await admin(url, '/admin/users/alice/disable')).status).toBe(200)
+    expect((await admin(adminUrl, '/admin/users/alice/disable')).status).toBe(200)
     expect(await asksForLogin(browser, url)).toBe(true)
-    expect((await admin(url, '/admin/users/alice/enable')).status).toBe(200)
+    expect((await admin(adminUrl, '/admin/users/alice/enable')).status).toBe(200)
     expect(await asksForLogin(browser, url)).toBe(true)
   })
 })

@@ -35,7 +35,7 @@ describe.each(backends())('control characters in input, on %s', (backend) => {
       400,
       'invalid_request',
     )
-    const adminResponse = await fetch(`${server.url}/admin/users/a%00b/disable`, {
+    const adminResponse = await fetch(`${server.adminUrl}/admin/users/a%00b/disable`, {
       method: 'POST',
       headers: { authorization: 'Bearer admin-token' },
     })
@@ -78,12 +78,12 @@ describe('requests the router itself refuses', () => {
     const server = await start()
     const headers = { authorization: 'Bearer admin-token' }
     await expectJsonError(
-      await fetch(`${server.url}/admin/users/%E0%A4%A/disable`, { method: 'POST', headers }),
+      await fetch(`${server.adminUrl}/admin/users/%E0%A4%A/disable`, { method: 'POST', headers }),
       400,
       'invalid_request',
     )
     await expectJsonError(
-      await fetch(`${server.url}/admin/users/${'a'.repeat(300)}/disable`, { method: 'POST', headers }),
+      await fetch(`${server.adminUrl}/admin/users/${'a'.repeat(300)}/disable`, { method: 'POST', headers }),
       414,
       'invalid_request',
     )

@@ -35,6 +35,32 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
     expect(second.refresh_token).not.toBe(first.refresh_token)
   })
 
+  it('issues a refresh token only when offline_access was granted (OIDC Core §11)', async () => {
+    const server = await start()
+    const online = await redeem(server.url, await obtainCode(server.url, { scope: 'openid orders:read' }))
+    expect(online.status).toBe(200)
+    const body = (await online.json()) as Record<string, unknown>
+    expect(body).toMatchObject({ access_token: expect.any(String), id_token: expect.any(String) })
+    expect(body).not.toHaveProperty('refresh_token')
+    // The public demo-cli asks the same way: no offline_access, no refresh token.
+    const { tokens: cli } = await signIn(await discover(server.url, 'demo-cli', null), {
+      scope: 'openid orders:read',
+      redirectUri: 'http://127.0.0.1:31337/callback',
+    })
+    expect(cli.refresh_token).toBeUndefined()
+
+    // With offline_access, a refresh asking for less than the grant still rotates its refresh token.
+    const offline = (await (
+      await redeem(server.url, await obtainCode(server.url, { scope: 'offline_access orders:read' }))
+    ).json()) as Tokens
+    const narrowed = (await (
+      await refresh(server.url, offline.refresh_token, { scope: 'orders:read' })
+    ).json()) as Tokens
+    expect(narrowed.scope).toBe('orders:read')
+    expect(narrowed.refresh_token).toEqual(expect.any(String))
+    expect(narrowed.refresh_token).not.toBe(offline.refresh_token)
+  })
+
   it('revokes the whole family when a rotated refresh token is used again (RFC 9700 §4.14.2)', async () => {
     const server = await start()
     const code = await obtainCode(server.url)
@@ -56,7 +82,7 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
   it('narrows scope and switches audience within the grant, never widens them', async () => {
     const server = await start()
     const code = await obtainCode(server.url, {
-      scope: 'openid orders:read inventory:read',
+      scope: 'openid offline_access orders:read inventory:read',
       resources: [ORDERS, INVENTORY],
     })
     let tokens = (await (await redeem(server.url, code)).json()) as Tokens
@@ -79,7 +105,7 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
     expect(await widened.json()).toMatchObject({ error: 'invalid_scope' })
 
     // Only the resources granted at authorization may be asked for (RFC 8707 §2.2).
-    const code2 = await obtainCode(server.url, { scope: 'inventory:read' })
+    const code2 = await obtainCode(server.url, { scope: 'offline_access inventory:read' })
     const other = (await (await redeem(server.url, code2)).json()) as Tokens
     const wrongTarget = await refresh(server.url, other.refresh_token, { resource: INVENTORY })
     expect(await wrongTarget.json()).toMatchObject({ error: 'invalid_target' })
@@ -89,14 +115,14 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
     const server = await start()
     const code = await obtainCode(server.url, { username: 'bob' })
     const tokens = (await (await redeem(server.url, code)).json()) as Tokens
-    expect((await admin(server.url, '/admin/users/bob/disable')).status).toBe(200)
+    expect((await admin(server.adminUrl, '/admin/users/bob/disable')).status).toBe(200)
     const refused = await refresh(server.url, tokens.refresh_token)
     expect(refused.status).toBe(400)
     expect(await refused.json()).toMatchObject({
       error: 'invalid_grant',
       error_description: expect.stringMatching(/user/),
     })
-    expect((await admin(server.url, '/admin/users/bob/enable')).status).toBe(200)
+    expect((await admin(server.adminUrl, '/admin/users/bob/enable')).status).toBe(200)
     // Bob signs in afresh and gets tokens again.
     const again = await obtainCode(server.url, { username: 'bob' })
     expect((await redeem(server.url, again)).status).toBe(200)
@@ -136,7 +162,7 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
     const cli = await obtainCode(server.url, {
       clientId: 'demo-cli',
       redirectUri: 'http://127.0.0.1:7000/callback',
-      scope: 'orders:read',
+      scope: 'offline_access orders:read',
     })
     const response = await fetch(`${server.url}/token`, {
       method: 'POST',

@@ -15,7 +15,7 @@ describe('key rotation waits for the pending key (issue 12, item 2)', () => {
     const server = await start({ JWKS_MAX_AGE: '300', ADMIN_TOKEN: 'admin-token' }, { now: clock.now })
     const first = (await jwks(server.url))[0]!.kid
     const responses = await Promise.all(
-      Array.from({ length: 25 }, () => admin(server.url, '/admin/keys/rotate')),
+      Array.from({ length: 25 }, () => admin(server.adminUrl, '/admin/keys/rotate')),
     )
     const accepted = responses.filter((r) => r.status === 200)
     const refused = responses.filter((r) => r.status === 409)
@@ -42,14 +42,14 @@ describe('key rotation waits for the pending key (issue 12, item 2)', () => {
     expect(decodeProtectedHeader(((await token.json()) as { access_token: string }).access_token).kid).toBe(
       kid,
     )
-    expect((await admin(server.url, '/admin/keys/rotate')).status).toBe(200)
+    expect((await admin(server.adminUrl, '/admin/keys/rotate')).status).toBe(200)
   })
 
   it('bounds the published keys at 10 when nothing is ever pending (JWKS_MAX_AGE=0)', async () => {
     // ES256: nine key pairs generated one after the other, quickly.
     const server = await start({ JWKS_MAX_AGE: '0', SIGNING_ALG: 'ES256' })
     const responses = await Promise.all(
-      Array.from({ length: 25 }, () => admin(server.url, '/admin/keys/rotate')),
+      Array.from({ length: 25 }, () => admin(server.adminUrl, '/admin/keys/rotate')),
     )
     // The first key plus 9 rotations make 10; the other 16 are refused until the oldest retired key drops out.
     expect(responses.filter((r) => r.status === 200)).toHaveLength(9)
@@ -67,7 +67,7 @@ describe('key rotation waits for the pending key (issue 12, item 2)', () => {
     const server = await start({ KEY_ROTATION_INTERVAL: '3600', JWKS_MAX_AGE: '300' }, { now: clock.now })
     clock.advance(3600)
     // An operator rotated just before the schedule came due: the schedule does not add a second pending key.
-    expect((await admin(server.url, '/admin/keys/rotate')).status).toBe(200)
+    expect((await admin(server.adminUrl, '/admin/keys/rotate')).status).toBe(200)
     expect(await server.app.authServer.keys.rotateIfDue()).toBe(false)
     expect(await jwks(server.url)).toHaveLength(2)
   })

@@ -226,11 +226,11 @@ describe.each(backends())('status lists on %s', (backend) => {
     await expectRevoked(server.url, all, dead)
 
     // Disabling a user: every live token of that user (a2 so far), not bob's, not the client's own.
-    expect((await admin(server.url, '/admin/users/alice/disable')).status).toBe(200)
+    expect((await admin(server.adminUrl, '/admin/users/alice/disable')).status).toBe(200)
     dead.push(a2.access)
     await expectRevoked(server.url, all, dead)
     // Enabling again does not bring revoked tokens back.
-    expect((await admin(server.url, '/admin/users/alice/enable')).status).toBe(200)
+    expect((await admin(server.adminUrl, '/admin/users/alice/enable')).status).toBe(200)
     await expectRevoked(server.url, all, dead)
   })
 

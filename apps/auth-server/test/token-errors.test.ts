@@ -253,14 +253,16 @@ describe('the token endpoint refuses bad requests (RFC 6749 §5.2)', () => {
       body: '%%%&&&===',
     })
     expect(broken.status).toBe(400)
-    for (const path of ['/revoke', '/introspect', '/userinfo', '/admin/keys/rotate']) {
-      const response = await fetch(`${server.url}${path}`, {
+    for (const url of ['/revoke', '/introspect', '/userinfo']
+      .map((path) => `${server.url}${path}`)
+      .concat(`${server.adminUrl}/admin/keys/rotate`)) {
+      const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'text/plain' },
         body: '\u0000',
       })
-      expect(response.status, path).toBeGreaterThanOrEqual(400)
-      expect(response.status, path).toBeLessThan(500)
+      expect(response.status, url).toBeGreaterThanOrEqual(400)
+      expect(response.status, url).toBeLessThan(500)
       expect(await response.json()).toMatchObject({ error: expect.any(String) })
     }
   })

@@ -126,7 +126,7 @@ describe('userinfo (OpenID Connect Core §5.3) and the ID token', () => {
       headers: { authorization: `Bearer ${forUserinfo.access_token}` },
     })
     expect(before.status).toBe(200)
-    expect((await admin(server.url, '/admin/users/bob/disable')).status).toBe(200)
+    expect((await admin(server.adminUrl, '/admin/users/bob/disable')).status).toBe(200)
     const response = await fetch(`${server.url}/userinfo`, {
       headers: { authorization: `Bearer ${forUserinfo.access_token}` },
     })

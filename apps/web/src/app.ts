@@ -64,7 +64,9 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
-        formAction: ["'self'"],
+        // Sign-out posts here, then redirects to the auth-server's end_session_endpoint: browsers hold form
+        // redirects to form-action too.
+        formAction: ["'self'", new URL(endpoints.endSessionEndpoint ?? config.publicUrl).origin],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
       },

@@ -30,6 +30,8 @@ export interface WebConfig extends ServiceConfig {
   databaseUrl: string
   /** The auth-server's admin credential, for the disable-user and rotate-key experiments; optional. */
   adminToken: string | undefined
+  /** The auth-server's operator listener (`ADMIN_HOST:ADMIN_PORT`), apart from its public port. */
+  adminUrl: string
   /** The demo control endpoint (see control.ts), which can really stop/start the auth-server; optional. */
   controlUrl: string | undefined
   controlToken: string | undefined
@@ -73,6 +75,8 @@ export const webEnv = Type.Object({
   ADMIN_TOKEN: Type.Optional(
     Type.String({ minLength: 1, maxLength: 512, default: LOCAL_DEFAULTS.ADMIN_TOKEN }),
   ),
+  // The auth-server serves /admin/* on its own listener, loopback by default (issue 12, item 1).
+  ADMIN_URL: url('http://127.0.0.1:4003'),
   // ADMIN_TOKEN in production only with this explicit opt-in (issue 12, item 1).
   DEMO_EXPERIMENTS: Type.Optional(Type.Boolean()),
   EXPERIMENT_ROTATE_INTERVAL: int(0, 86400, 300),
@@ -115,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     refreshMargin: input.REFRESH_MARGIN,
     databaseUrl: input.DATABASE_URL,
     adminToken: input.ADMIN_TOKEN,
+    adminUrl: input.ADMIN_URL,
     controlUrl: input.DEMO_CONTROL_URL,
     controlToken: input.DEMO_CONTROL_TOKEN,
     rotateInterval: input.EXPERIMENT_ROTATE_INTERVAL,

@@ -23,13 +23,13 @@ async function post(url: string, token: string): Promise<ControlAnswer> {
 }
 
 /**
- * The auth-server's admin endpoints (disable a user, rotate the signing key), authenticated with its
- * `ADMIN_TOKEN`; `undefined` when this app was not given that credential.
+ * The auth-server's admin endpoints (disable a user, rotate the signing key) on its operator listener
+ * (`ADMIN_URL`), authenticated with its `ADMIN_TOKEN`; `undefined` when this app was not given that credential.
  */
 export function createAdminClient(config: WebConfig) {
   const token = config.adminToken
   if (!token) return undefined
-  const base = `${config.internalIssuer}/admin`
+  const base = `${config.adminUrl}/admin`
   return {
     disableUser: (username: string) => post(`${base}/users/${encodeURIComponent(username)}/disable`, token),
     enableUser: (username: string) => post(`${base}/users/${encodeURIComponent(username)}/enable`, token),

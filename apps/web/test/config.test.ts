@@ -15,6 +15,7 @@ describe('configuration from the environment', () => {
       ordersApiUrl: 'http://localhost:4001',
       inventoryApiUrl: 'http://localhost:4002',
       controlUrl: undefined,
+      adminUrl: 'http://127.0.0.1:4003',
     })
     expect(config.databaseUrl).toMatch(/apps\/web\/data\/web\.sqlite$/)
   })

@@ -37,7 +37,15 @@ export async function startService(
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (pnpm build)`)
   const child: ChildProcess = spawn(process.execPath, [entry], {
     cwd: appDir(name),
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'warn',
+      // The auth-server's operator listener: a free port unless the test names one (tests run side by side).
+      ...(name === 'auth-server' ? { ADMIN_PORT: '0' } : {}),
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -12,6 +12,10 @@ export interface Stack {
   issuer: string
   /** Every request that reached the auth-server, by path. */
   toAuthServer: string[]
+  /** The auth-server's operator listener (ADMIN_PORT), through a counting proxy; never the issuer's port. */
+  adminUrl: string
+  /** Every request that reached the operator listener, by path. */
+  toAdmin: string[]
   /** Every access and refresh token the auth-server issued (through the proxy). */
   issuedTokens: string[]
   /** Whether the auth-server process is running (the stop experiment really stops it). */
@@ -32,21 +36,24 @@ export interface Stack {
  */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-stack-'))
-  const [webPort, authPort, proxyPort, ordersPort, inventoryPort] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
-  )
+  const [webPort, authPort, proxyPort, ordersPort, inventoryPort, adminPort, adminProxyPort] =
+    await Promise.all(Array.from({ length: 7 }, () => freePort()))
   const webUrl = `http://127.0.0.1:${webPort}`
   const clients = JSON.parse(readFileSync(join(appDir('auth-server'), 'clients.json'), 'utf8'))
   for (const client of clients.clients) {
-    if (client.client_id === 'web') client.redirect_uris = [`${webUrl}/auth/callback`]
+    if (client.client_id !== 'web') continue
+    client.redirect_uris = [`${webUrl}/auth/callback`]
+    client.post_logout_redirect_uris = [`${webUrl}/`]
   }
   writeFileSync(join(dir, 'clients.json'), JSON.stringify(clients))
   const proxy: CountingProxy = await countingProxy(proxyPort!, authPort!)
   const issuer = proxy.url
+  const adminProxy: CountingProxy = await countingProxy(adminProxyPort!, adminPort!)
   const authEnv = {
     ISSUER: issuer,
     CLIENTS_FILE: join(dir, 'clients.json'),
     DATABASE_URL: join(dir, 'auth.sqlite'),
+    ADMIN_PORT: String(adminPort),
     ACCESS_TOKEN_TTL: '60',
     JWKS_MAX_AGE: '0',
     // Every test signs in through /authorize from 127.0.0.1; the per-source limit is not what is tested here.
@@ -95,6 +102,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const webEnv = {
     PUBLIC_URL: webUrl,
     PUBLIC_ISSUER: issuer,
+    ADMIN_URL: adminProxy.url,
     ORDERS_API_URL: orders.url,
     INVENTORY_API_URL: inventory.url,
     DATABASE_URL: ':memory:',
@@ -110,6 +118,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     webUrl,
     issuer,
     toAuthServer: proxy.seen,
+    adminUrl: adminProxy.url,
+    toAdmin: adminProxy.seen,
     issuedTokens: proxy.issuedTokens,
     authRunning: () => auth !== undefined,
     ordersUrl: orders.url,
@@ -126,7 +136,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       await new Promise<void>((resolve) => control.close(() => resolve()))
       await Promise.all([orders.stop(), inventory.stop()])
       await auth?.stop()
-      await proxy.close()
+      await Promise.all([proxy.close(), adminProxy.close()])
       rmSync(dir, { recursive: true, force: true })
     },
   }

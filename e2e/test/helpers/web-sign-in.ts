@@ -28,11 +28,16 @@ const hidden = (page: string) => {
 
 /**
  * Signs in through the web app with fetch, doing what the browser does: /login → the auth-server's login
- * form → the callback. Returns the web app's cookie jar (holding the signed session id).
+ * form → the callback. Returns the web app's cookie jar (holding the signed session id); `auth` receives the
+ * auth-server's cookies (its sign-in session), for tests that follow the browser there again.
  */
-export async function signIn(webUrl: string, username = 'alice', password = 'demo-password'): Promise<Jar> {
+export async function signIn(
+  webUrl: string,
+  username = 'alice',
+  password = 'demo-password',
+  auth = new Jar(),
+): Promise<Jar> {
   const web = new Jar()
-  const auth = new Jar()
   const start = await fetch(`${webUrl}/login`, { redirect: 'manual' })
   web.take(start)
   const authorize = start.headers.get('location')!

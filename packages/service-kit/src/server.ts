@@ -6,9 +6,20 @@ import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError } from './config.js'
 
+export interface Listener {
+  app: FastifyInstance
+  port: number
+  host: string
+}
+
 export interface StartOptions {
   port: number
   host: string
+  /**
+   * More instances of the same service on their own address (an operator listener on loopback, say): listened
+   * before the main one, and drained and closed with it.
+   */
+  alongside?: Listener[]
   /** Longest wait for in-flight requests and pools before the process exits anyway, in ms. Default 10 s. */
   graceDelayMs?: number
 }
@@ -26,21 +37,28 @@ export interface StartOptions {
  * ```
  */
 export async function startServer(app: FastifyInstance, options: StartOptions): Promise<() => void> {
+  const listeners: Listener[] = [
+    ...(options.alongside ?? []),
+    { app, port: options.port, host: options.host },
+  ]
   let closing = false
   // A keep-alive connection whose request finishes after closing began would hold close() open until the
   // grace delay: once its response is sent, it is idle, and is closed like the ones that were idle already.
-  app.server.on('request', (_request, response) => {
-    response.once('finish', () => {
-      if (closing) setImmediate(() => app.server.closeIdleConnections())
+  for (const { app: instance } of listeners) {
+    instance.server.on('request', (_request, response) => {
+      response.once('finish', () => {
+        if (closing) setImmediate(() => instance.server.closeIdleConnections())
+      })
     })
-  })
+  }
   const grace = closeWithGrace({ delay: options.graceDelayMs ?? 10_000 }, async ({ err, signal }) => {
     closing = true
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
-    await app.close()
+    // Every listener stops accepting at once and drains its own in-flight requests.
+    await Promise.all(listeners.map((listener) => listener.app.close()))
   })
-  await app.listen({ port: options.port, host: options.host })
+  for (const listener of listeners) await listener.app.listen({ port: listener.port, host: listener.host })
   return () => grace.uninstall()
 }
 

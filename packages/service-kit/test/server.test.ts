@@ -7,7 +7,7 @@ afterEach(() => {
 })
 
 describe('startServer', () => {
-  it('on SIGTERM lets an in-flight request finish, then closes pools, then exits 0', async () => {
+  it('on SIGTERM lets in-flight requests on every listener finish, then closes pools, then exits 0', async () => {
     const exited = new Promise<unknown>((resolve) => {
       vi.spyOn(process, 'exit').mockImplementation((code) => {
         resolve(code)
@@ -16,35 +16,53 @@ describe('startServer', () => {
     })
     const events: string[] = []
     let release!: () => void
-    let entered!: () => void
-    const handlerEntered = new Promise<void>((resolve) => {
-      entered = resolve
+    const released = new Promise<void>((resolve) => {
+      release = resolve
     })
-    const app = Fastify()
-    app.get('/slow', async () => {
-      entered()
-      await new Promise<void>((resolve) => {
-        release = resolve
+    let entered = 0
+    const slowApp = (name: string) => {
+      const instance = Fastify()
+      instance.get('/slow', async () => {
+        entered++
+        await released
+        events.push(`${name} request finished`)
+        return { done: true }
       })
-      events.push('request finished')
-      return { done: true }
-    })
+      return instance
+    }
+    // The main listener, and an operator listener alongside it (the auth-server's /admin/* on loopback).
+    const app = slowApp('main')
+    const operator = slowApp('operator')
     app.addHook('onClose', async () => {
       events.push('pool closed')
     })
-    await startServer(app, { port: 0, host: '127.0.0.1', graceDelayMs: 5000 })
-    const { port } = app.server.address() as { port: number }
-
-    const response = fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => [r.status, await r.json()])
-    await handlerEntered
+    await startServer(app, {
+      port: 0,
+      host: '127.0.0.1',
+      graceDelayMs: 5000,
+      alongside: [{ app: operator, port: 0, host: '127.0.0.1' }],
+    })
+    const slow = (instance: typeof app) => {
+      const { port } = instance.server.address() as { port: number }
+      return fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => [r.status, await r.json()])
+    }
+    const responses = [slow(app), slow(operator)]
+    await vi.waitFor(() => expect(entered).toBe(2))
     process.emit('SIGTERM')
-    // Closing has started: the listener is gone, the in-flight request is still being served.
-    await vi.waitFor(() => expect(app.server.listening).toBe(false))
+    // Closing has started: both listeners are gone, the in-flight requests are still being served.
+    await vi.waitFor(() => {
+      expect(app.server.listening).toBe(false)
+      expect(operator.server.listening).toBe(false)
+    })
     expect(events).toEqual([])
     release()
 
-    expect(await response).toEqual([200, { done: true }])
+    expect(await Promise.all(responses)).toEqual([
+      [200, { done: true }],
+      [200, { done: true }],
+    ])
     expect(await exited).toBe(0)
-    expect(events).toEqual(['request finished', 'pool closed'])
+    expect(events.at(-1)).toBe('pool closed')
+    expect(events.slice(0, -1).sort()).toEqual(['main request finished', 'operator request finished'])
   })
 })

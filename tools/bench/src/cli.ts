@@ -18,11 +18,13 @@ import { runScenario, type Scenario } from './scenarios/common.js'
 import { issuance } from './scenarios/issuance.js'
 import { memory } from './scenarios/memory.js'
 import { resourceCost } from './scenarios/resource-cost.js'
+import { secretFlood } from './scenarios/secret-flood.js'
 
 const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   resource: resourceCost,
   algorithms,
   issuance,
+  flood: secretFlood,
   memory,
 }
 

@@ -14,6 +14,8 @@ export interface LoadSpec {
   amount?: number
   /** Cycled through by every connection; fixed requests are pre-serialized by autocannon. */
   requests: LoadRequest[]
+  /** The statuses that count as answered; any other aborts the run. Default: 2xx. */
+  expect?: (status: number) => boolean
 }
 
 export interface LoadResult {
@@ -57,7 +59,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const timer = spec.amount === undefined ? setTimeout(() => tracker.stop(), spec.duration * 1000) : undefined
   // autocannon emits (client, statusCode, bytes, responseTime); its typings omit the client.
   tracker.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-    if (status >= 200 && status < 300) samples.push(ms)
+    if (spec.expect ? spec.expect(status) : status >= 200 && status < 300) samples.push(ms)
     else {
       failures++
       firstFailure ??= `HTTP ${status}`

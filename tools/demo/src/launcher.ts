@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
+  type DemoPorts,
   type DemoSettings,
   type ServiceName,
   type ServiceSpec,
@@ -14,7 +15,7 @@ import {
 } from './services.js'
 
 export interface LauncherOptions {
-  ports: Record<ServiceName, number>
+  ports: DemoPorts
   settings: DemoSettings
   /** Where prefixed log lines go; `undefined` silences the services. */
   log?: (line: string) => void

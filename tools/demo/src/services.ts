@@ -30,6 +30,12 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   web: 3000,
 }
 
+/** The auth-server's operator listener (`ADMIN_PORT`), on 127.0.0.1 only, apart from its public port. */
+export const DEFAULT_ADMIN_PORT = 4003
+
+/** Each service's port, and optionally the auth-server's operator port (default {@link DEFAULT_ADMIN_PORT}). */
+export type DemoPorts = Record<ServiceName, number> & { admin?: number }
+
 export const ORDERS_AUDIENCE = 'urn:stateless-auth:orders-api'
 export const INVENTORY_AUDIENCE = 'urn:stateless-auth:inventory-api'
 
@@ -47,9 +53,11 @@ export function serviceSpecs(ports: Record<ServiceName, number> = DEFAULT_PORTS)
 }
 
 /** The URLs the four services answer on, from their ports. */
-export function serviceUrls(ports: Record<ServiceName, number>, host = 'localhost') {
+export function serviceUrls(ports: DemoPorts, host = 'localhost') {
   return {
     issuer: `http://${host}:${ports['auth-server']}`,
+    /** `/admin/*` (ADMIN_HOST stays loopback): never served on the issuer's port. */
+    admin: `http://127.0.0.1:${ports.admin ?? DEFAULT_ADMIN_PORT}`,
     orders: `http://${host}:${ports['orders-api']}`,
     inventory: `http://${host}:${ports['inventory-api']}`,
     web: `http://${host}:${ports.web}`,
@@ -69,7 +77,7 @@ export interface DemoSettings {
  */
 export function serviceEnv(
   spec: ServiceSpec,
-  ports: Record<ServiceName, number>,
+  ports: DemoPorts,
   settings: DemoSettings,
   control?: { url: string; token: string },
   host = 'localhost',
@@ -98,6 +106,7 @@ export function serviceEnv(
         ...inherited,
         ...common,
         ISSUER: urls.issuer,
+        ADMIN_PORT: String(ports.admin ?? DEFAULT_ADMIN_PORT),
       }
     case 'orders-api':
     case 'inventory-api':
@@ -118,6 +127,7 @@ export function serviceEnv(
         PUBLIC_URL: urls.web,
         PUBLIC_ISSUER: urls.issuer,
         INTERNAL_ISSUER: urls.issuer,
+        ADMIN_URL: urls.admin,
         ORDERS_API_URL: urls.orders,
         INVENTORY_API_URL: urls.inventory,
         ...(control ? { DEMO_CONTROL_URL: control.url, DEMO_CONTROL_TOKEN: control.token } : {}),

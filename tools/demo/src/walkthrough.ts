@@ -14,7 +14,7 @@ import type { Narrator } from './narrator.js'
 import { INVENTORY_AUDIENCE, ORDERS_AUDIENCE } from './services.js'
 
 export interface WalkthroughTarget {
-  urls: { issuer: string; orders: string; inventory: string }
+  urls: { issuer: string; admin: string; orders: string; inventory: string }
   adminToken: string
   password: string
   /** Longest the walkthrough waits for a token to expire or a new key to activate; longer waits are skipped. */
@@ -204,7 +204,8 @@ export async function runWalkthrough(t: WalkthroughTarget, n: Narrator): Promise
   )
 
   n.step('Rotate the signing key', 'new kid, verified after one JWKS fetch')
-  const rotated = await fetch(`${issuer}/admin/keys/rotate`, {
+  // The operator listener (ADMIN_PORT on loopback): the issuer's public port never serves /admin/*.
+  const rotated = await fetch(`${t.urls.admin}/admin/keys/rotate`, {
     method: 'POST',
     headers: { authorization: `Bearer ${t.adminToken}` },
   })

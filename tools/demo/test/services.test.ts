@@ -38,6 +38,9 @@ describe('the environment the launcher gives each service', () => {
     expect(envOf('web')).toMatchObject({
       PUBLIC_ISSUER: 'http://localhost:4000',
       ORDERS_API_URL: 'http://localhost:4001',
+      ADMIN_URL: 'http://127.0.0.1:4003',
     })
+    vi.stubEnv('ADMIN_PORT', '4000')
+    expect(envOf('auth-server')).toMatchObject({ PORT: '4000', ADMIN_PORT: '4003' })
   })
 })

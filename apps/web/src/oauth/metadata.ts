@@ -9,6 +9,8 @@ export interface IssuerEndpoints {
   /** Internal: this server calls these. */
   tokenEndpoint: string
   revocationEndpoint: string | undefined
+  /** Public: RP-Initiated Logout 1.0 `end_session_endpoint`, where the browser goes to sign out there too. */
+  endSessionEndpoint: string | undefined
   /** RFC 9207 §3: when advertised, every authorization response must carry `iss`. */
   issParameterSupported: boolean
 }
@@ -58,6 +60,7 @@ function parse(doc: Record<string, unknown>, publicIssuer: string, internalIssue
     authorizationEndpoint,
     tokenEndpoint: internal(tokenEndpoint),
     revocationEndpoint: revocation && internal(revocation),
+    endSessionEndpoint: endpoint('end_session_endpoint'),
     issParameterSupported: doc.authorization_response_iss_parameter_supported === true,
   }
 }

@@ -165,18 +165,27 @@ export function createTokenService(options: TokenServiceOptions) {
       const seen = (await store.get(sessionId))?.refreshToken
       return (await refreshUnlessDone(sessionId, api, seen, () => true)).token
     },
-    /** RFC 7009: revoking the refresh token also ends the access tokens' renewal; the session row goes too. */
-    async logout(sessionId: string): Promise<TokenEndpointRefusal | undefined> {
+    /**
+     * RFC 7009: revoking the refresh token also ends the access tokens' renewal; the session row goes too.
+     * Answers the session's ID token (for the auth-server's end_session_endpoint) and any revocation refusal.
+     */
+    async logout(sessionId: string): Promise<{ idToken?: string; refusal?: TokenEndpointRefusal }> {
       return serialise(sessionId, async () => {
         const session = await store.get(sessionId)
         await store.destroy(sessionId)
-        if (!session?.refreshToken) return undefined
+        const idToken = session?.idToken === undefined ? {} : { idToken: session.idToken }
+        if (!session?.refreshToken) return idToken
         try {
           const held = { refresh_token: session.refreshToken } as unknown as Token
           await oauth.revokeToken(held, 'refresh_token', undefined)
-          return undefined
+          return idToken
         } catch (err) {
-          return refusalOf(err) ?? { status: 503, error: 'revocation_failed', error_description: String(err) }
+          const refusal = refusalOf(err) ?? {
+            status: 503,
+            error: 'revocation_failed',
+            error_description: String(err),
+          }
+          return { ...idToken, refusal }
         }
       })
     },

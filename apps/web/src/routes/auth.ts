@@ -33,6 +33,12 @@ export function callbackErrorMessage(code: string): string {
     : 'The sign-in did not complete (the auth-server sent an error this app does not know).'
 }
 
+/** Where the auth-server sends the browser after sign-out; registered as the web client's post_logout_redirect_uri. */
+export const postLogoutRedirectUri = (config: WebConfig) => `${config.publicUrl}/`
+
+/** The `state` of the sign-out round trip: the page says "signed out" when the browser comes back with it. */
+export const SIGNED_OUT_STATE = 'signed-out'
+
 /** Sign-in (`/login`, `/auth/callback`) and sign-out (`/logout`), on the OAuth client `app.webOAuth2`. */
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, { config, endpoints }) => {
   app.get('/login', async (request, reply) => {
@@ -77,6 +83,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
       username: String(idClaims.preferred_username ?? idClaims.name ?? sub),
       scope: typeof t.scope === 'string' ? t.scope : String(claims.scope ?? ''),
       refreshToken: typeof t.refresh_token === 'string' ? t.refresh_token : undefined,
+      ...(typeof t.id_token === 'string' ? { idToken: t.id_token } : {}),
       tokens: {
         orders: {
           accessToken: t.access_token,
@@ -102,14 +109,28 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
   const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
     if (sameOrigin(request, reply)) return reply
   }
+  // Sign-out ends this app's session, revokes its refresh token, then sends the browser to the auth-server's
+  // end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0), which ends the sign-in session there too and
+  // sends it back (issue 12, item 4): otherwise the next "Sign in" would return a code without a password.
   app.post('/logout', { schema: { body: LogoutBody }, onRequest }, async (request, reply) => {
     const id = request.sessionId
-    if (id) {
-      const refusal = await app.tokens.logout(id)
-      if (refusal)
-        request.log.warn({ refusal }, 'refresh-token revocation failed; the session is gone anyway')
+    const ended = id ? await app.tokens.logout(id) : {}
+    if (ended.refusal) {
+      request.log.warn(
+        { refusal: ended.refusal },
+        'refresh-token revocation failed; the session is gone anyway',
+      )
     }
     reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(config))
-    return reply.redirect('/?signed-out=1', 303)
+    if (endpoints.endSessionEndpoint === undefined || ended.idToken === undefined) {
+      return reply.redirect('/?signed-out=1', 303)
+    }
+    const endSession = new URL(endpoints.endSessionEndpoint)
+    endSession.searchParams.set('id_token_hint', ended.idToken)
+    // §3: registered for this client, compared exactly; `state` comes back with the browser.
+    endSession.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri(config))
+    endSession.searchParams.set('client_id', config.clientId)
+    endSession.searchParams.set('state', SIGNED_OUT_STATE)
+    return reply.redirect(endSession.toString(), 303)
   })
 }

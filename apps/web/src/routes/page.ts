@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { PageQuery } from '../schemas/pages.js'
 import { clientScript, stylesheet } from '../views/assets.js'
 import { renderPage, tokenPanel } from '../views/page.js'
+import { SIGNED_OUT_STATE } from './auth.js'
 
 export interface PageRouteOptions {
   issuer: string
@@ -13,9 +14,11 @@ export const pageRoutes: FastifyPluginAsyncTypebox<PageRouteOptions> = async (ap
   app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
     const session = request.sessionId ? await app.sessions.get(request.sessionId) : undefined
     const notice =
-      request.query['signed-out'] !== undefined
-        ? 'You are signed out; the refresh token was revoked.'
-        : undefined
+      request.query.state === SIGNED_OUT_STATE
+        ? 'You are signed out, here and at the auth-server; the refresh token was revoked.'
+        : request.query['signed-out'] !== undefined
+          ? 'You are signed out; the refresh token was revoked.'
+          : undefined
     reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
     return renderPage({ session, ...options, ...(notice ? { notice } : {}) })
   })

@@ -5,6 +5,8 @@ import { Type } from 'typebox'
 export const PageQuery = Type.Object({
   /** Set by the sign-out redirect, so the page can say what happened. */
   'signed-out': Type.Optional(Type.String()),
+  /** Set by the auth-server's redirect back after sign-out (RP-Initiated Logout 1.0 §3, `state`). */
+  state: Type.Optional(Type.String({ maxLength: 64 })),
 })
 
 /**

@@ -17,6 +17,11 @@ export interface SessionData {
   username: string
   scope: string
   refreshToken: string | undefined
+  /**
+   * The ID token of the sign-in, kept for sign-out: the `id_token_hint` of RP-Initiated Logout 1.0 §2, which
+   * names this client and user to the auth-server. Never shown. Sessions from before it was kept lack it.
+   */
+  idToken?: string
   tokens: Partial<Record<Api, HeldToken>>
 }
 

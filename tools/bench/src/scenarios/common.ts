@@ -54,6 +54,8 @@ export const AUTH_SERVER_ENV = {
   RATE_LIMIT_AUTHORIZE_MAX: '1000000',
   ACCESS_TOKEN_TTL: '3600',
   KEY_ROTATION_INTERVAL: '0',
+  // Several instances run at once: each picks a free port for its operator listener (unused here).
+  ADMIN_PORT: '0',
 } as const
 
 /** The built auth-server (`pnpm build` first), located through the bench's dependency on it; never imported. */
