@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { BenchError } from './errors.js'
-import { parseArgs, type ScenarioName } from './options.js'
+import { parseArgs, SCENARIOS, type ScenarioName } from './options.js'
 import {
   REVOCATION_MARKERS,
   renderResults,
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   }
   const report: BenchReport = {
     profile: profile.name,
-    command: `pnpm bench${profile.name === 'quick' ? ' --quick' : ''}`,
+    command: `pnpm bench${profile.name === 'quick' ? ' --quick' : ''}${options.scenarios.length < SCENARIOS.length ? ` --only ${options.scenarios.join(',')}` : ''}`,
     startedAt: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'),
     durationSeconds: (Date.now() - started) / 1000,
     machine,

@@ -7,11 +7,11 @@ import { StatusList } from '@stateless-auth/status-list'
 import { createVerifier } from '@stateless-auth/verifier'
 import type { RequestCounts } from '../children/probe.js'
 import type { MemoryReport } from '../children/resource-server.js'
-import { bearerRequests, runLoad, runLoadWithCpu } from '../load.js'
+import { bearerRequests, runLoad } from '../load.js'
 import { count, ms } from '../report/format.js'
 import type { FiguresTable, ThroughputTable } from '../report/model.js'
-import { type Contender, interleave } from '../rounds.js'
-import { RESOURCE_PATH, type TargetConfig, type TargetMode } from '../targets.js'
+import { interleave } from '../rounds.js'
+import { RESOURCE_PATH, type TargetMode } from '../targets.js'
 import {
   preflight,
   type ScenarioContext,
@@ -19,7 +19,7 @@ import {
   startResourceServer,
   tempDir,
 } from './common.js'
-import { AUDIENCE, clientCredentialsTokens, SERVICE_CLIENT } from './resource-cost.js'
+import { authServerTarget, clientCredentialsTokens, countingContenders } from './resource-cost.js'
 
 /** The rows: our verifier with the status check off and on, with the verified-token cache off and on. */
 const ROWS: ReadonlyArray<{ mode: TargetMode; status: boolean; label: string }> = [
@@ -57,35 +57,21 @@ export async function statusCost(ctx: ScenarioContext): Promise<Array<Throughput
   })
   log(`auth-server at ${auth.url} (status lists ttl ${ttl} s); fetching ${profile.tokenPool} tokens`)
   const tokens = await clientCredentialsTokens(auth, profile.tokenPool)
-  const base: Omit<TargetConfig, 'mode'> = {
-    issuer: auth.url,
-    audience: AUDIENCE,
-    jwksUri: `${auth.url}/jwks`,
-    algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
-    cacheMax: 1000,
-    introspection: {
-      url: `${auth.url}/introspect`,
-      clientId: SERVICE_CLIENT.id,
-      clientSecret: SERVICE_CLIENT.secret,
-    },
-  }
+  const base = authServerTarget(auth)
   const servers = await Promise.all(
     ROWS.map((row) => startResourceServer(ctx, { ...base, mode: row.mode, status: row.status })),
   )
   for (const [i, row] of ROWS.entries()) await preflight(row.label, servers[i]!.url, tokens[0]!, true)
 
+  // The resource server's CPU only: the auth-server serves nothing per request here.
+  const contenders = countingContenders(
+    ctx,
+    auth,
+    tokens,
+    ROWS.map((row, i) => ({ label: row.label, server: servers[i]! })),
+    { counted: listRequests, cpuOfAuthServer: false },
+  )
   const requests = bearerRequests(RESOURCE_PATH, tokens)
-  const contenders: Contender[] = ROWS.map((row, i) => ({
-    label: row.label,
-    async measure(seconds) {
-      const before = listRequests(await auth.ask<RequestCounts>('counts'))
-      const result = await runLoadWithCpu(
-        { url: servers[i]!.url, connections: profile.connections, duration: seconds, requests },
-        [servers[i]!],
-      )
-      return { ...result, counted: listRequests(await auth.ask<RequestCounts>('counts')) - before }
-    },
-  }))
   log('scenario 5: status list check on vs off')
   const rows = await interleave(contenders, { ...profile, log })
 
