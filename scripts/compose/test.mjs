@@ -62,7 +62,7 @@ async function check(name, fn, { essential = false, skip } = {}) {
     console.log(
       `FAIL ${name}\n     ${String(error?.stack ?? error)
         .split('\n')
-        .slice(0, 4)
+        .slice(0, 12)
         .join('\n     ')}`,
     )
     if (essential) throw new Abort()
@@ -345,6 +345,9 @@ async function main() {
   await check(
     "each orders-api replica reads a fresh token's status from the list (fetched internally)",
     async () => {
+      // The replicas as they are now (the scaling check may have failed on its wait alone).
+      ordersPorts = await hostPorts('orders-api', 4001)
+      assert(ordersPorts.length === 3, `orders-api runs ${ordersPorts.length} replicas, not 3`)
       const fresh = await refresh(AUTH, tokens.refresh, ORDERS)
       tokens.refresh = fresh.refresh_token
       revoked = fresh.access_token
@@ -362,7 +365,7 @@ async function main() {
   await check(
     `all three orders-api replicas refuse a revoked token within ttl + 2 s (${STATUS_LIST_TTL_S + 2} s)`,
     async () => {
-      assert(revoked, 'no token to revoke (see above)')
+      assert(revoked && fetchesBefore.size === 3, 'no token to revoke on three replicas (see above)')
       const at = Date.now()
       await revoke(AUTH, revoked)
       const deadline = at + (STATUS_LIST_TTL_S + 2) * 1000
@@ -390,6 +393,7 @@ async function main() {
     },
   )
   await check('and each replica fetched the list about once per ttl meanwhile, not per request', async () => {
+    assert(fetchesBefore.size === 3, 'no replicas to look at (see above)')
     for (const port of ordersPorts) {
       const more = (await listFetches(port)) - fetchesBefore.get(port)
       // Seeing the revocation takes one fetch; ≤ ttl + 2 s of polling every 200 ms (dozens of requests per
