@@ -18,7 +18,9 @@ for (const line of log.split('\n')) {
 }
 // Further logs (the compose smoke test) each end with a plain "N passed, N failed" line; none means it broke.
 for (const file of process.argv.slice(3)) {
-  const last = [...readFileSync(file, 'utf8').matchAll(/^(\d+) passed, (\d+) failed/gm)].at(-1)
+  const last = [
+    ...readFileSync(file, 'utf8').matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?/gm),
+  ].at(-1)
   if (!last) {
     totals.failed++
     continue
@@ -26,6 +28,7 @@ for (const file of process.argv.slice(3)) {
   runs++
   totals.passed += Number(last[1])
   totals.failed += Number(last[2])
+  totals.skipped += Number(last[3] ?? 0)
 }
 console.log(
   `\n${runs} test runs: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`,

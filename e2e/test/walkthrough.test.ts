@@ -31,7 +31,7 @@ describe('pnpm demo walkthrough', () => {
     launcher = new Launcher({
       ports,
       host: '127.0.0.1',
-      settings: { accessTokenTtl: 10, jwksMaxAge: 2 },
+      settings: { accessTokenTtl: 10, jwksMaxAge: 2, statusListTtl: 2 },
       databaseDir: dataDir,
       extraEnv: { LOG_LEVEL: 'warn' },
     })
@@ -70,6 +70,7 @@ describe('pnpm demo walkthrough', () => {
       'Expiry, then refresh',
       'Refresh-token reuse detection',
       'Rotate the signing key',
+      'Revoke the access tokens',
       'Stop the auth-server',
     ])
     expect(
@@ -83,6 +84,27 @@ describe('pnpm demo walkthrough', () => {
     expect(text).toContain('← 401 WWW-Authenticate: Bearer realm="orders-api", error="invalid_token"')
     expect(text).toMatch(/R1 again: 400 invalid_grant; R2: 400 invalid_grant/)
     expect(text).toMatch(/auth-server: unreachable .*; orders-api 200; inventory-api 200/)
+    // Revocation: both APIs refuse within the 2 s ttl (+ the experiment's 2 s margin), each after a list fetch.
+    expect(text).toMatch(/POST \/revoke token=<orders token>, then token=<inventory token>: 200, 200/)
+    for (const api of ['orders', 'inventory']) {
+      const refused = new RegExp(`← \\+(\\d+\\.\\d) s  ${api}-api: refused \\(401 .*has been revoked`).exec(
+        text,
+      )
+      expect(refused, text).not.toBeNull()
+      expect(Number(refused![1])).toBeLessThanOrEqual(4)
+      expect(text).toMatch(
+        new RegExp(`\\+\\d+\\.\\d s  ${api}-api: list fetch \\(status_list_fetches_total \\d+ → \\d+\\)`),
+      )
+    }
+    const counters =
+      /status_list_fetches_total orders-api (\d+) → (\d+), inventory-api (\d+) → (\d+), for (\d+) \+ (\d+) requests/.exec(
+        text,
+      )
+    expect(counters, text).not.toBeNull()
+    const [, ob, oa, ib, ia, or, ir] = counters!.map(Number)
+    // One fetch (at most two, if polling straddled a refresh) per API, whatever the number of requests.
+    expect([oa! - ob!, ia! - ib!].every((d) => d >= 1 && d <= 2)).toBe(true)
+    expect(or! + ir!).toBeGreaterThan(2)
     expect(lines.filter((l) => l.startsWith('   ∵ ')).length).toBeGreaterThanOrEqual(records.length)
   })
 })

@@ -52,6 +52,37 @@ describe('experiments, each one click with its outcome explained', () => {
     expect(body.steps).toEqual([])
   })
 
+  it('revoke now: both APIs refuse the revoked tokens within ttl, each after one list fetch', async () => {
+    const { body } = await postJson(stack.webUrl, '/api/experiments/revoke', jar)
+    expect(body.outcome, JSON.stringify(body, null, 2)).toBe('as-explained')
+    expect(body.steps[0].call).toMatchObject({ api: 'orders', status: 200 })
+    expect(body.steps[1].call).toMatchObject({ api: 'inventory', status: 200 })
+    const timeline = body.steps[2].detail
+    // The auth-server's default ttl (30 s) here: the experiment waits for each API's next fetch.
+    expect(timeline.ttl).toBe(30)
+    expect(timeline.events[0]).toMatchObject({ atMs: 0, api: 'auth-server', kind: 'revoked' })
+    for (const api of ['orders', 'inventory']) {
+      const fetched = timeline.events.find(
+        (e: { api: string; kind: string }) => e.api === api && e.kind === 'list_fetch',
+      )
+      const refused = timeline.events.find(
+        (e: { api: string; kind: string }) => e.api === api && e.kind === 'refused',
+      )
+      // The refusal comes with (never before) the API's next list fetch, within ttl + the 2 s margin.
+      expect(fetched.atMs).toBeLessThanOrEqual(refused.atMs)
+      expect(refused.atMs).toBeLessThanOrEqual(32_000)
+      expect(refused.detail).toContain('has been revoked')
+      const delta = timeline.fetches[api].after - timeline.fetches[api].before
+      expect(delta).toBeGreaterThanOrEqual(1)
+      expect(delta).toBeLessThanOrEqual(2)
+    }
+    expect(body.steps.slice(3).map((s: { call: { status: number } }) => s.call.status)).toEqual([401, 401])
+    // The session's tokens were replaced (its refresh token was not revoked): the APIs accept it again.
+    const after = await postJson(stack.webUrl, '/api/call/orders', jar)
+    expect(after.body).toMatchObject({ status: 200 })
+    expect(after.body.retriedAfter).toBeUndefined()
+  })
+
   it('rotate: the next token carries the new kid and orders-api fetches the JWKS exactly once', async () => {
     const { body } = await postJson(stack.webUrl, '/api/experiments/rotate', jar)
     expect(body.outcome).toBe('as-explained')

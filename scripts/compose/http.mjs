@@ -1,6 +1,6 @@
 // HTTP helpers for the compose smoke test: a browser's cookie jar and redirects, the sign-in forms, tokens.
 // Every request goes to 127.0.0.1: the public URLs the stack hands out name `localhost`, which we map.
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto'
 
 export const PUBLIC_ISSUER = 'http://localhost:4000'
 export const ORDERS = 'urn:stateless-auth:orders-api'
@@ -102,9 +102,10 @@ function parseForm(page) {
 
 /**
  * Signs in with the public `demo-cli` client (authorization code + PKCE S256, RFC 7636; loopback redirect on any
- * port, RFC 8252) at the auth-server reached on `authBase`, and returns its token response for `resource`.
+ * port, RFC 8252) at the auth-server reached on `authBase`, and returns its token response for `resource`. With
+ * `dpop` (a {@link dpopKey}) the code is redeemed with a proof, for a token bound to that key (RFC 9449 §5).
  */
-export async function signInCli(authBase, { username, password, resources }) {
+export async function signInCli(authBase, { username, password, resources, dpop }) {
   const verifier = randomBytes(32).toString('base64url')
   const state = randomBytes(16).toString('base64url')
   // Nothing listens there: the redirect carrying the code is read, not followed.
@@ -128,21 +129,25 @@ export async function signInCli(authBase, { username, password, resources }) {
   if (params.get('state') !== state) throw new Error('state does not match')
   const code = params.get('code')
   if (!code) throw new Error(`no code: ${params.get('error')} ${params.get('error_description') ?? ''}`)
-  return tokenRequest(authBase, {
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: redirectUri,
-    client_id: 'demo-cli',
-    code_verifier: verifier,
-    resource: resources[0],
-  })
+  return tokenRequest(
+    authBase,
+    {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      client_id: 'demo-cli',
+      code_verifier: verifier,
+      resource: resources[0],
+    },
+    dpop ? { dpop: dpopProof(dpop, 'POST', `${PUBLIC_ISSUER}/token`) } : {},
+  )
 }
 
-/** A public client's token request; throws on a refusal (RFC 6749 §5.2) with its error. */
-export async function tokenRequest(authBase, params) {
+/** A token request; throws on a refusal (RFC 6749 §5.2) with its error. `headers`: client auth, a DPoP proof. */
+export async function tokenRequest(authBase, params, headers = {}) {
   const res = await fetch(new URL('/token', authBase), {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
     body: new URLSearchParams(params),
     signal: AbortSignal.timeout(10_000),
   })
@@ -159,10 +164,46 @@ export const refresh = (authBase, refreshToken, resource) =>
     resource,
   })
 
-/** GET with a bearer token: status, WWW-Authenticate and parsed body. */
-export async function callApi(url, token) {
+/** RFC 7009 revocation of a demo-cli token (a public client names itself). */
+export async function revoke(authBase, token) {
+  const res = await fetch(new URL('/revoke', authBase), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, client_id: 'demo-cli' }),
+    signal: AbortSignal.timeout(10_000),
+  })
+  if (res.status !== 200) throw new Error(`/revoke answered ${res.status} ${await res.text()}`)
+}
+
+/** A client's DPoP key (RFC 9449), an ES256 pair; `jwk` is the public half a proof carries. */
+export function dpopKey() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' })
+  return { privateKey, jwk: { kty, crv, x, y } }
+}
+
+/** A DPoP proof JWT (RFC 9449 §4.2) for one request, as a client writes it; `accessToken` adds `ath`. */
+export function dpopProof(key, htm, htu, accessToken) {
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const claims = { jti: randomUUID(), htm, htu, iat: Math.floor(Date.now() / 1000) }
+  if (accessToken) claims.ath = createHash('sha256').update(accessToken).digest('base64url')
+  const input = `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk })}.${b64(claims)}`
+  const signature = sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' })
+  return `${input}.${signature.toString('base64url')}`
+}
+
+/**
+ * GET with a token: status, WWW-Authenticate and parsed body. With `dpop` (a {@link dpopKey}) the token goes under
+ * the DPoP scheme with a fresh proof for this URL, otherwise as Bearer.
+ */
+export async function callApi(url, token, dpop) {
+  const headers = {}
+  if (token && dpop) {
+    headers.authorization = `DPoP ${token}`
+    headers.dpop = dpopProof(dpop, 'GET', String(url), token)
+  } else if (token) headers.authorization = `Bearer ${token}`
   const res = await fetch(url, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    headers,
     signal: AbortSignal.timeout(10_000),
   })
   const text = await res.text()

@@ -10,6 +10,7 @@ import { createAdminClient, createDemoControl } from './control.js'
 import { webErrors } from './error-handler.js'
 import { discover, type IssuerEndpoints } from './oauth/metadata.js'
 import oauthPlugin from './oauth/plugin.js'
+import { createRevocationAccess } from './revoke-experiment.js'
 import { apiRoutes } from './routes/api.js'
 import { authRoutes } from './routes/auth.js'
 import { pageRoutes } from './routes/page.js'
@@ -89,6 +90,15 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
     control,
     publicUrl: config.publicUrl,
     rotateInterval: config.rotateInterval,
+    revocation: endpoints.revocationEndpoint
+      ? createRevocationAccess({
+          revocationEndpoint: endpoints.revocationEndpoint,
+          client: { id: config.clientId, secret: config.clientSecret },
+          publicIssuer: config.publicIssuer,
+          internalIssuer: config.internalIssuer,
+          apiUrls: { orders: config.ordersApiUrl, inventory: config.inventoryApiUrl },
+        })
+      : undefined,
   })
 
   await app.register(healthRoutes, {

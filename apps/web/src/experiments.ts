@@ -8,6 +8,7 @@ import {
 import { API_PATHS, type ApiClient, type ObservedCall } from './apis.js'
 import type { AdminClient, ControlAnswer, DemoControl } from './control.js'
 import { RefreshRefused, type TokenService } from './oauth/tokens.js'
+import { type RevocationAccess, revokeNow } from './revoke-experiment.js'
 import type { SessionData, SessionStore } from './session/store.js'
 
 export interface Step {
@@ -33,6 +34,8 @@ export interface ExperimentContext {
   admin: AdminClient | undefined
   control: DemoControl | undefined
   rotation: RotationLimit
+  /** For "revoke now": revocation at the auth-server and the APIs' status-list counters. */
+  revocation: RevocationAccess | undefined
   now: () => number
 }
 
@@ -252,6 +255,9 @@ export const experiments: Record<string, Experiment> = {
       ],
     }
   },
+
+  // Issue 14, in its own file: revoke the access tokens, then a timeline of each API's list fetch and refusal.
+  revoke: revokeNow,
 
   async start({ control }) {
     if (!control) return manual('start', 'docker compose start auth-server')

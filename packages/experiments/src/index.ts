@@ -23,3 +23,12 @@ export {
   type TokenAnswer,
   tokenRequest,
 } from './oauth-client.js'
+export {
+  isRevokedAnswer,
+  listTtl,
+  type RevocationOptions,
+  type RevocationRun,
+  revocationExperiment,
+  statusListOf,
+  type TimelineEvent,
+} from './revocation.js'

@@ -31,8 +31,11 @@ export interface ResourceServerConfig extends ServiceConfig {
     fetchTimeout: number
     /** Verified-token cache (`TOKEN_CACHE`): a hit is still checked against the status list. */
     cache: false | { max: number }
-    /** Token Status List checking (`STATUS_LIST_CHECK`, `STATUS_LIST_MAX_STALE`): revocation within the list's ttl. */
-    status: false | { maxStale: number }
+    /**
+     * Token Status List checking (`STATUS_LIST_CHECK`, `STATUS_LIST_MAX_STALE`): revocation within the list's ttl.
+     * `fetchBase` (`STATUS_LIST_URL`): where lists named at the public issuer are fetched from (containers).
+     */
+    status: false | { maxStale: number; fetchBase?: string }
   }
 }
 
@@ -68,6 +71,9 @@ export function resourceServerEnv(defaults: ResourceServerDefaults) {
     TOKEN_CACHE_MAX: int(1, 10_000_000, 10_000),
     STATUS_LIST_CHECK: Type.Boolean({ default: true }),
     STATUS_LIST_MAX_STALE: int(0, 86_400, 300),
+    STATUS_LIST_URL: Type.Optional(
+      httpUrl('an http(s) base URL without trailing slash', { trailingSlash: false }),
+    ),
   }
 }
 
@@ -92,7 +98,12 @@ export function resourceServerConfig(env: ResourceServerEnv): ResourceServerConf
       refreshInterval: env.JWKS_REFRESH_INTERVAL_MS,
       fetchTimeout: env.JWKS_FETCH_TIMEOUT_MS,
       cache: env.TOKEN_CACHE ? { max: env.TOKEN_CACHE_MAX } : false,
-      status: env.STATUS_LIST_CHECK ? { maxStale: env.STATUS_LIST_MAX_STALE } : false,
+      status: env.STATUS_LIST_CHECK
+        ? {
+            maxStale: env.STATUS_LIST_MAX_STALE,
+            ...(env.STATUS_LIST_URL ? { fetchBase: env.STATUS_LIST_URL } : {}),
+          }
+        : false,
     },
   }
 }

@@ -37,6 +37,20 @@ describe('resource-server config', () => {
     expect(() => loadResourceServerConfig({ STATUS_LIST_CHECK: 'maybe' })).toThrow()
   })
 
+  it('reads the internal base URL for status lists (STATUS_LIST_URL), as JWKS_URI for keys', () => {
+    expect(loadResourceServerConfig({ STATUS_LIST_URL: 'http://auth-server:4000' }).verifier.status).toEqual({
+      maxStale: 300,
+      fetchBase: 'http://auth-server:4000',
+    })
+    expect(() => loadResourceServerConfig({ STATUS_LIST_URL: 'http://auth-server:4000/' })).toThrow(
+      'STATUS_LIST_URL must be an http(s) base URL without trailing slash',
+    )
+    expect(
+      loadResourceServerConfig({ STATUS_LIST_URL: 'http://auth-server:4000', STATUS_LIST_CHECK: 'false' })
+        .verifier.status,
+    ).toBe(false)
+  })
+
   it('reads and coerces the environment', () => {
     const config = loadResourceServerConfig({
       PORT: '5000',

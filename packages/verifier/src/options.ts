@@ -108,6 +108,13 @@ export interface StatusOptions {
    */
   allowedOrigins?: readonly string[]
   /**
+   * Where lists named at the issuer's origin are actually fetched, when that origin is not reachable from here
+   * (containers): `http://auth-server:4000` turns `http://localhost:4000/status-lists/1` into
+   * `http://auth-server:4000/status-lists/1`. Only the fetch moves: the allowed-origin check applies to the URI in the
+   * token, and the list token's `sub` must still equal that URI. Default: fetch the URI as named.
+   */
+  fetchBase?: string
+  /**
    * Seconds a list stays in use past its `ttl` while it cannot be refetched; then checks fail closed (503). Default 300.
    */
   maxStale?: number
@@ -220,6 +227,8 @@ export interface VerifierOptions {
 export interface ResolvedStatus {
   required: boolean
   allowedOrigins: string[]
+  /** Maps a list URI (as the token names it) to the URL fetched. */
+  fetchUrl: (uri: string) => string
   maxStaleMs: number
   minRefetchIntervalMs: number
   refreshAheadMs: number
@@ -376,11 +385,26 @@ function resolveStatus(
   return {
     required: options.required === true,
     allowedOrigins,
+    fetchUrl: fetchUrlFor(options.fetchBase, new URL(issuer).origin),
     maxStaleMs: positive('status.maxStale', options.maxStale, 300, true) * 1000,
     minRefetchIntervalMs: positive('status.minRefetchInterval', options.minRefetchInterval, 5, true) * 1000,
     refreshAheadMs: positive('status.refreshAhead', options.refreshAhead, 2, true) * 1000,
     defaultTtlMs: positive('status.defaultTtl', options.defaultTtl, 60) * 1000,
     maxLists: Math.floor(positive('status.maxLists', options.maxLists, 100)),
+  }
+}
+
+// The issuer's public origin is swapped for the internal base; every other URI is fetched as named.
+function fetchUrlFor(fetchBase: unknown, issuerOrigin: string): (uri: string) => string {
+  if (fetchBase === undefined) return (uri) => uri
+  const url = new URL(httpUrl('status.fetchBase', fetchBase))
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    invalid('status.fetchBase must be an http(s) URL without credentials, query or fragment')
+  }
+  const base = url.href.replace(/\/+$/, '')
+  return (uri) => {
+    const named = new URL(uri)
+    return named.origin === issuerOrigin ? `${base}${named.pathname}${named.search}` : uri
   }
 }
 

@@ -222,6 +222,97 @@ describe('list lifetime', () => {
   })
 })
 
+describe('internal fetch base (status.fetchBase)', () => {
+  // Tokens name their list at the public issuer, which this process cannot reach (as in a container); the list is
+  // fetched from the internal address instead and must still name the public URI as its `sub`.
+  const PUBLIC = 'http://issuer.public.test:4000'
+  let internal: StatusIssuer
+  afterEach(() => internal?.close())
+
+  const behind = (fetchBase: string, extra: Partial<VerifierOptions> = {}) => {
+    const events: VerifierEvent[] = []
+    const requested: string[] = []
+    const verifier = createVerifier({
+      issuer: PUBLIC,
+      audience: AUDIENCE,
+      jwksUri: internal.jwksUri,
+      status: { fetchBase, maxStale: 0 },
+      onEvent: (e) => events.push(e),
+      fetch: (input, init) => {
+        requested.push(String(input))
+        return fetch(input, init)
+      },
+      ...extra,
+    })
+    verifiers.push(verifier)
+    return { verifier, events, requested }
+  }
+  const publicToken = (idx: number, uri = `${PUBLIC}/status-lists/1`) =>
+    signToken(internal.key, accessClaims(PUBLIC, { status: { status_list: { idx, uri } } }))
+
+  it('fetches the list named at the public issuer from the internal base, and checks it', async () => {
+    internal = await startStatusIssuer({ publicOrigin: PUBLIC })
+    internal.list.set(4, 1)
+    const { verifier, events, requested } = behind(`${internal.origin}/`)
+    await expect(verifier.verify(publicToken(3))).resolves.toMatchObject({ sub: 'alice' })
+    await expect(verifier.verify(publicToken(4))).rejects.toMatchObject(REVOKED)
+    expect(requested).toEqual([internal.jwksUri, `${internal.origin}/status-lists/1`])
+    expect(internal.listHits).toBe(1)
+    // Events and caching use the URI the token names.
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'status_list_fetch', uri: `${PUBLIC}/status-lists/1`, ok: true }),
+    )
+  })
+
+  it('still refuses a list whose sub is not the URI in the token', async () => {
+    // The internal server signs its own address as sub: the list does not vouch for the public URI.
+    internal = await startStatusIssuer()
+    const { verifier, events } = behind(internal.origin)
+    await expect(verifier.verify(publicToken(3))).rejects.toMatchObject({
+      code: 'VERIFIER_ERR_STATUS_UNAVAILABLE',
+      statusCode: 503,
+    })
+    expect(internal.listHits).toBe(1)
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'status_list_fetch', ok: false, error: expect.stringMatching(/sub/i) }),
+    )
+  })
+
+  it('applies the allowed-origin check to the URI in the token, never to the internal base', async () => {
+    internal = await startStatusIssuer({ publicOrigin: PUBLIC })
+    const { verifier } = behind(internal.origin)
+    // A token naming the internal address itself is not on an allowed origin: nothing is fetched.
+    await expect(verifier.verify(publicToken(3, `${internal.origin}/status-lists/1`))).rejects.toMatchObject({
+      code: 'VERIFIER_ERR_STATUS_INVALID',
+      description: 'The access token status list is not served by an allowed origin',
+    })
+    // Another allowed origin is fetched as named, not through the base.
+    const { verifier: other, requested } = behind(internal.origin, {
+      status: { fetchBase: internal.origin, allowedOrigins: [PUBLIC, 'http://127.0.0.1:9'], maxStale: 0 },
+    })
+    await expect(other.verify(publicToken(3, 'http://127.0.0.1:9/status-lists/1'))).rejects.toMatchObject({
+      statusCode: 503,
+    })
+    expect(requested).toContain('http://127.0.0.1:9/status-lists/1')
+    expect(internal.listHits).toBe(0)
+  })
+
+  it('rejects a base that is not a plain http(s) URL at construction', () => {
+    const base = { issuer: PUBLIC, audience: AUDIENCE }
+    expect(() => createVerifier({ ...base, status: { fetchBase: 'http://as.internal/?x=1' } })).toThrow(
+      /fetchBase/,
+    )
+    expect(() => createVerifier({ ...base, status: { fetchBase: 'ftp://as.internal' } })).toThrow(/fetchBase/)
+  })
+
+  it('maps a base with a path prefix', async () => {
+    internal = await startStatusIssuer({ publicOrigin: PUBLIC })
+    const { verifier, requested } = behind(`${internal.origin}/as`)
+    await expect(verifier.verify(publicToken(3))).rejects.toMatchObject({ statusCode: 503 })
+    expect(requested).toContain(`${internal.origin}/as/status-lists/1`)
+  })
+})
+
 describe('through the Fastify adapter', () => {
   let app: FastifyInstance
   afterEach(() => app?.close())

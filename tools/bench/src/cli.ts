@@ -7,8 +7,14 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { BenchError } from './errors.js'
-import { parseArgs, type ScenarioName } from './options.js'
-import { renderResults, summaryLine, writeResults } from './report/docs.js'
+import { parseArgs, SCENARIOS, type ScenarioName } from './options.js'
+import {
+  REVOCATION_MARKERS,
+  renderResults,
+  renderRevocation,
+  summaryLine,
+  writeResults,
+} from './report/docs.js'
 import type { BenchReport, Table } from './report/model.js'
 import { renderSvg } from './report/svg.js'
 import { renderTable } from './report/table.js'
@@ -19,6 +25,7 @@ import { issuance } from './scenarios/issuance.js'
 import { memory } from './scenarios/memory.js'
 import { resourceCost } from './scenarios/resource-cost.js'
 import { secretFlood } from './scenarios/secret-flood.js'
+import { statusCost } from './scenarios/status.js'
 
 const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   resource: resourceCost,
@@ -26,6 +33,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   issuance,
   flood: secretFlood,
   memory,
+  status: statusCost,
 }
 
 /** The workspace root: the nearest folder at or above `from` holding pnpm-workspace.yaml. */
@@ -68,7 +76,7 @@ async function main(): Promise<void> {
   }
   const report: BenchReport = {
     profile: profile.name,
-    command: `pnpm bench${profile.name === 'quick' ? ' --quick' : ''}`,
+    command: `pnpm bench${profile.name === 'quick' ? ' --quick' : ''}${options.scenarios.length < SCENARIOS.length ? ` --only ${options.scenarios.join(',')}` : ''}`,
     startedAt: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'),
     durationSeconds: (Date.now() - started) / 1000,
     machine,
@@ -82,6 +90,12 @@ async function main(): Promise<void> {
     writeFileSync(join(docsDir, 'benchmarks.svg'), renderSvg(tables, caption))
     writeResults(join(docsDir, 'benchmarks.md'), renderResults(report, 'benchmarks.svg'))
     log(`wrote ${join(docsDir, 'benchmarks.md')} and benchmarks.svg`)
+  }
+  // docs/revocation.md holds the status scenario's tables only, so a full run of that scenario alone updates them.
+  if (options.writeRevocation) {
+    const path = join(resolve(options.docsDir ?? join(workspaceRoot(process.cwd()), 'docs')), 'revocation.md')
+    writeResults(path, renderRevocation(report), REVOCATION_MARKERS)
+    log(`wrote the measured section of ${path}`)
   }
   log(summaryLine(report))
 }

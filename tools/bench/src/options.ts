@@ -38,8 +38,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
   },
 }
 
-export type ScenarioName = 'resource' | 'algorithms' | 'issuance' | 'flood' | 'memory'
-export const SCENARIOS: readonly ScenarioName[] = ['resource', 'algorithms', 'issuance', 'flood', 'memory']
+export type ScenarioName = 'resource' | 'algorithms' | 'issuance' | 'flood' | 'memory' | 'status'
+export const SCENARIOS: readonly ScenarioName[] = ['resource', 'algorithms', 'issuance', 'flood', 'memory', 'status']
 
 export interface CliOptions {
   profile: BenchProfile
@@ -50,9 +50,11 @@ export interface CliOptions {
   cpuProfDir: string | undefined
   /** Where benchmarks.md and benchmarks.svg are written (`--docs-dir`); by default the workspace's `docs/`. */
   docsDir: string | undefined
+  /** Update the measured section of docs/revocation.md: a full run that includes the status scenario. */
+  writeRevocation: boolean
 }
 
-const USAGE = `usage: bench [--quick] [--only resource,algorithms,issuance,flood,memory] [--no-docs | --docs] [--docs-dir DIR] [--cpu-prof DIR]
+const USAGE = `usage: bench [--quick] [--only resource,algorithms,issuance,flood,memory,status] [--no-docs | --docs] [--docs-dir DIR] [--cpu-prof DIR]
   --quick      short smoke run (under a minute); does not touch docs/ unless --docs is given
   --only       run a subset of the scenarios
   --no-docs    full run without rewriting docs/benchmarks.md and docs/benchmarks.svg
@@ -91,5 +93,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   // A partial run must not overwrite the published tables with half of them.
   const complete = scenarios.length === SCENARIOS.length
   const writeDocs = docs ?? (!quick && complete)
-  return { profile: PROFILES[quick ? 'quick' : 'full'], scenarios, writeDocs, cpuProfDir, docsDir }
+  const writeRevocation = scenarios.includes('status') && (docs ?? !quick)
+  return {
+    profile: PROFILES[quick ? 'quick' : 'full'],
+    scenarios,
+    writeDocs,
+    cpuProfDir,
+    docsDir,
+    writeRevocation,
+  }
 }

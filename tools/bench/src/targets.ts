@@ -29,6 +29,8 @@ export interface TargetConfig {
   algorithms: Algorithm[]
   /** Entries of our verified-token cache in `verifier-cache` mode. */
   cacheMax: number
+  /** Token Status List checking in the verifier rows, as the APIs run it (defaults: maxStale 300 s). */
+  status?: boolean
   /** RFC 7662 endpoint and the confidential client that may call it (`introspection` mode). */
   introspection?: { url: string; clientId: string; clientSecret: string }
 }
@@ -70,6 +72,7 @@ export async function buildTarget(config: TargetConfig): Promise<FastifyInstance
         jwksUri: config.jwksUri,
         algorithms: config.algorithms,
         cache: config.mode === 'verifier-cache' ? { max: config.cacheMax } : false,
+        status: config.status === true,
       })
       preHandler = app.authenticate
       break

@@ -6,7 +6,7 @@ describe('command line', () => {
   it('runs every scenario at full length and publishes the docs by default', () => {
     const options = parseArgs([])
     expect(options.profile).toBe(PROFILES.full)
-    expect(options.scenarios).toEqual(['resource', 'algorithms', 'issuance', 'flood', 'memory'])
+    expect(options.scenarios).toEqual(['resource', 'algorithms', 'issuance', 'flood', 'memory', 'status'])
     expect(options.writeDocs).toBe(true)
     expect(options.profile.memoryTokens).toBe(1_000_000)
   })
@@ -23,6 +23,13 @@ describe('command line', () => {
     const options = parseArgs(['--only', 'memory,resource'])
     expect(options.scenarios).toEqual(['resource', 'memory'])
     expect(options.writeDocs).toBe(false)
+    expect(options.writeRevocation).toBe(false)
+  })
+
+  it('lets a full run of the status scenario alone write its own section of docs/revocation.md', () => {
+    expect(parseArgs(['--only', 'status'])).toMatchObject({ writeDocs: false, writeRevocation: true })
+    expect(parseArgs(['--quick', '--only', 'status']).writeRevocation).toBe(false)
+    expect(parseArgs(['--only', 'status', '--no-docs']).writeRevocation).toBe(false)
   })
 
   it('refuses unknown arguments and scenarios with the usage', () => {

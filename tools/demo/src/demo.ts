@@ -6,7 +6,7 @@ import { runWalkthrough, type WalkthroughTarget } from './walkthrough.js'
 
 /**
  * `pnpm demo`: the narrated walkthrough against the services of a running `pnpm start`, or against its own
- * (auth-server and the two APIs, with 10-second access tokens) when none are running.
+ * (auth-server and the two APIs, with 10-second access tokens and 3-second status lists) when none are running.
  */
 const colour = process.stdout.isTTY === true && !process.env.NO_COLOR
 const narrator = createNarrator((line) => console.log(line), colour)
@@ -59,7 +59,10 @@ if (running.every(Boolean)) {
   process.exit(1)
 } else {
   console.log('No services running: starting auth-server, orders-api and inventory-api for this walkthrough…')
-  launcher = new Launcher({ ports: DEFAULT_PORTS, settings: { accessTokenTtl: 10, jwksMaxAge: 3 } })
+  launcher = new Launcher({
+    ports: DEFAULT_PORTS,
+    settings: { accessTokenTtl: 10, jwksMaxAge: 3, statusListTtl: 3 },
+  })
   await launcher.start('auth-server')
   await Promise.all([launcher.start('orders-api'), launcher.start('inventory-api')])
   const own = launcher

@@ -69,6 +69,8 @@ export interface DemoSettings {
   accessTokenTtl: number
   /** Seconds a new signing key is published before it signs (the auth-server's JWKS max-age). */
   jwksMaxAge: number
+  /** Seconds an API holds a status list (`STATUS_LIST_TTL`): how long a revoked token may still pass. */
+  statusListTtl?: number
 }
 
 /**
@@ -103,6 +105,7 @@ export function serviceEnv(
       return {
         ACCESS_TOKEN_TTL: String(settings.accessTokenTtl),
         JWKS_MAX_AGE: String(settings.jwksMaxAge),
+        ...(settings.statusListTtl ? { STATUS_LIST_TTL: String(settings.statusListTtl) } : {}),
         ...inherited,
         ...common,
         ISSUER: urls.issuer,

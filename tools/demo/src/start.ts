@@ -9,6 +9,7 @@ import { DEFAULT_PORTS, DEMO_PASSWORD, serviceUrls } from './services.js'
 const settings = {
   accessTokenTtl: Number(process.env.ACCESS_TOKEN_TTL ?? 60),
   jwksMaxAge: Number(process.env.JWKS_MAX_AGE ?? 10),
+  statusListTtl: Number(process.env.STATUS_LIST_TTL ?? 5),
 }
 const colour = process.stdout.isTTY === true && !process.env.NO_COLOR
 const launcher = new Launcher({ ports: DEFAULT_PORTS, settings, colour, log: (line) => console.log(line) })
@@ -47,6 +48,7 @@ console.log(`
   Demo ready: ${urls.web}
   Sign in as alice or bob, password ${DEMO_PASSWORD}.
   auth-server ${urls.issuer} · orders-api ${urls.orders} · inventory-api ${urls.inventory}
-  Access tokens live ${settings.accessTokenTtl} s here (ACCESS_TOKEN_TTL) so the expiry can be watched.
+  Access tokens live ${settings.accessTokenTtl} s here (ACCESS_TOKEN_TTL) so the expiry can be watched;
+  a revoked one is refused within ${settings.statusListTtl} s (STATUS_LIST_TTL, the status lists' ttl).
   In another terminal: pnpm demo  ·  Ctrl-C stops everything.
 `)

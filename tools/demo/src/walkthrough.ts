@@ -3,8 +3,11 @@ import {
   audienceExperiment,
   decodeJwt as decode,
   expiryExperiment,
+  listTtl,
   outageExperiment,
+  revocationExperiment,
   signIn,
+  statusListOf,
   type TokenAnswer,
   tamperExperiment,
   tokenRequest,
@@ -237,6 +240,57 @@ export async function runWalkthrough(t: WalkthroughTarget, n: Narrator): Promise
       newKid && ok1.status === 200 && ok2.status === 200 && afterRotation - before === 1 ? 'ok' : 'failed',
       '',
     )
+  }
+
+  n.step('Revoke the access tokens', 'both APIs refuse them within the status list ttl')
+  const invForRevocation = await refresh(refreshToken, INVENTORY_AUDIENCE)
+  if (typeof invForRevocation.body.refresh_token === 'string')
+    refreshToken = invForRevocation.body.refresh_token
+  const toRevoke = { orders: access, inventory: String(invForRevocation.body.access_token ?? '') }
+  const listUri = statusListOf(access)
+  const ttl = listUri
+    ? listTtl(await (await fetch(listUri, { signal: AbortSignal.timeout(5000) })).text())
+    : undefined
+  if (ttl === undefined || ttl + 2 > t.maxWaitSeconds) {
+    n.why('The access token names no status list with a ttl this run can wait for (STATUS_LIST_TTL).')
+    n.done('skipped', ttl === undefined ? 'no status list' : `ttl ${ttl} s`)
+  } else {
+    const revocations: number[] = []
+    const run = await revocationExperiment({
+      tokens: toRevoke,
+      call: get,
+      ttl,
+      revoke: async (tokens) => {
+        for (const token of [tokens.orders, tokens.inventory]) {
+          const res = await fetch(`${issuer}/revoke`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ token, token_type_hint: 'access_token', client_id: CLIENT }),
+          })
+          revocations.push(res.status)
+        }
+        return revocations.every((status) => status === 200)
+      },
+      listFetches: (api) => counter(api === 'orders' ? orders : inventory, 'status_list_fetches_total'),
+    })
+    n.sent(
+      `GET /orders and GET /inventory with the two tokens: ${run.before.orders.status}, ${run.before.inventory.status}`,
+    )
+    n.sent(`POST /revoke token=<orders token>, then token=<inventory token>: ${revocations.join(', ')}`)
+    n.got(`the status list ${listUri} has ttl ${ttl} s; then both APIs, every 200 ms:`)
+    for (const event of run.timeline) {
+      const who = event.api === 'auth-server' ? 'auth-server' : `${event.api}-api`
+      n.got(`+${(event.atMs / 1000).toFixed(1)} s  ${who}: ${event.kind.replace('_', ' ')} (${event.detail})`)
+    }
+    n.got(
+      `status_list_fetches_total orders-api ${run.fetches.orders.before} → ${run.fetches.orders.after}, inventory-api ${run.fetches.inventory.before} → ${run.fetches.inventory.after}, for ${run.requests.orders} + ${run.requests.inventory} requests`,
+    )
+    n.why(run.explanation)
+    n.done(run.ok ? 'ok' : 'failed', '')
+    // The later steps need a live token for orders-api: the refresh token was not revoked.
+    const renewed = await refresh(refreshToken, ORDERS_AUDIENCE)
+    access = String(renewed.body.access_token ?? '')
+    if (typeof renewed.body.refresh_token === 'string') refreshToken = renewed.body.refresh_token
   }
 
   n.step('Stop the auth-server', 'both APIs still answer 200')

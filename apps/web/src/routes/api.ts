@@ -4,6 +4,7 @@ import { API_PATHS, type ApiClient } from '../apis.js'
 import type { AdminClient, DemoControl } from '../control.js'
 import { NotSignedIn, UnknownExperiment } from '../errors.js'
 import { createRotationLimit, experiments } from '../experiments.js'
+import type { RevocationAccess } from '../revoke-experiment.js'
 import {
   CallParams,
   CallResult,
@@ -22,6 +23,7 @@ export interface ApiRouteOptions {
   publicUrl: string
   /** Seconds between two rotations from the page, whoever asks. */
   rotateInterval: number
+  revocation: RevocationAccess | undefined
 }
 
 const refusals = {
@@ -111,6 +113,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRouteOptions> = async (app,
         admin: options.admin,
         control: options.control,
         rotation,
+        revocation: options.revocation,
         now: () => Math.floor(Date.now() / 1000),
       })
     },

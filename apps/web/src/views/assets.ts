@@ -54,6 +54,7 @@ document.addEventListener('click', async (event) => {
   const target = document.getElementById(button.dataset.target)
   button.disabled = true
   target.replaceChildren(el('p', {}, 'Working…'))
+  const clock = button.id === 'exp-revoke' ? liveClock(target) : undefined
   try {
     const { status, body } = await post(button.dataset.url)
     if (status !== 200) {
@@ -65,7 +66,8 @@ document.addEventListener('click', async (event) => {
       for (const step of body.steps) {
         nodes.push(el('h4', {}, step.label))
         if (step.call) nodes.push(renderCall(step.call))
-        if (step.detail !== undefined) nodes.push(el('pre', {}, JSON.stringify(step.detail, null, 2)))
+        if (step.detail && Array.isArray(step.detail.events)) nodes.push(renderTimeline(step.detail))
+        else if (step.detail !== undefined) nodes.push(el('pre', {}, JSON.stringify(step.detail, null, 2)))
       }
       target.replaceChildren(...nodes)
     }
@@ -73,9 +75,30 @@ document.addEventListener('click', async (event) => {
   } catch (err) {
     target.replaceChildren(el('p', { role: 'alert' }, String(err)))
   } finally {
+    if (clock) clearInterval(clock)
     button.disabled = false
   }
 })
+
+// "Revoke now": a clock from the click while the web app polls both APIs, then the timeline it saw.
+function liveClock(target) {
+  const started = Date.now()
+  const line = el('p', { class: 'metric', id: 'revoke-clock' })
+  target.replaceChildren(line)
+  const show = () => { line.textContent = 'Revoked; calling both APIs until they refuse: +' + ((Date.now() - started) / 1000).toFixed(1) + ' s' }
+  show()
+  return setInterval(show, 100)
+}
+
+function renderTimeline(detail) {
+  const who = (api) => api === 'auth-server' ? 'auth-server' : api + '-api'
+  const list = el('ol', { class: 'timeline' })
+  for (const event of detail.events) {
+    list.append(el('li', { class: 'event ' + event.kind }, el('span', { class: 'at' }, '+' + (event.atMs / 1000).toFixed(1) + ' s'), ' ' + who(event.api) + ': ' + event.kind.replace('_', ' ') + ' — ' + event.detail))
+  }
+  const counts = ['orders', 'inventory'].map((api) => who(api) + ' ' + count(detail.fetches[api]) + ' list fetches for ' + detail.requests[api] + ' requests').join('; ')
+  return el('div', {}, list, el('p', { class: 'metric' }, 'status_list_fetches_total: ' + counts + ' (ttl ' + detail.ttl + ' s)'))
+}
 tick()
 `
 
@@ -98,6 +121,8 @@ pre { background: #f0f2f7; padding: .5rem; border-radius: 6px; overflow: auto; m
 .metric { color: var(--muted); font-size: .9rem; }
 .experiments { padding-left: 1.25rem; } .experiments li { margin-bottom: 1rem; } .experiments p { margin: .25rem 0; }
 .result:empty { display: none; } .result { border-left: 3px solid var(--line); padding-left: .75rem; margin-top: .5rem; }
+.timeline { list-style: none; padding-left: 0; } .timeline .at { display: inline-block; width: 4.5rem; font-variant-numeric: tabular-nums; color: var(--muted); }
+.timeline .revoked { color: var(--bad); } .timeline .list_fetch { color: var(--accent); } .timeline .refused { color: var(--ok); font-weight: 600; }
 .notice { background: #e8f1ff; border: 1px solid #b9d0ff; padding: .5rem .75rem; border-radius: 6px; }
 .diagram { width: 100%; max-width: 820px; height: auto; }
 .diagram .node rect { fill: #eef2fb; stroke: #5b6c94; } .diagram .auth rect { fill: #fff4e0; stroke: #b7791f; } .diagram .api rect { fill: #e9f7ef; stroke: #2f855a; }

@@ -43,6 +43,12 @@ const EXPERIMENTS: { name: string; title: string; sentence: string }[] = [
       'The auth-server publishes a new key and signs with it; each API fetches the JWKS once for the unknown kid.',
   },
   {
+    name: 'revoke',
+    title: 'Revoke now',
+    sentence:
+      'The web app revokes both access tokens at the auth-server; each API refuses them after its next status-list fetch (one per ttl), without ever asking about a token. The timeline shows when.',
+  },
+  {
     name: 'stop',
     title: 'Stop the auth-server',
     sentence:

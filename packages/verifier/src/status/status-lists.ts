@@ -225,8 +225,9 @@ export class StatusLists {
     if (entry.etag !== undefined && entry.list !== undefined) headers['if-none-match'] = entry.etag
     let response: Response
     try {
-      // No redirects: the list comes from the URI the token names, on an allowed origin, or not at all.
-      response = await this.options.fetch(uri, { signal, redirect: 'error', headers })
+      // No redirects: the list comes from the URI the token names, on an allowed origin (or from the internal base
+      // configured for the issuer's origin), or not at all. Its `sub` is checked against the token's URI either way.
+      response = await this.options.fetch(this.status.fetchUrl(uri), { signal, redirect: 'error', headers })
     } catch (err) {
       throw new Error(`Cannot load ${uri}: ${signal.aborted ? 'timed out or closed' : String(err)}`, {
         cause: err,

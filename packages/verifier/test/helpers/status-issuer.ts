@@ -28,8 +28,12 @@ export interface StatusIssuer {
   close(): Promise<void>
 }
 
+/**
+ * `publicOrigin`: the issuer as tokens name it (like http://localhost:4000 seen from a container); `issuer`, `sub`
+ * and `listUri` then use it while the server itself listens on 127.0.0.1 (`origin`), the internal address.
+ */
 export async function startStatusIssuer(
-  options: { ttl?: number; size?: number } = {},
+  options: { ttl?: number; size?: number; publicOrigin?: string } = {},
 ): Promise<StatusIssuer> {
   const key = generateKey('ES256')
   const other = generateKey('ES256', key.kid)
@@ -64,7 +68,8 @@ export async function startStatusIssuer(
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const listUri = `${origin}/status-lists/1`
+  const issuer = options.publicOrigin ?? origin
+  const listUri = `${issuer}/status-lists/1`
   // Signed once per list content and fault, so an unchanged list is the same token (and ETag), as the auth-server's.
   let cached: { for: string; jwt: string } | undefined
   const listToken = (): string => {
@@ -74,7 +79,7 @@ export async function startStatusIssuer(
     const now = Math.floor(Date.now() / 1000)
     const signedAt = state.fault === 'expired' ? now - 3600 : now
     const claims = statusListTokenClaims({
-      sub: state.fault === 'sub' ? `${origin}/status-lists/2` : listUri,
+      sub: state.fault === 'sub' ? `${issuer}/status-lists/2` : listUri,
       iat: signedAt,
       exp: signedAt + (state.fault === 'expired' ? 60 : 3600),
       ttl: state.ttl,
@@ -89,7 +94,7 @@ export async function startStatusIssuer(
   }
   const state: StatusIssuer = {
     origin,
-    issuer: origin,
+    issuer,
     jwksUri: `${origin}/jwks.json`,
     listUri,
     key,

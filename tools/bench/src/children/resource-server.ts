@@ -28,6 +28,8 @@ export interface MemoryReport {
   /** Entries currently in our verified-token cache, when the row has one. */
   verified?: number
   tokenCacheHits?: number
+  /** Status list fetches the verifier attempted (including 304 revalidations). */
+  statusListFetches?: number
 }
 
 try {
@@ -48,6 +50,7 @@ try {
         const stats = app.verifier.stats()
         report.verified = stats.verified
         report.tokenCacheHits = stats.tokenCacheHits
+        report.statusListFetches = stats.statusListFetches
       }
       return report
     },

@@ -40,7 +40,17 @@ export interface MemoryTable {
   rps: number
 }
 
-export type Table = ThroughputTable | MemoryTable
+/** Single measured figures (sizes, times, counts), each with what it is. */
+export interface FiguresTable {
+  kind: 'figures'
+  id: string
+  title: string
+  rows: Array<{ label: string; value: string }>
+  /** Targets this scenario checks itself (shown in the targets table). */
+  checks?: Array<{ target: string; measured: string; met: boolean | undefined }>
+}
+
+export type Table = ThroughputTable | MemoryTable | FiguresTable
 
 export interface MachineInfo {
   cpus: number

@@ -29,6 +29,7 @@ interface Bar {
 }
 
 function bars(table: Table): Bar[] {
+  if (table.kind === 'figures') return []
   if (table.kind === 'memory') {
     const base = table.samples[0]?.rss ?? 0
     return table.samples.map((s) => ({
@@ -59,7 +60,8 @@ export function renderSvg(tables: readonly Table[], caption: string): string {
   const parts: string[] = []
   let y = 40
   parts.push(`<text x="16" y="24" font-size="15" font-weight="bold">${xml(caption)}</text>`)
-  for (const table of tables) {
+  // Figures (sizes, times) have no common scale to draw: they are in the tables only.
+  for (const table of tables.filter((t) => t.kind !== 'figures')) {
     const list = bars(table)
     const max = Math.max(1, ...list.map((b) => b.value))
     y += 14

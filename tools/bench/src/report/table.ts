@@ -1,5 +1,5 @@
 import { count, mib, ms, ratio } from './format.js'
-import { isNotRun, type MemoryTable, type Table, type ThroughputTable } from './model.js'
+import { type FiguresTable, isNotRun, type MemoryTable, type Table, type ThroughputTable } from './model.js'
 
 const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`
 
@@ -63,8 +63,17 @@ function memoryTable(table: MemoryTable): string[] {
   return out
 }
 
+function figuresTable(table: FiguresTable): string[] {
+  return [line(['', 'measured']), line(['---', '---:']), ...table.rows.map((r) => line([r.label, r.value]))]
+}
+
 /** One scenario table as GitHub-flavoured markdown (also readable as plain text in a terminal). */
 export function renderTable(table: Table): string {
-  const body = table.kind === 'memory' ? memoryTable(table) : throughputTable(table)
+  const body =
+    table.kind === 'memory'
+      ? memoryTable(table)
+      : table.kind === 'figures'
+        ? figuresTable(table)
+        : throughputTable(table)
   return [`### ${table.title}`, '', ...body].join('\n')
 }

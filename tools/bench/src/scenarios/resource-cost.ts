@@ -43,6 +43,48 @@ export async function clientCredentialsTokens(auth: Child, count: number): Promi
 }
 
 /**
+ * One contender per resource server, each loaded with bearer requests cycling through `tokens`; `counted` is what
+ * `count` makes of the auth-server's request counts (by path) over the run. The IPC questions are not HTTP requests,
+ * so everything counted came from the resource server under load.
+ */
+export function countingContenders(
+  ctx: ScenarioContext,
+  auth: Child,
+  tokens: readonly string[],
+  rows: ReadonlyArray<{ label: string; server: Child }>,
+  options: { counted: (counts: RequestCounts) => number; cpuOfAuthServer: boolean },
+): Contender[] {
+  const requests = bearerRequests(RESOURCE_PATH, tokens)
+  return rows.map(({ label, server }) => ({
+    label,
+    async measure(seconds) {
+      const before = options.counted(await auth.ask<RequestCounts>('counts'))
+      const result = await runLoadWithCpu(
+        { url: server.url, connections: ctx.profile.connections, duration: seconds, requests },
+        options.cpuOfAuthServer ? [server, auth] : [server],
+      )
+      return { ...result, counted: options.counted(await auth.ask<RequestCounts>('counts')) - before }
+    },
+  }))
+}
+
+/** A resource server's settings for the real auth-server `auth` and its inventory-api tokens; the row adds its mode. */
+export function authServerTarget(auth: Child): Omit<TargetConfig, 'mode'> {
+  return {
+    issuer: auth.url,
+    audience: AUDIENCE,
+    jwksUri: `${auth.url}/jwks`,
+    algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    cacheMax: 1000,
+    introspection: {
+      url: `${auth.url}/introspect`,
+      clientId: SERVICE_CLIENT.id,
+      clientSecret: SERVICE_CLIENT.secret,
+    },
+  }
+}
+
+/**
  * Scenario 1: what authenticating a request costs, on the same route and JSON, against the real auth-server
  * (RS256). Every row cycles through the same pool of distinct tokens; the auth-server counts what it receives.
  */
@@ -56,37 +98,22 @@ export async function resourceCost(ctx: ScenarioContext): Promise<ThroughputTabl
   log(`auth-server at ${auth.url}; fetching ${profile.tokenPool} client-credentials tokens`)
   const tokens = await clientCredentialsTokens(auth, profile.tokenPool)
 
-  const base: Omit<TargetConfig, 'mode'> = {
-    issuer: auth.url,
-    audience: AUDIENCE,
-    jwksUri: `${auth.url}/jwks`,
-    algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
-    cacheMax: 1000,
-    introspection: {
-      url: `${auth.url}/introspect`,
-      clientId: SERVICE_CLIENT.id,
-      clientSecret: SERVICE_CLIENT.secret,
-    },
-  }
+  const base = authServerTarget(auth)
   const servers = await Promise.all(ROWS.map((row) => startResourceServer(ctx, { ...base, mode: row.mode })))
   for (const [i, row] of ROWS.entries())
     await preflight(row.label, servers[i]!.url, tokens[0]!, row.mode !== 'none')
 
-  const requests = bearerRequests(RESOURCE_PATH, tokens)
-  const contenders: Contender[] = ROWS.map((row, i) => ({
-    label: row.label,
-    async measure(seconds) {
-      const before = sum(await auth.ask<RequestCounts>('counts'))
-      // CPU of the resource server and of the auth-server together: introspection spends it in both.
-      const result = await runLoadWithCpu(
-        { url: servers[i]!.url, connections: profile.connections, duration: seconds, requests },
-        [servers[i]!, auth],
-      )
-      const after = sum(await auth.ask<RequestCounts>('counts'))
-      // The two IPC questions are not HTTP requests; everything counted came from the resource server.
-      return { ...result, counted: after - before }
+  // CPU of the resource server and of the auth-server together: introspection spends it in both.
+  const contenders = countingContenders(
+    ctx,
+    auth,
+    tokens,
+    ROWS.map((row, i) => ({ label: row.label, server: servers[i]! })),
+    {
+      counted: sum,
+      cpuOfAuthServer: true,
     },
-  }))
+  )
   log('scenario 1: resource request cost')
   const rows = await interleave(contenders, { ...profile, log })
   return [
