@@ -39,7 +39,14 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
 }
 
 export type ScenarioName = 'resource' | 'algorithms' | 'issuance' | 'flood' | 'memory' | 'status'
-export const SCENARIOS: readonly ScenarioName[] = ['resource', 'algorithms', 'issuance', 'flood', 'memory', 'status']
+export const SCENARIOS: readonly ScenarioName[] = [
+  'resource',
+  'algorithms',
+  'issuance',
+  'flood',
+  'memory',
+  'status',
+]
 
 export interface CliOptions {
   profile: BenchProfile
