@@ -1,4 +1,5 @@
 export { readBody } from './body.js'
+export { DpopClient, type DpopFetchInit, DpopKey, type DpopProofInput } from './dpop.js'
 export {
   type Api,
   type ApiAnswer,

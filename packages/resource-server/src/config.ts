@@ -1,3 +1,4 @@
+import type { DpopMode } from '@stateless-auth/verifier'
 import {
   httpUrl,
   int,
@@ -33,6 +34,11 @@ export interface ResourceServerConfig extends ServiceConfig {
     cache: false | { max: number }
     /** Token Status List checking (`STATUS_LIST_CHECK`, `STATUS_LIST_MAX_STALE`): revocation within the list's ttl. */
     status: false | { maxStale: number }
+    /**
+     * DPoP (RFC 9449, `DPOP`, `PUBLIC_URL`, `DPOP_NONCE_SECRET`): which schemes are accepted, the base URL clients
+     * use (a proof's `htu` names it; behind a proxy it is not what Node sees), and optional resource-server nonces.
+     */
+    dpop: { mode: DpopMode; publicUrl?: string; nonce?: { secret: string } }
   }
 }
 
@@ -68,6 +74,13 @@ export function resourceServerEnv(defaults: ResourceServerDefaults) {
     TOKEN_CACHE_MAX: int(1, 10_000_000, 10_000),
     STATUS_LIST_CHECK: Type.Boolean({ default: true }),
     STATUS_LIST_MAX_STALE: int(0, 86_400, 300),
+    DPOP: Type.Enum(['disabled', 'allowed', 'required'], { default: 'allowed' }),
+    PUBLIC_URL: Type.Optional(
+      httpUrl('the URL clients reach this API at, without query, fragment or trailing slash', {
+        trailingSlash: false,
+      }),
+    ),
+    DPOP_NONCE_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 512 })),
   }
 }
 
@@ -93,6 +106,11 @@ export function resourceServerConfig(env: ResourceServerEnv): ResourceServerConf
       fetchTimeout: env.JWKS_FETCH_TIMEOUT_MS,
       cache: env.TOKEN_CACHE ? { max: env.TOKEN_CACHE_MAX } : false,
       status: env.STATUS_LIST_CHECK ? { maxStale: env.STATUS_LIST_MAX_STALE } : false,
+      dpop: {
+        mode: env.DPOP,
+        ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+        ...(env.DPOP_NONCE_SECRET ? { nonce: { secret: env.DPOP_NONCE_SECRET } } : {}),
+      },
     },
   }
 }
