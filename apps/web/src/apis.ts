@@ -1,4 +1,4 @@
-import { decodeJwt } from '@stateless-auth/experiments'
+import { DpopClient, type DpopKey, decodeJwt } from '@stateless-auth/experiments'
 import type { Api } from './session/store.js'
 
 /** What one API answered, as the page shows it. */
@@ -47,7 +47,15 @@ interface Snapshot {
   failed: number
 }
 
-export function createApiClient(urls: Record<Api, string>, timeoutMs = 5000) {
+/**
+ * Calls the APIs for the page. A token the session's DPoP key is bound to (`keyFor` knows it) goes with the
+ * `DPoP` scheme and a fresh proof of that key (RFC 9449 §7), any other as `Bearer`.
+ */
+export function createApiClient(
+  urls: Record<Api, string>,
+  timeoutMs = 5000,
+  keyFor: (token: string) => DpopKey | undefined = () => undefined,
+) {
   async function snapshot(api: Api): Promise<Snapshot | undefined> {
     try {
       const res = await fetch(`${urls[api]}/metrics`, { signal: AbortSignal.timeout(timeoutMs) })
@@ -82,15 +90,16 @@ export function createApiClient(urls: Record<Api, string>, timeoutMs = 5000) {
       wwwAuthenticate: undefined,
     }
     try {
-      const res = await fetch(url, {
+      const key = keyFor(token)
+      const init = {
         method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
+        headers: (body === undefined ? {} : { 'content-type': 'application/json' }) as Record<string, string>,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(timeoutMs),
-      })
+      }
+      const res = key
+        ? await new DpopClient(key).fetch(url, { ...init, accessToken: token })
+        : await fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } })
       answer.status = res.status
       answer.wwwAuthenticate = res.headers.get('www-authenticate') ?? undefined
       const text = await res.text()

@@ -102,6 +102,11 @@ export interface DpopFetchInit extends Omit<RequestInit, 'body'> {
   accessToken?: string
   /** Resent as is on a nonce retry, so no streams. */
   body?: string | URLSearchParams
+  /**
+   * The URL the server knows itself by, for the proof's `htu`, when the request goes to another address of the
+   * same server (a container's internal name for a public issuer). Default: the URL fetched.
+   */
+  htu?: string | URL
 }
 
 // RFC 9449 §8 (token endpoint: 400 `use_dpop_nonce`) and §9 (resource: 401 with the error on the DPoP challenge).
@@ -152,12 +157,21 @@ export class DpopClient {
   }
 
   async fetch(url: string | URL, init: DpopFetchInit = {}): Promise<Response> {
-    const { accessToken, ...rest } = init
+    const { accessToken, htu, ...rest } = init
     const method = rest.method ?? 'GET'
     const origin = new URL(url).origin
     const send = () => {
       const headers = new Headers(rest.headers)
-      headers.set('dpop', this.proof(method, url, accessToken))
+      const nonce = this.#nonces.get(origin)
+      headers.set(
+        'dpop',
+        this.key.proof({
+          method,
+          url: htu ?? url,
+          ...(accessToken !== undefined ? { accessToken } : {}),
+          ...(nonce !== undefined ? { nonce } : {}),
+        }),
+      )
       if (accessToken !== undefined) headers.set('authorization', `DPoP ${accessToken}`)
       return this.#fetch(url, { ...rest, method, headers })
     }

@@ -60,7 +60,12 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
   async function request(url: string, init: RequestInit & { body?: string }): Promise<Response> {
     const signal = AbortSignal.timeout(options.timeoutMs)
     try {
-      if (options.dpop && init.method === 'POST') return await options.dpop.fetch(url, { ...init, signal })
+      if (options.dpop && init.method === 'POST') {
+        // The auth-server checks `htu` against its public URL: the issuer plus the endpoint's path, even when
+        // TOKEN_ENDPOINT is an internal address (containers).
+        const htu = `${options.issuer}${new URL(url).pathname}`
+        return await options.dpop.fetch(url, { ...init, signal, htu })
+      }
       return await doFetch(url, { ...init, signal })
     } catch (error) {
       throw new UpstreamUnavailableError(
