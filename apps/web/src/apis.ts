@@ -3,7 +3,8 @@ import type { Api } from './session/store.js'
 
 /** What one API answered, as the page shows it. */
 export interface ApiAnswer {
-  request: { method: string; url: string; kid: string | undefined; aud: unknown }
+  /** `scheme`: `DPoP` with a proof of the session's key (RFC 9449), or `Bearer`. */
+  request: { method: string; url: string; kid: string | undefined; aud: unknown; scheme: 'Bearer' | 'DPoP' }
   status: number | undefined
   body: unknown
   wwwAuthenticate: string | undefined
@@ -83,14 +84,20 @@ export function createApiClient(
   ): Promise<ApiAnswer> {
     const decoded = decodeJwt(token)
     const url = `${urls[api]}${path}`
+    const key = keyFor(token)
     const answer: ApiAnswer = {
-      request: { method, url, kid: decoded?.header.kid as string | undefined, aud: decoded?.payload.aud },
+      request: {
+        method,
+        url,
+        kid: decoded?.header.kid as string | undefined,
+        aud: decoded?.payload.aud,
+        scheme: key ? 'DPoP' : 'Bearer',
+      },
       status: undefined,
       body: undefined,
       wwwAuthenticate: undefined,
     }
     try {
-      const key = keyFor(token)
       const init = {
         method,
         headers: (body === undefined ? {} : { 'content-type': 'application/json' }) as Record<string, string>,
