@@ -84,7 +84,11 @@ describe('full path with the real auth-server', () => {
     // Bearer, because whoever holds it cannot sign a proof with that key.
     const serviceToken = proxy.issuedTokens.at(-1)!
     const claims = JSON.parse(Buffer.from(serviceToken.split('.')[1]!, 'base64url').toString('utf8'))
-    expect(claims).toMatchObject({ client_id: 'orders-api', aud: INVENTORY, cnf: { jkt: expect.any(String) } })
+    expect(claims).toMatchObject({
+      client_id: 'orders-api',
+      aud: INVENTORY,
+      cnf: { jkt: expect.any(String) },
+    })
     const stolen = await call(inventoryUrl, '/inventory/gadget/reserve', serviceToken, {
       method: 'POST',
       body: JSON.stringify({ quantity: 1, reservation_id: 'thief-1' }),

@@ -35,7 +35,9 @@ describe('web app with DPoP', () => {
     const token = stack.issuedTokens.filter((t) => t.split('.').length === 3).at(-1)!
     expect(claimsOf(token).cnf).toBeDefined()
     const aud = claimsOf(token).aud
-    const base = [aud].flat().includes('urn:stateless-auth:inventory-api') ? stack.inventoryUrl : stack.ordersUrl
+    const base = [aud].flat().includes('urn:stateless-auth:inventory-api')
+      ? stack.inventoryUrl
+      : stack.ordersUrl
     const path = base === stack.inventoryUrl ? '/inventory' : '/orders'
     const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } })
     expect(res.status).toBe(401)

@@ -10,7 +10,11 @@ export interface InventoryStandIn {
   /** The stock left of one SKU, as `GET /inventory/:sku` would answer. */
   stock(sku: string): number
   /** Every authorized call, as received: its scheme, the token's claims and, for DPoP, the proof's claims. */
-  readonly calls: ReadonlyArray<{ scheme: string; claims: Record<string, unknown>; proof?: Record<string, unknown> }>
+  readonly calls: ReadonlyArray<{
+    scheme: string
+    claims: Record<string, unknown>
+    proof?: Record<string, unknown>
+  }>
   /** Stops answering (connections refused), as when inventory-api is down. */
   close(): Promise<void>
 }
@@ -67,7 +71,8 @@ export async function startInventoryStandIn(
 ): Promise<InventoryStandIn> {
   const stock = new Map(Object.entries(SEEDED))
   const reservations = new Map<string, Reservation>()
-  const calls: Array<{ scheme: string; claims: Record<string, unknown>; proof?: Record<string, unknown> }> = []
+  const calls: Array<{ scheme: string; claims: Record<string, unknown>; proof?: Record<string, unknown> }> =
+    []
   let base = ''
 
   function authenticate(req: IncomingMessage): { client_id: string } | { error: string; status: number } {
@@ -88,7 +93,8 @@ export async function startInventoryStandIn(
       if (!ok || claims.aud !== audience || claims.exp <= Date.now() / 1000)
         return { status: 401, error: 'invalid_token' }
       // A bound token is never accepted as Bearer, an unbound one never as DPoP.
-      if ((scheme === 'DPoP') !== (claims.cnf?.jkt !== undefined)) return { status: 401, error: 'invalid_token' }
+      if ((scheme === 'DPoP') !== (claims.cnf?.jkt !== undefined))
+        return { status: 401, error: 'invalid_token' }
       let proof: Record<string, unknown> | undefined
       if (scheme === 'DPoP') {
         proof = dpopProof(req, base, token!, claims.cnf.jkt)

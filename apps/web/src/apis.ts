@@ -81,17 +81,19 @@ export function createApiClient(
     path: string,
     token: string,
     body?: unknown,
+    /** Sent exactly as given instead of the token's own scheme and proof (the steal experiment's thief). */
+    raw?: { authorization: string; dpop?: string },
   ): Promise<ApiAnswer> {
     const decoded = decodeJwt(token)
     const url = `${urls[api]}${path}`
-    const key = keyFor(token)
+    const key = raw ? undefined : keyFor(token)
     const answer: ApiAnswer = {
       request: {
         method,
         url,
         kid: decoded?.header.kid as string | undefined,
         aud: decoded?.payload.aud,
-        scheme: key ? 'DPoP' : 'Bearer',
+        scheme: key || raw?.authorization.startsWith('DPoP ') ? 'DPoP' : 'Bearer',
       },
       status: undefined,
       body: undefined,
@@ -106,7 +108,10 @@ export function createApiClient(
       }
       const res = key
         ? await new DpopClient(key).fetch(url, { ...init, accessToken: token })
-        : await fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } })
+        : await fetch(url, {
+            ...init,
+            headers: { ...init.headers, ...(raw ?? { authorization: `Bearer ${token}` }) },
+          })
       answer.status = res.status
       answer.wwwAuthenticate = res.headers.get('www-authenticate') ?? undefined
       const text = await res.text()
@@ -123,10 +128,22 @@ export function createApiClient(
 
   return {
     snapshot,
-    /** Calls the API with `token` and reads its counters around the call, so the page can show what it did. */
-    async call(api: Api, method: string, path: string, token: string, body?: unknown): Promise<ObservedCall> {
+    /** The URL a call to `path` of `api` goes to (what a DPoP proof names). */
+    urlOf: (api: Api, path: string) => `${urls[api]}${path}`,
+    /**
+     * Calls the API with `token` and reads its counters around the call, so the page can show what it did. With
+     * `raw`, these `Authorization` and `DPoP` headers are sent as they are (what a thief holding them sends).
+     */
+    async call(
+      api: Api,
+      method: string,
+      path: string,
+      token: string,
+      body?: unknown,
+      raw?: { authorization: string; dpop?: string },
+    ): Promise<ObservedCall> {
       const before = await snapshot(api)
-      const answer = await send(api, method, path, token, body)
+      const answer = await send(api, method, path, token, body, raw)
       const after = await snapshot(api)
       return {
         api,

@@ -111,7 +111,8 @@ export interface DpopFetchInit extends Omit<RequestInit, 'body'> {
 
 // RFC 9449 §8 (token endpoint: 400 `use_dpop_nonce`) and §9 (resource: 401 with the error on the DPoP challenge).
 async function asksForNonce(response: Response): Promise<boolean> {
-  if (response.status === 401) return /error="use_dpop_nonce"/.test(response.headers.get('www-authenticate') ?? '')
+  if (response.status === 401)
+    return /error="use_dpop_nonce"/.test(response.headers.get('www-authenticate') ?? '')
   if (response.status !== 400) return false
   const body = (await response
     .clone()

@@ -24,3 +24,4 @@ export {
   type TokenAnswer,
   tokenRequest,
 } from './oauth-client.js'
+export { STEAL_STEPS, stealExperiment, type Theft } from './steal.js'

@@ -1,4 +1,3 @@
-import type { DpopMode } from '@stateless-auth/verifier'
 import {
   httpUrl,
   int,
@@ -8,6 +7,7 @@ import {
   serviceEnv,
   Type,
 } from '@stateless-auth/service-kit/config'
+import type { DpopMode } from '@stateless-auth/verifier'
 
 export interface ResourceServerConfig extends ServiceConfig {
   /** Expected `iss` of every token (RFC 9068 §4): the public issuer URL, even inside containers. */

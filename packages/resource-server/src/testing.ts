@@ -97,7 +97,12 @@ async function newKey(alg: 'RS256' | 'ES256'): Promise<TestKey> {
   return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } }
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'max-age=300', ...headers })
   res.end(JSON.stringify(body))
 }
@@ -154,7 +159,8 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
       const protectedHeader = JSON.parse(Buffer.from(h ?? '', 'base64url').toString('utf8'))
       const claims = JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8'))
       const { jwk } = protectedHeader
-      if (protectedHeader.typ !== 'dpop+jwt' || protectedHeader.alg !== 'ES256' || jwk?.kty !== 'EC') return invalid
+      if (protectedHeader.typ !== 'dpop+jwt' || protectedHeader.alg !== 'ES256' || jwk?.kty !== 'EC')
+        return invalid
       const key = createPublicKey({ key: jwk, format: 'jwk' })
       const signed = verify(
         'sha256',

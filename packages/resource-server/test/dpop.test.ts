@@ -14,7 +14,10 @@ const schema = Type.Object(
   resourceServerEnv({ port: 0, audience: AUDIENCE, databaseUrl: '/tmp/unused.sqlite' }),
 )
 
-async function api(issuer: TestIssuer, env: NodeJS.ProcessEnv): Promise<{ app: FastifyInstance; url: string }> {
+async function api(
+  issuer: TestIssuer,
+  env: NodeJS.ProcessEnv,
+): Promise<{ app: FastifyInstance; url: string }> {
   const config = resourceServerConfig(readConfig(schema, { ISSUER: issuer.url, LOG_LEVEL: 'silent', ...env }))
   const app = Fastify()
   await app.register(resourceServer, {
@@ -81,7 +84,9 @@ describe('resource server with DPoP', () => {
       const plain = await issuer.token({ scope: 'things:read' })
       const res = await get(required.url, { authorization: `Bearer ${plain}` })
       expect(res.status).toBe(401)
-      expect(res.headers.get('www-authenticate')).toMatch(/^DPoP realm="test-api", algs="[^"]+", error="invalid_token"/)
+      expect(res.headers.get('www-authenticate')).toMatch(
+        /^DPoP realm="test-api", algs="[^"]+", error="invalid_token"/,
+      )
     } finally {
       await required.app.close()
     }

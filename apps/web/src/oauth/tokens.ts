@@ -65,21 +65,26 @@ export function sessionKey(session: Pick<SessionData, 'dpopKey'>): DpopKey {
  */
 export async function dpopTokenRequest(
   endpoint: TokenEndpoint,
-  key: DpopKey,
+  key: DpopKey | undefined,
   params: Record<string, string>,
 ): Promise<Record<string, unknown>> {
   const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+')
-  const basic = Buffer.from(`${encode(endpoint.clientId)}:${encode(endpoint.clientSecret)}`).toString('base64')
+  const basic = Buffer.from(`${encode(endpoint.clientId)}:${encode(endpoint.clientSecret)}`).toString(
+    'base64',
+  )
   let response: Response
   try {
     // @fastify/oauth2 (simple-oauth2) can neither add a `DPoP` header nor show the `DPoP-Nonce` answer: made here.
-    response = await new DpopClient(key).fetch(endpoint.url, {
+    const init = {
       method: 'POST',
-      htu: endpoint.htu,
       headers: { authorization: `Basic ${basic}`, accept: 'application/json' },
       body: new URLSearchParams(params),
       signal: AbortSignal.timeout(10_000),
-    })
+    }
+    // Without a key (the steal experiment's Bearer token only): a plain request, an unbound token.
+    response = key
+      ? await new DpopClient(key).fetch(endpoint.url, { ...init, htu: endpoint.htu })
+      : await fetch(endpoint.url, init)
   } catch (err) {
     throw new AuthServerUnreachable((err as Error).message)
   }
@@ -244,6 +249,31 @@ export function createTokenService(options: TokenServiceOptions) {
     async refresh(sessionId: string, api: Api): Promise<HeldToken> {
       const seen = (await store.get(sessionId))?.refreshToken
       return (await refreshUnlessDone(sessionId, api, seen, () => true)).token
+    },
+    /**
+     * An unbound (Bearer) token for `api`, from a refresh without a proof: for the steal experiment only, which
+     * shows what a thief does with one. Not kept in the session; the rotated refresh token is.
+     */
+    async bearerToken(sessionId: string, api: Api): Promise<string> {
+      return serialise(sessionId, () =>
+        leased(sessionId, async () => {
+          const session = await store.get(sessionId)
+          if (!session?.refreshToken) throw new RefreshRefused({ status: 400, error: 'no_refresh_token' })
+          let fresh: Record<string, unknown>
+          try {
+            fresh = await dpopTokenRequest(options.endpoint, undefined, {
+              grant_type: 'refresh_token',
+              refresh_token: session.refreshToken,
+              resource: audiences[api],
+            })
+          } catch (err) {
+            throw err instanceof TokenRequestRefused ? new RefreshRefused(err.refusal) : err
+          }
+          if (typeof fresh.refresh_token === 'string') session.refreshToken = fresh.refresh_token
+          await store.save(sessionId, session)
+          return String(fresh.access_token)
+        }),
+      )
     },
     /** RFC 7009: revoking the refresh token also ends the access tokens' renewal; the session row goes too. */
     async logout(sessionId: string): Promise<TokenEndpointRefusal | undefined> {
