@@ -38,8 +38,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
   },
 }
 
-export type ScenarioName = 'resource' | 'algorithms' | 'issuance' | 'memory'
-export const SCENARIOS: readonly ScenarioName[] = ['resource', 'algorithms', 'issuance', 'memory']
+export type ScenarioName = 'resource' | 'algorithms' | 'dpop' | 'issuance' | 'memory'
+export const SCENARIOS: readonly ScenarioName[] = ['resource', 'algorithms', 'dpop', 'issuance', 'memory']
 
 export interface CliOptions {
   profile: BenchProfile
@@ -52,7 +52,7 @@ export interface CliOptions {
   docsDir: string | undefined
 }
 
-const USAGE = `usage: bench [--quick] [--only resource,algorithms,issuance,memory] [--no-docs | --docs] [--docs-dir DIR] [--cpu-prof DIR]
+const USAGE = `usage: bench [--quick] [--only resource,algorithms,dpop,issuance,memory] [--no-docs | --docs] [--docs-dir DIR] [--cpu-prof DIR]
   --quick      short smoke run (under a minute); does not touch docs/ unless --docs is given
   --only       run a subset of the scenarios
   --no-docs    full run without rewriting docs/benchmarks.md and docs/benchmarks.svg
