@@ -141,22 +141,6 @@ export class DpopClient {
     this.#fetch = fetchImpl
   }
 
-  /** The nonce last received from `url`'s origin, if any. */
-  nonceFor(url: string | URL): string | undefined {
-    return this.#nonces.get(new URL(url).origin)
-  }
-
-  /** A proof for a request to `url`, with the nonce that origin last sent. */
-  proof(method: string, url: string | URL, accessToken?: string): string {
-    const nonce = this.nonceFor(url)
-    return this.key.proof({
-      method,
-      url,
-      ...(accessToken !== undefined ? { accessToken } : {}),
-      ...(nonce !== undefined ? { nonce } : {}),
-    })
-  }
-
   async fetch(url: string | URL, init: DpopFetchInit = {}): Promise<Response> {
     const { accessToken, htu, ...rest } = init
     const method = rest.method ?? 'GET'

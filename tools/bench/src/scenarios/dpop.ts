@@ -21,7 +21,7 @@ const ROWS: ReadonlyArray<{ mode: TargetMode; label: string; dpop: boolean }> = 
 ]
 
 /**
- * Scenario 3: what a DPoP proof (RFC 9449) adds to a request. ES256 access tokens from a stand-in issuer; the DPoP
+ * Scenario 5: what a DPoP proof (RFC 9449) adds to a request. ES256 access tokens from a stand-in issuer; the DPoP
  * rows send tokens bound to one P-256 key (`cnf.jkt`) with an ES256 proof each (`htm`, `htu`, `ath`), made
  * before the run and reused (the rows' replay store is a no-op). The floor row is one ES256 signature check.
  */
@@ -70,10 +70,10 @@ export async function dpop(ctx: ScenarioContext): Promise<ThroughputTable[]> {
         runLoadWithCpu({ url, connections: profile.connections, duration: seconds, requests }, [servers[i]!]),
     })
   }
-  log('scenario 3: DPoP (ES256 tokens and proofs)')
+  log('scenario 5: DPoP (ES256 tokens and proofs)')
   const rows = await interleave(contenders, { ...profile, log })
   return [
-    { kind: 'throughput', id: 'dpop', title: 'Scenario 3 — DPoP proof cost (ES256)', unit: 'req/s', rows },
+    { kind: 'throughput', id: 'dpop', title: 'Scenario 5 — DPoP proof cost (ES256)', unit: 'req/s', rows },
   ]
 }
 
