@@ -134,16 +134,10 @@ export function createApiClient(
      * Calls the API with `token` and reads its counters around the call, so the page can show what it did. With
      * `raw`, these `Authorization` and `DPoP` headers are sent as they are (what a thief holding them sends).
      */
-    async call(
-      api: Api,
-      method: string,
-      path: string,
-      token: string,
-      body?: unknown,
-      raw?: { authorization: string; dpop?: string },
-    ): Promise<ObservedCall> {
+    async call(...args: Parameters<typeof send>): Promise<ObservedCall> {
+      const api = args[0]
       const before = await snapshot(api)
-      const answer = await send(api, method, path, token, body, raw)
+      const answer = await send(...args)
       const after = await snapshot(api)
       return {
         api,

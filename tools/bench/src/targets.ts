@@ -66,28 +66,21 @@ export async function buildTarget(config: TargetConfig): Promise<FastifyInstance
     case 'none':
       break
     case 'verifier':
-    case 'verifier-cache': {
-      await app.register(verifierPlugin, {
-        issuer: config.issuer,
-        audience: config.audience,
-        jwksUri: config.jwksUri,
-        algorithms: config.algorithms,
-        cache: config.mode === 'verifier-cache' ? { max: config.cacheMax } : false,
-      })
-      preHandler = app.authenticate
-      break
-    }
+    case 'verifier-cache':
     case 'verifier-dpop':
     case 'verifier-dpop-cache': {
-      // DPoP on (RFC 9449). The proofs are made before the run and reused each round, so the replay store is a
-      // no-op here and maxAge covers the run: the row measures the proof check, not a store or fresh signing.
+      const dpop = config.mode === 'verifier-dpop' || config.mode === 'verifier-dpop-cache'
       await app.register(verifierPlugin, {
         issuer: config.issuer,
         audience: config.audience,
         jwksUri: config.jwksUri,
         algorithms: config.algorithms,
-        cache: config.mode === 'verifier-dpop-cache' ? { max: config.cacheMax } : false,
-        dpop: { mode: 'allowed', maxAge: 86_400, replayStore: { add: async () => true } },
+        cache: config.mode.endsWith('-cache') ? { max: config.cacheMax } : false,
+        // DPoP rows (RFC 9449): the proofs are made before the run and reused each round, so the replay store is
+        // a no-op and maxAge covers the run: they measure the proof check, not a store or fresh signing.
+        ...(dpop
+          ? { dpop: { mode: 'allowed', maxAge: 86_400, replayStore: { add: async () => true } } }
+          : {}),
       })
       preHandler = app.authenticate
       break
