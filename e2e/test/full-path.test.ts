@@ -83,6 +83,21 @@ describe('full path with the real auth-server', () => {
     expect(placed.status).toBe(201)
     // orders-api asked the auth-server for its own token: metadata (for the token endpoint) and one token.
     expect(toAuthServer.filter((path) => path === '/token')).toHaveLength(tokensBefore + 1)
+    // That token is DPoP-bound (RFC 9449): it names orders-api's key, and copied from the wire it is refused as
+    // Bearer, because whoever holds it cannot sign a proof with that key.
+    const serviceToken = proxy.issuedTokens.at(-1)!
+    const claims = JSON.parse(Buffer.from(serviceToken.split('.')[1]!, 'base64url').toString('utf8'))
+    expect(claims).toMatchObject({
+      client_id: 'orders-api',
+      aud: INVENTORY,
+      cnf: { jkt: expect.any(String) },
+    })
+    const stolen = await call(inventoryUrl, '/inventory/gadget/reserve', serviceToken, {
+      method: 'POST',
+      body: JSON.stringify({ quantity: 1, reservation_id: 'thief-1' }),
+    })
+    expect(stolen.status).toBe(401)
+    expect(stolen.headers.get('www-authenticate')).toContain('DPoP realm="inventory-api"')
 
     const reader = await userToken('alice', INVENTORY, 'inventory:read')
     const stock = (await (await call(inventoryUrl, '/inventory/gadget', reader)).json()) as { stock: number }

@@ -67,6 +67,8 @@ describe('pnpm demo walkthrough', () => {
       'The APIs fetched the keys once',
       'Tamper with a claim',
       'Present the orders token to inventory-api',
+      'Sign in again with a DPoP key',
+      'Steal the token',
       'Expiry, then refresh',
       'Refresh-token reuse detection',
       'Rotate the signing key',
@@ -83,6 +85,13 @@ describe('pnpm demo walkthrough', () => {
     const text = lines.join('\n')
     expect(text).toContain('← 401 WWW-Authenticate: Bearer realm="orders-api", error="invalid_token"')
     expect(text).toMatch(/R1 again: 400 invalid_grant; R2: 400 invalid_grant/)
+    expect(text).toMatch(/token_type=DPoP, cnf \{"jkt":"[\w-]{43}"\}/)
+    expect(text).toMatch(/thief: stolen Bearer token\n.*← 200 /)
+    expect(text).toMatch(
+      /sent as Bearer\n.*← 401 WWW-Authenticate: Bearer realm="orders-api", error="invalid_token"/,
+    )
+    expect(text).toMatch(/thief’s own key\n.*← 401 .*Invalid DPoP key binding/)
+    expect(text).toMatch(/captured and replayed\n.*← 401 .*error="invalid_dpop_proof"/)
     expect(text).toMatch(/auth-server: unreachable .*; orders-api 200; inventory-api 200/)
     // Revocation: both APIs refuse within the 2 s ttl (+ the experiment's 2 s margin), each after a list fetch.
     expect(text).toMatch(/POST \/revoke token=<orders token>, then token=<inventory token>: 200, 200/)

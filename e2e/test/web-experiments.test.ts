@@ -45,6 +45,22 @@ describe('experiments, each one click with its outcome explained', () => {
     expect(body.steps[0].call.wwwAuthenticate).toMatch(/audience/i)
   })
 
+  it('steal: the stolen Bearer token works, the stolen DPoP-bound one is refused three ways', async () => {
+    const { body } = await postJson(stack.webUrl, '/api/experiments/steal', jar)
+    expect(body.outcome).toBe('as-explained')
+    const calls = body.steps.map((step: { call: { status: number; wwwAuthenticate?: string } }) => step.call)
+    expect(calls.map((call: { status: number }) => call.status)).toEqual([200, 401, 401, 200, 401])
+    expect(calls[1].wwwAuthenticate).toContain('error="invalid_token"')
+    expect(calls[1].wwwAuthenticate).toContain('must be sent with the DPoP scheme')
+    expect(calls[2].wwwAuthenticate).toContain('error_description="Invalid DPoP key binding"')
+    expect(calls[4].wwwAuthenticate).toContain('error="invalid_dpop_proof"')
+    expect(
+      body.steps.map((step: { call: { request: { scheme: string } } }) => step.call.request.scheme),
+    ).toEqual(['Bearer', 'Bearer', 'DPoP', 'DPoP', 'DPoP'])
+    // The session keeps working with its own key afterwards.
+    expect((await postJson(stack.webUrl, '/api/call/orders', jar)).body.status).toBe(200)
+  })
+
   it('expiry: says how long to wait while the token is still valid, sending nothing', async () => {
     const { body } = await postJson(stack.webUrl, '/api/experiments/expiry', jar)
     expect(body.outcome).toBe('not-run')

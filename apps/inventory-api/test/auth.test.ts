@@ -5,10 +5,12 @@ import { bearer, type Harness, harness } from './helper.js'
 describe('who may call inventory-api', () => {
   const h = harnessPerTest(harness)
 
-  it('asks for a bearer token when none is sent (RFC 6750 §3.1: no error attribute)', async () => {
+  it('asks for a Bearer or DPoP token when none is sent (RFC 6750 §3.1, RFC 9449 §7.1: no error attribute)', async () => {
     const res = await h().app.inject({ url: '/inventory' })
     expect(res.statusCode).toBe(401)
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="inventory-api"')
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="inventory-api", DPoP realm="inventory-api", algs="ES256 EdDSA PS256 RS256"',
+    )
     expect(res.json().error).toBe('invalid_request')
   })
 

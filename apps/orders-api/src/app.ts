@@ -1,3 +1,4 @@
+import { DpopClient, DpopKey } from '@stateless-auth/experiments'
 import { openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
 import { fastifyOptions } from '@stateless-auth/service-kit/fastify'
 import type { LoggerOptions } from '@stateless-auth/service-kit/logger'
@@ -28,6 +29,8 @@ export async function buildApp(
   const db = await openAppDatabase(config.databaseUrl, migrations)
   const app = Fastify(fastifyOptions({ bodyLimit: config.bodyLimit, logger: options.logger }))
   app.addHook('onClose', () => db.close())
+  // One DPoP key per process, made at start and never written anywhere: a token copied from a log is useless.
+  const dpop = config.inventory.dpop ? new DpopClient(DpopKey.generate(), options.fetch) : undefined
   const tokens = createTokenSource({
     issuer: config.issuer,
     metadataUri: config.metadataUri ?? metadataUrlFor(config.issuer),
@@ -38,12 +41,14 @@ export async function buildApp(
     scope: config.inventory.scope,
     timeoutMs: config.inventory.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(dpop ? { dpop } : {}),
   })
   const inventory = createInventoryClient({
     baseUrl: config.inventory.url,
     tokens,
     timeoutMs: config.inventory.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(dpop ? { dpop } : {}),
   })
   try {
     await app.register(resourceServer, {

@@ -13,6 +13,8 @@ export interface OrdersConfig extends ResourceServerConfig {
     audience: string
     scope: string
     timeoutMs: number
+    /** `INVENTORY_DPOP`: a DPoP-bound service token and a proof on every call (RFC 9449); one key per process. */
+    dpop: boolean
   }
   client: {
     id: string
@@ -49,6 +51,7 @@ export const ordersEnv = Type.Object({
     default: 'inventory:write',
   }),
   INVENTORY_TIMEOUT_MS: int(100, 60_000, 5000),
+  INVENTORY_DPOP: Type.Boolean({ default: true }),
 })
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OrdersConfig {
@@ -63,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OrdersConfig {
       audience: input.INVENTORY_AUDIENCE,
       scope: input.INVENTORY_SCOPE,
       timeoutMs: input.INVENTORY_TIMEOUT_MS,
+      dpop: input.INVENTORY_DPOP,
     },
     client: {
       id: input.CLIENT_ID,

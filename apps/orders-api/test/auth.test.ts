@@ -5,10 +5,12 @@ import { bearer, harness, INVENTORY, order } from './helper.js'
 describe('who may call orders-api', () => {
   const h = harnessPerTest(harness)
 
-  it('asks for a bearer token when none is sent', async () => {
+  it('asks for a Bearer or DPoP token when none is sent (DPOP=allowed by default)', async () => {
     const res = await h().app.inject({ url: '/orders' })
     expect(res.statusCode).toBe(401)
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="orders-api"')
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="orders-api", DPoP realm="orders-api", algs="ES256 EdDSA PS256 RS256"',
+    )
   })
 
   it('refuses a token issued for inventory-api with 401 invalid_token', async () => {

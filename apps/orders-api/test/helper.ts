@@ -30,10 +30,16 @@ export interface Harness {
 export async function harness(
   databaseUrl?: string,
   env: NodeJS.ProcessEnv = {},
-  options: { fetch?: typeof fetch; tokenTtl?: number } = {},
+  options: {
+    fetch?: typeof fetch
+    tokenTtl?: number
+    /** Nonces the test issuer's token endpoint and the inventory stand-in require of DPoP proofs. */
+    dpopNonces?: { issuer: string; inventory: string }
+  } = {},
 ): Promise<Harness> {
   const issuer = await startTestIssuer({
     audience: ORDERS,
+    ...(options.dpopNonces ? { dpopNonce: options.dpopNonces.issuer } : {}),
     clients: {
       'orders-api': {
         secret: 'orders-api-secret',
@@ -43,7 +49,11 @@ export async function harness(
     },
   })
   const ordersDb = databaseUrl === undefined ? tempDatabase() : undefined
-  const inventory = await startInventoryStandIn(issuer, INVENTORY)
+  const inventory = await startInventoryStandIn(
+    issuer,
+    INVENTORY,
+    options.dpopNonces ? { dpopNonce: options.dpopNonces.inventory } : {},
+  )
   const inventoryUrl = inventory.url
   const config = loadConfig({
     ISSUER: issuer.url,

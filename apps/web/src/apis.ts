@@ -1,9 +1,10 @@
-import { decodeJwt } from '@stateless-auth/experiments'
+import { DpopClient, type DpopKey, decodeJwt } from '@stateless-auth/experiments'
 import type { Api } from './session/store.js'
 
 /** What one API answered, as the page shows it. */
 export interface ApiAnswer {
-  request: { method: string; url: string; kid: string | undefined; aud: unknown }
+  /** `scheme`: `DPoP` with a proof of the session's key (RFC 9449), or `Bearer`. */
+  request: { method: string; url: string; kid: string | undefined; aud: unknown; scheme: 'Bearer' | 'DPoP' }
   status: number | undefined
   body: unknown
   wwwAuthenticate: string | undefined
@@ -47,7 +48,15 @@ interface Snapshot {
   failed: number
 }
 
-export function createApiClient(urls: Record<Api, string>, timeoutMs = 5000) {
+/**
+ * Calls the APIs for the page. A token the session's DPoP key is bound to (`keyFor` knows it) goes with the
+ * `DPoP` scheme and a fresh proof of that key (RFC 9449 §7), any other as `Bearer`.
+ */
+export function createApiClient(
+  urls: Record<Api, string>,
+  timeoutMs = 5000,
+  keyFor: (token: string) => DpopKey | undefined = () => undefined,
+) {
   async function snapshot(api: Api): Promise<Snapshot | undefined> {
     try {
       const res = await fetch(`${urls[api]}/metrics`, { signal: AbortSignal.timeout(timeoutMs) })
@@ -72,25 +81,37 @@ export function createApiClient(urls: Record<Api, string>, timeoutMs = 5000) {
     path: string,
     token: string,
     body?: unknown,
+    /** Sent exactly as given instead of the token's own scheme and proof (the steal experiment's thief). */
+    raw?: { authorization: string; dpop?: string },
   ): Promise<ApiAnswer> {
     const decoded = decodeJwt(token)
     const url = `${urls[api]}${path}`
+    const key = raw ? undefined : keyFor(token)
     const answer: ApiAnswer = {
-      request: { method, url, kid: decoded?.header.kid as string | undefined, aud: decoded?.payload.aud },
+      request: {
+        method,
+        url,
+        kid: decoded?.header.kid as string | undefined,
+        aud: decoded?.payload.aud,
+        scheme: key || raw?.authorization.startsWith('DPoP ') ? 'DPoP' : 'Bearer',
+      },
       status: undefined,
       body: undefined,
       wwwAuthenticate: undefined,
     }
     try {
-      const res = await fetch(url, {
+      const init = {
         method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
+        headers: (body === undefined ? {} : { 'content-type': 'application/json' }) as Record<string, string>,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(timeoutMs),
-      })
+      }
+      const res = key
+        ? await new DpopClient(key).fetch(url, { ...init, accessToken: token })
+        : await fetch(url, {
+            ...init,
+            headers: { ...init.headers, ...(raw ?? { authorization: `Bearer ${token}` }) },
+          })
       answer.status = res.status
       answer.wwwAuthenticate = res.headers.get('www-authenticate') ?? undefined
       const text = await res.text()
@@ -107,10 +128,16 @@ export function createApiClient(urls: Record<Api, string>, timeoutMs = 5000) {
 
   return {
     snapshot,
-    /** Calls the API with `token` and reads its counters around the call, so the page can show what it did. */
-    async call(api: Api, method: string, path: string, token: string, body?: unknown): Promise<ObservedCall> {
+    /** The URL a call to `path` of `api` goes to (what a DPoP proof names). */
+    urlOf: (api: Api, path: string) => `${urls[api]}${path}`,
+    /**
+     * Calls the API with `token` and reads its counters around the call, so the page can show what it did. With
+     * `raw`, these `Authorization` and `DPoP` headers are sent as they are (what a thief holding them sends).
+     */
+    async call(...args: Parameters<typeof send>): Promise<ObservedCall> {
+      const api = args[0]
       const before = await snapshot(api)
-      const answer = await send(api, method, path, token, body)
+      const answer = await send(...args)
       const after = await snapshot(api)
       return {
         api,

@@ -85,7 +85,9 @@ export async function buildApp(config: WebConfig, options: BuildOptions = {}): P
     controlAvailable: control !== undefined,
   })
   await app.register(apiRoutes, {
-    apis: createApiClient({ orders: config.ordersApiUrl, inventory: config.inventoryApiUrl }),
+    apis: createApiClient({ orders: config.ordersApiUrl, inventory: config.inventoryApiUrl }, 5000, (token) =>
+      app.tokens.keyFor(token),
+    ),
     admin,
     control,
     publicUrl: config.publicUrl,

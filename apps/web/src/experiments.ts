@@ -3,6 +3,8 @@ import {
   decodeJwt,
   expiryExperiment,
   outageExperiment,
+  STEAL_STEPS,
+  stealExperiment,
   tamperExperiment,
 } from '@stateless-auth/experiments'
 import { API_PATHS, type ApiClient, type ObservedCall } from './apis.js'
@@ -90,6 +92,44 @@ export const experiments: Record<string, Experiment> = {
       outcome: ok ? 'as-explained' : 'unexpected',
       explanation,
       steps: [{ label: 'GET /inventory with the orders-api token', call: answer }],
+    }
+  },
+
+  // Steal the token (RFC 9449): a thief with a stolen Bearer token, and with the session's DPoP-bound one.
+  async steal({ sessionId, tokens, apis }) {
+    const bearerToken = await tokens.bearerToken(sessionId, 'orders')
+    const { token } = await tokens.tokenFor(sessionId, 'orders')
+    const key = tokens.keyFor(token.accessToken)
+    if (!key) {
+      return {
+        name: 'steal',
+        outcome: 'not-run',
+        explanation: 'This session holds no DPoP key (it began before DPoP was on); sign in again.',
+        steps: [],
+      }
+    }
+    const url = apis.urlOf('orders', API_PATHS.orders)
+    const bound = token.accessToken
+    const run = await stealExperiment({
+      url,
+      bearerToken,
+      boundToken: bound,
+      rightfulProof: () => key.proof({ method: 'GET', url, accessToken: bound }),
+      send: (headers) =>
+        apis.call(
+          'orders',
+          'GET',
+          API_PATHS.orders,
+          headers.authorization.slice(headers.authorization.indexOf(' ') + 1),
+          undefined,
+          headers,
+        ),
+    })
+    return {
+      name: 'steal',
+      outcome: run.ok ? 'as-explained' : 'unexpected',
+      explanation: run.explanation,
+      steps: STEAL_STEPS.map(([step, label, why]) => ({ label: `${label} (${why})`, call: run[step] })),
     }
   },
 

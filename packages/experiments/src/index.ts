@@ -1,4 +1,5 @@
 export { readBody } from './body.js'
+export { DpopClient, type DpopFetchInit, DpopKey, type DpopProofInput } from './dpop.js'
 export {
   type Api,
   type ApiAnswer,
@@ -32,3 +33,4 @@ export {
   statusListOf,
   type TimelineEvent,
 } from './revocation.js'
+export { STEAL_STEPS, stealExperiment, type Theft } from './steal.js'

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { DpopClient } from './dpop.js'
 
 /** A token endpoint answer (RFC 6749 §5.1) or refusal (§5.2), with its status. */
 export interface TokenAnswer {
@@ -142,6 +143,8 @@ export interface SignInOptions {
   password: string
   scope: string
   resources: string[]
+  /** Redeem the code with proofs of this client's key: a DPoP-bound token (RFC 9449 §5). */
+  dpop?: DpopClient
 }
 
 export interface SignInResult {
@@ -185,14 +188,19 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
     if (callback.get('state') !== flow.state) throw new Error('state does not match')
     const code = callback.get('code')
     if (!code) throw new Error(`no code: ${callback.get('error')} ${callback.get('error_description') ?? ''}`)
-    const tokens = await tokenRequest(options.issuer, {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirectUri,
-      client_id: options.clientId,
-      code_verifier: flow.verifier,
-      resource: options.resources[0]!,
-    })
+    const tokens = await tokenRequest(
+      options.issuer,
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        client_id: options.clientId,
+        code_verifier: flow.verifier,
+        resource: options.resources[0]!,
+      },
+      undefined,
+      options.dpop,
+    )
     return { authorizeUrl: flow.authorizeUrl, redirectUri, callback, formsPosted: flow.formsPosted, tokens }
   } finally {
     loopback.close()
@@ -201,17 +209,19 @@ export async function signIn(options: SignInOptions): Promise<SignInResult> {
 
 /**
  * A token request (RFC 6749 §3.2). A public client sends no secret (§2.1, PKCE protects the code); a
- * confidential one authenticates with HTTP Basic (§2.3.1).
+ * confidential one authenticates with HTTP Basic (§2.3.1). With `dpop`, a proof of its key goes along (RFC 9449
+ * §5), retried once with the server's nonce when it asks for one.
  */
 export async function tokenRequest(
   issuer: string,
   params: Record<string, string>,
   client?: { id: string; secret: string },
+  dpop?: DpopClient,
 ): Promise<TokenAnswer> {
   const basic = client
     ? `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`
     : undefined
-  const res = await fetch(`${issuer}/token`, {
+  const init = {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
@@ -219,6 +229,7 @@ export async function tokenRequest(
       ...(basic ? { authorization: basic } : {}),
     },
     body: new URLSearchParams(params),
-  })
+  }
+  const res = dpop ? await dpop.fetch(`${issuer}/token`, init) : await fetch(`${issuer}/token`, init)
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }

@@ -7,6 +7,7 @@ import {
   serviceEnv,
   Type,
 } from '@stateless-auth/service-kit/config'
+import type { DpopMode } from '@stateless-auth/verifier'
 
 export interface ResourceServerConfig extends ServiceConfig {
   /** Expected `iss` of every token (RFC 9068 §4): the public issuer URL, even inside containers. */
@@ -36,6 +37,11 @@ export interface ResourceServerConfig extends ServiceConfig {
      * `fetchBase` (`STATUS_LIST_URL`): where lists named at the public issuer are fetched from (containers).
      */
     status: false | { maxStale: number; fetchBase?: string }
+    /**
+     * DPoP (RFC 9449, `DPOP`, `PUBLIC_URL`, `DPOP_NONCE_SECRET`): which schemes are accepted, the base URL clients
+     * use (a proof's `htu` names it; behind a proxy it is not what Node sees), and optional resource-server nonces.
+     */
+    dpop: { mode: DpopMode; publicUrl?: string; nonce?: { secret: string } }
   }
 }
 
@@ -74,6 +80,13 @@ export function resourceServerEnv(defaults: ResourceServerDefaults) {
     STATUS_LIST_URL: Type.Optional(
       httpUrl('an http(s) base URL without trailing slash', { trailingSlash: false }),
     ),
+    DPOP: Type.Enum(['disabled', 'allowed', 'required'], { default: 'allowed' }),
+    PUBLIC_URL: Type.Optional(
+      httpUrl('the URL clients reach this API at, without query, fragment or trailing slash', {
+        trailingSlash: false,
+      }),
+    ),
+    DPOP_NONCE_SECRET: Type.Optional(Type.String({ minLength: 32, maxLength: 512 })),
   }
 }
 
@@ -104,6 +117,11 @@ export function resourceServerConfig(env: ResourceServerEnv): ResourceServerConf
             ...(env.STATUS_LIST_URL ? { fetchBase: env.STATUS_LIST_URL } : {}),
           }
         : false,
+      dpop: {
+        mode: env.DPOP,
+        ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+        ...(env.DPOP_NONCE_SECRET ? { nonce: { secret: env.DPOP_NONCE_SECRET } } : {}),
+      },
     },
   }
 }

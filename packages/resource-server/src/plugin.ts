@@ -37,7 +37,7 @@ async function resourceServer(app: FastifyInstance, options: ResourceServerOptio
   const { config } = options
   const metrics = resourceServerMetrics()
   app.decorate('metrics', metrics)
-  installErrorHandler(app, { map: verifierErrors(options.realm) })
+  installErrorHandler(app, { map: verifierErrors(options.realm, config.verifier.dpop.mode) })
   await registerDocs(app, { ...options.docs, issuer: config.issuer })
   await app.register(verifierPlugin, {
     issuer: config.issuer,

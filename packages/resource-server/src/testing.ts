@@ -3,7 +3,7 @@
  * metadata on 127.0.0.1, counts every request it serves, and signs RFC 9068 access tokens. It lets most tests
  * run without the real auth-server, and proves statelessness by counting what reaches it.
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, createPublicKey, randomUUID, verify } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -83,6 +83,11 @@ export interface TestIssuerOptions {
   clientId?: string
   /** Confidential clients allowed the client-credentials grant at `POST /token`. */
   clients?: Record<string, { secret: string; scope: string; tokenTtl?: number }>
+  /**
+   * With a `DPoP` header at `POST /token`, proofs must carry this nonce: without it, 400 `use_dpop_nonce` and a
+   * `DPoP-Nonce` header (RFC 9449 §8).
+   */
+  dpopNonce?: string
 }
 
 async function newKey(alg: 'RS256' | 'ES256'): Promise<TestKey> {
@@ -92,8 +97,13 @@ async function newKey(alg: 'RS256' | 'ES256'): Promise<TestKey> {
   return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } }
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'max-age=300' })
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'max-age=300', ...headers })
   res.end(JSON.stringify(body))
 }
 
@@ -133,15 +143,44 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
     if (req.method === 'POST' && path === '/token') {
       counts.token++
       return void clientCredentials(req).then(
-        ([status, body]) => json(res, status, body),
+        ([status, body, headers]) => json(res, status, body, headers),
         () => json(res, 400, { error: 'invalid_request' }),
       )
     }
     json(res, 404, { error: 'not_found' })
   }
 
+  // RFC 9449 §4.3, the parts a stand-in needs: an ES256 proof for this POST, signed by its own `jwk`, with the
+  // nonce when one is configured. Resolves with the key's RFC 7638 thumbprint, or an OAuth error.
+  function dpopProof(header: string): string | [number, object, Record<string, string>?] {
+    const invalid: [number, object] = [400, { error: 'invalid_dpop_proof' }]
+    const [h, p, sig] = header.split('.')
+    try {
+      const protectedHeader = JSON.parse(Buffer.from(h ?? '', 'base64url').toString('utf8'))
+      const claims = JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8'))
+      const { jwk } = protectedHeader
+      if (protectedHeader.typ !== 'dpop+jwt' || protectedHeader.alg !== 'ES256' || jwk?.kty !== 'EC')
+        return invalid
+      const key = createPublicKey({ key: jwk, format: 'jwk' })
+      const signed = verify(
+        'sha256',
+        Buffer.from(`${h}.${p}`),
+        { key, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(sig ?? '', 'base64url'),
+      )
+      if (!signed || claims.htm !== 'POST' || claims.htu !== `${base()}/token`) return invalid
+      if (options.dpopNonce !== undefined && claims.nonce !== options.dpopNonce) {
+        return [400, { error: 'use_dpop_nonce' }, { 'dpop-nonce': options.dpopNonce }]
+      }
+      const { crv, kty, x, y } = jwk
+      return createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url')
+    } catch {
+      return invalid
+    }
+  }
+
   // RFC 6749 §4.4 with client_secret_basic (§2.3.1) only; enough for a resource server's own tokens.
-  async function clientCredentials(req: IncomingMessage): Promise<[number, object]> {
+  async function clientCredentials(req: IncomingMessage): Promise<[number, object, Record<string, string>?]> {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
@@ -153,12 +192,21 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
     const client = id === undefined ? undefined : options.clients?.[id]
     if (!client || client.secret !== secret) return [401, { error: 'invalid_client' }]
     if (form.get('grant_type') !== 'client_credentials') return [400, { error: 'unsupported_grant_type' }]
+    const proof = typeof req.headers.dpop === 'string' ? dpopProof(req.headers.dpop) : undefined
+    if (Array.isArray(proof)) return proof
     const resource = form.get('resource') ?? undefined
     const access = await issuer.token(
-      { sub: id, client_id: id, aud: resource, scope: form.get('scope') ?? client.scope },
+      {
+        sub: id,
+        client_id: id,
+        aud: resource,
+        scope: form.get('scope') ?? client.scope,
+        ...(proof !== undefined ? { cnf: { jkt: proof } } : {}),
+      },
       { expiresIn: client.tokenTtl ?? 300 },
     )
-    return [200, { access_token: access, token_type: 'Bearer', expires_in: client.tokenTtl ?? 300 }]
+    const type = proof !== undefined ? 'DPoP' : 'Bearer'
+    return [200, { access_token: access, token_type: type, expires_in: client.tokenTtl ?? 300 }]
   }
 
   const listen = () =>

@@ -21,7 +21,21 @@ describe('resource-server config', () => {
         refreshInterval: 300_000,
         cache: { max: 10_000 },
         status: { maxStale: 300 },
+        dpop: { mode: 'allowed' },
       },
+    })
+  })
+
+  it('reads the DPoP mode, the public URL and the nonce secret', () => {
+    const config = loadResourceServerConfig({
+      DPOP: 'required',
+      PUBLIC_URL: 'https://api.example.com/inventory',
+      DPOP_NONCE_SECRET: 'x'.repeat(32),
+    })
+    expect(config.verifier.dpop).toEqual({
+      mode: 'required',
+      publicUrl: 'https://api.example.com/inventory',
+      nonce: { secret: 'x'.repeat(32) },
     })
   })
 

@@ -23,6 +23,7 @@ export {
   verifierError,
 } from './errors.js'
 export {
+  DPOP_ALGORITHMS,
   type DpopMode,
   type DpopOptions,
   metadataUrlFor,

@@ -408,7 +408,8 @@ function fetchUrlFor(fetchBase: unknown, issuerOrigin: string): (uri: string) =>
   }
 }
 
-const DPOP_ALGORITHMS: SupportedAlgorithm[] = ['ES256', 'EdDSA', 'PS256', 'RS256']
+/** The proof algorithms a verifier accepts unless told otherwise (its `DPoP` challenge's `algs`). */
+export const DPOP_ALGORITHMS: readonly SupportedAlgorithm[] = ['ES256', 'EdDSA', 'PS256', 'RS256']
 
 function resolveDpop(input: DpopMode | DpopOptions | undefined): ResolvedDpop {
   const options: DpopOptions = typeof input === 'string' ? { mode: input } : (input ?? {})

@@ -21,6 +21,7 @@ import { renderTable } from './report/table.js'
 import { checkTargets, renderTargets } from './report/targets.js'
 import { algorithms } from './scenarios/algorithms.js'
 import { runScenario, type Scenario } from './scenarios/common.js'
+import { dpop } from './scenarios/dpop.js'
 import { issuance } from './scenarios/issuance.js'
 import { memory } from './scenarios/memory.js'
 import { resourceCost } from './scenarios/resource-cost.js'
@@ -30,6 +31,7 @@ import { statusCost } from './scenarios/status.js'
 const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   resource: resourceCost,
   algorithms,
+  dpop,
   issuance,
   flood: secretFlood,
   memory,

@@ -83,7 +83,12 @@ export class BenchIssuer {
   }
 
   /** A valid access token for `audience`, distinct from every other one (its own `jti` and `sub`). */
-  token(alg: Algorithm, audience: string, lifetimeSeconds = 3600): string {
+  token(
+    alg: Algorithm,
+    audience: string,
+    lifetimeSeconds = 3600,
+    extra: Record<string, unknown> = {},
+  ): string {
     const key = this.keys.get(alg)
     if (!key) throw new RangeError(`no ${alg} key`)
     const now = Math.floor(Date.now() / 1000)
@@ -97,6 +102,7 @@ export class BenchIssuer {
       iat: now,
       exp: now + lifetimeSeconds,
       jti,
+      ...extra,
     }
     const input = `${key.header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`
     const how = signInput(alg, key.privateKey)

@@ -38,10 +38,11 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
   },
 }
 
-export type ScenarioName = 'resource' | 'algorithms' | 'issuance' | 'flood' | 'memory' | 'status'
+export type ScenarioName = 'resource' | 'algorithms' | 'dpop' | 'issuance' | 'flood' | 'memory' | 'status'
 export const SCENARIOS: readonly ScenarioName[] = [
   'resource',
   'algorithms',
+  'dpop',
   'issuance',
   'flood',
   'memory',
@@ -61,7 +62,7 @@ export interface CliOptions {
   writeRevocation: boolean
 }
 
-const USAGE = `usage: bench [--quick] [--only resource,algorithms,issuance,flood,memory,status] [--no-docs | --docs] [--docs-dir DIR] [--cpu-prof DIR]
+const USAGE = `usage: bench [--quick] [--only resource,algorithms,dpop,issuance,flood,memory,status] [--no-docs | --docs] [--docs-dir DIR] [--cpu-prof DIR]
   --quick      short smoke run (under a minute); does not touch docs/ unless --docs is given
   --only       run a subset of the scenarios
   --no-docs    full run without rewriting docs/benchmarks.md and docs/benchmarks.svg

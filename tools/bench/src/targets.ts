@@ -16,6 +16,9 @@ export const TARGET_MODES = [
   'jose',
   'fastify-jwt',
   'signature-only',
+  'verifier-dpop',
+  'verifier-dpop-cache',
+  'signature-es256',
 ] as const
 export type TargetMode = (typeof TARGET_MODES)[number]
 
@@ -65,16 +68,45 @@ export async function buildTarget(config: TargetConfig): Promise<FastifyInstance
     case 'none':
       break
     case 'verifier':
-    case 'verifier-cache': {
+    case 'verifier-cache':
+    case 'verifier-dpop':
+    case 'verifier-dpop-cache': {
+      const dpop = config.mode === 'verifier-dpop' || config.mode === 'verifier-dpop-cache'
       await app.register(verifierPlugin, {
         issuer: config.issuer,
         audience: config.audience,
         jwksUri: config.jwksUri,
         algorithms: config.algorithms,
-        cache: config.mode === 'verifier-cache' ? { max: config.cacheMax } : false,
+        cache: config.mode.endsWith('-cache') ? { max: config.cacheMax } : false,
         status: config.status === true,
+        // DPoP rows (RFC 9449): the proofs are made before the run and reused each round, so the replay store is
+        // a no-op and maxAge covers the run: they measure the proof check, not a store or fresh signing.
+        ...(dpop
+          ? { dpop: { mode: 'allowed', maxAge: 86_400, replayStore: { add: async () => true } } }
+          : {}),
       })
       preHandler = app.authenticate
+      break
+    }
+    case 'signature-es256': {
+      // The DPoP rows' floor: one ES256 signature check on the thread pool with the key in hand, nothing else.
+      const keys = await jwksKeys(config.jwksUri, 'ES256')
+      preHandler = (request, reply) => {
+        const token = bearerToken(request) ?? ''
+        const dot = token.lastIndexOf('.')
+        const key = keys.values().next().value
+        if (dot === -1 || key === undefined) return unauthorized(reply)
+        return new Promise<void>((resolve) => {
+          const signature = Buffer.from(token.slice(dot + 1), 'base64url')
+          cryptoVerify(
+            'sha256',
+            Buffer.from(token.slice(0, dot)),
+            { key, dsaEncoding: 'ieee-p1363' },
+            signature,
+            (err, valid) => (err === null && valid ? resolve() : resolve(unauthorized(reply))),
+          )
+        })
+      }
       break
     }
     case 'signature-only': {
@@ -169,6 +201,23 @@ export async function buildTarget(config: TargetConfig): Promise<FastifyInstance
 }
 
 /** The JWKS's RS256 keys by kid, fetched once (the signature-only row holds its keys before the load starts). */
+/** The ES256 (or RS256) public keys of a JWKS by kid. */
+async function jwksKeys(jwksUri: string, alg: 'ES256'): Promise<Map<string, KeyObject>> {
+  const response = await fetch(jwksUri)
+  if (!response.ok) throw new BenchError('BENCH_ERR_INVALID_CONFIG', `JWKS answered ${response.status}`)
+  const { keys } = (await response.json()) as { keys: Array<Record<string, string>> }
+  const byKid = new Map<string, KeyObject>()
+  for (const jwk of keys) {
+    if (jwk.alg === alg && jwk.kid !== undefined) {
+      byKid.set(
+        jwk.kid,
+        createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' }),
+      )
+    }
+  }
+  return byKid
+}
+
 async function rsaKeys(jwksUri: string): Promise<Map<string, KeyObject>> {
   const response = await fetch(jwksUri)
   if (!response.ok) throw new BenchError('BENCH_ERR_INVALID_CONFIG', `JWKS answered ${response.status}`)

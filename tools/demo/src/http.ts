@@ -24,6 +24,19 @@ export async function callApi(url: string, token: string, body?: unknown): Promi
   }
 }
 
+/** GET `url` with exactly these `Authorization` and `DPoP` headers, as anyone holding them could. */
+export async function callWith(
+  url: string,
+  headers: { authorization: string; dpop?: string },
+): Promise<Answer> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(5000) })
+  return {
+    status: res.status,
+    wwwAuthenticate: res.headers.get('www-authenticate') ?? undefined,
+    body: await readBody(res),
+  }
+}
+
 /** The sum of one Prometheus counter's series at `${baseUrl}/metrics`. */
 export async function counter(baseUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text()

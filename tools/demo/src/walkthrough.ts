@@ -1,18 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   audienceExperiment,
+  DpopClient,
+  DpopKey,
   decodeJwt as decode,
   expiryExperiment,
   listTtl,
   outageExperiment,
   revocationExperiment,
+  STEAL_STEPS,
   signIn,
   statusListOf,
+  stealExperiment,
   type TokenAnswer,
   tamperExperiment,
   tokenRequest,
 } from '@stateless-auth/experiments'
-import { callApi, counter, describe, short } from './http.js'
+import { callApi, callWith, counter, describe, short } from './http.js'
 import type { Narrator } from './narrator.js'
 import { INVENTORY_AUDIENCE, ORDERS_AUDIENCE } from './services.js'
 
@@ -50,7 +54,7 @@ export async function runWalkthrough(t: WalkthroughTarget, n: Narrator): Promise
       client_id: CLIENT,
       resource,
     })
-  const login = () =>
+  const login = (dpop?: DpopClient) =>
     signIn({
       issuer,
       clientId: CLIENT,
@@ -58,6 +62,7 @@ export async function runWalkthrough(t: WalkthroughTarget, n: Narrator): Promise
       password: t.password,
       scope: SCOPE,
       resources: [ORDERS_AUDIENCE, INVENTORY_AUDIENCE],
+      ...(dpop ? { dpop } : {}),
     })
 
   n.step('Sign in as alice with demo-cli', 'tokens issued')
@@ -158,6 +163,46 @@ export async function runWalkthrough(t: WalkthroughTarget, n: Narrator): Promise
   n.got(describe(cross.answer))
   n.why(cross.explanation)
   n.done(cross.ok ? 'ok' : 'failed', '')
+
+  n.step('Sign in again with a DPoP key', 'token_type DPoP, cnf.jkt names the key')
+  const dpop = new DpopClient(DpopKey.generate())
+  const bound = await login(dpop)
+  const boundAccess = String(bound.tokens.body.access_token ?? '')
+  const cnf = boundAccess ? (decodeJwt(boundAccess).payload.cnf as { jkt?: string } | undefined) : undefined
+  n.sent(
+    `POST /token grant_type=authorization_code … DPoP: <proof: typ dpop+jwt, htm POST, htu ${issuer}/token>`,
+  )
+  n.got(
+    `${bound.tokens.status} token_type=${String(bound.tokens.body.token_type)}, cnf ${JSON.stringify(cnf)}`,
+  )
+  n.why(
+    'RFC 9449: the token names the thumbprint of the key that signed the proof (cnf.jkt); the private key never left this process, and every call must now prove it.',
+  )
+  n.done(
+    bound.tokens.status === 200 && bound.tokens.body.token_type === 'DPoP' && cnf?.jkt === dpop.key.jkt
+      ? 'ok'
+      : 'failed',
+    '',
+  )
+
+  n.step('Steal the token', 'Bearer 200; DPoP-bound 401 as Bearer, with own proof, replayed')
+  // A fresh Bearer token for the thief (the first one may be near its exp); the refresh rotates R as usual.
+  const renewedBearer = await refresh(refreshToken, ORDERS_AUDIENCE)
+  refreshToken = String(renewedBearer.body.refresh_token ?? refreshToken)
+  const ordersUrl = `${orders}/orders`
+  const theft = await stealExperiment({
+    url: ordersUrl,
+    bearerToken: String(renewedBearer.body.access_token ?? ''),
+    boundToken: boundAccess,
+    rightfulProof: () => dpop.key.proof({ method: 'GET', url: ordersUrl, accessToken: boundAccess }),
+    send: (headers) => callWith(ordersUrl, headers),
+  })
+  for (const [answer, label, why] of STEAL_STEPS) {
+    n.sent(`GET /orders, ${label}`)
+    n.got(`${describe(theft[answer])}  (${why})`)
+  }
+  n.why(theft.explanation)
+  n.done(theft.ok ? 'ok' : 'failed', '')
 
   n.step('Expiry, then refresh', '401 after exp, 200 with a refreshed token')
   const wait = Number(payload.exp) + t.clockTolerance + 1 - now()

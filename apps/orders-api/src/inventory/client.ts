@@ -1,3 +1,4 @@
+import type { DpopClient } from '@stateless-auth/experiments'
 import { BadGatewayError, OutOfStockError, UnknownSkuError, UpstreamUnavailableError } from '../errors.js'
 import type { TokenSource } from './token-source.js'
 
@@ -14,27 +15,29 @@ export interface InventoryClient {
 /**
  * inventory-api as orders-api sees it: every call carries orders-api's own token; a 401 (token expired or its
  * signing key rotated out) gets one retry with a fresh token, anything else becomes a clear 404/409/502/503.
+ * With `dpop` the token is DPoP-bound and every call carries `Authorization: DPoP` and a fresh proof for the URL
+ * it calls (`htm`, `htu`, `ath`), retried once with inventory-api's nonce when it asks for one.
  */
 export function createInventoryClient(options: {
   baseUrl: string
   tokens: TokenSource
   timeoutMs: number
   fetch?: typeof fetch
+  dpop?: DpopClient
 }): InventoryClient {
   const doFetch = options.fetch ?? globalThis.fetch
 
   async function post(path: string, body: unknown, token: string): Promise<Response> {
+    const url = `${options.baseUrl}${path}`
+    const init = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(options.timeoutMs),
+    }
     try {
-      return await doFetch(`${options.baseUrl}${path}`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs),
-      })
+      if (options.dpop) return await options.dpop.fetch(url, { ...init, accessToken: token })
+      return await doFetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } })
     } catch (error) {
       throw new UpstreamUnavailableError('inventory-api cannot be reached', error)
     }

@@ -1,3 +1,4 @@
+import type { DpopClient } from '@stateless-auth/experiments'
 import { BadGatewayError, UpstreamUnavailableError } from '../errors.js'
 
 export interface TokenSourceOptions {
@@ -15,6 +16,11 @@ export interface TokenSourceOptions {
   refreshMarginSeconds?: number
   fetch?: typeof fetch
   now?: () => number
+  /**
+   * Ask for a DPoP-bound token (RFC 9449 §5): the token request carries a proof from this client's key (with one
+   * retry when the auth-server asks for a nonce), and only a `token_type: DPoP` answer is accepted.
+   */
+  dpop?: DpopClient
 }
 
 export interface TokenSource {
@@ -51,9 +57,16 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
   let pending: Promise<CachedToken> | undefined
   let fetches = 0
 
-  async function request(url: string, init: RequestInit): Promise<Response> {
+  async function request(url: string, init: RequestInit & { body?: string }): Promise<Response> {
+    const signal = AbortSignal.timeout(options.timeoutMs)
     try {
-      return await doFetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) })
+      if (options.dpop && init.method === 'POST') {
+        // The auth-server checks `htu` against its public URL: the issuer plus the endpoint's path, even when
+        // TOKEN_ENDPOINT is an internal address (containers).
+        const htu = `${options.issuer}${new URL(url).pathname}`
+        return await options.dpop.fetch(url, { ...init, signal, htu })
+      }
+      return await doFetch(url, { ...init, signal })
     } catch (error) {
       throw new UpstreamUnavailableError(
         'The authorization server cannot be reached for a service token',
@@ -107,12 +120,15 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
         `The token endpoint refused orders-api's client credentials (${String(body?.error)})`,
       )
     }
+    const expected = options.dpop ? 'dpop' : 'bearer'
     if (
       typeof body?.access_token !== 'string' ||
       typeof body.token_type !== 'string' ||
-      body.token_type.toLowerCase() !== 'bearer'
+      body.token_type.toLowerCase() !== expected
     ) {
-      throw new BadGatewayError('The token endpoint answered without a bearer access token')
+      throw new BadGatewayError(
+        `The token endpoint answered without a ${options.dpop ? 'DPoP-bound' : 'bearer'} access token`,
+      )
     }
     // RFC 6749 §5.1: expires_in is recommended, not required; without it, assume a short life.
     const lifetimeMs =

@@ -21,6 +21,12 @@ export interface OAuthPluginOptions {
   store: SessionStore
 }
 
+/** The cookies `@fastify/oauth2` keeps the `state` and the PKCE verifier in; `/auth/callback` reads them. */
+export const flowCookies = (secure: boolean) => ({
+  state: `${secure ? '__Host-' : ''}oauth2-redirect-state`,
+  verifier: `${secure ? '__Host-' : ''}oauth2-code-verifier`,
+})
+
 const path = (url: string) => {
   const u = new URL(url)
   return { host: u.origin, path: u.pathname }
@@ -54,12 +60,21 @@ async function oauth(app: FastifyInstance, { config, endpoints, store }: OAuthPl
     pkce: 'S256',
     // `__Host-` cookies can only be set by a secure origin, so the prefix is used when the app is served on https.
     hostPrefixedCookies: secure,
+    redirectStateCookieName: flowCookies(secure).state,
+    verifierCookieName: flowCookies(secure).verifier,
     cookie: { signed: true, secure, sameSite: 'lax', httpOnly: true, path: '/' },
     userAgent: 'stateless-auth-web',
   })
 
   const tokens = createTokenService({
     oauth: app.webOAuth2,
+    endpoint: {
+      url: endpoints.tokenEndpoint,
+      // The auth-server checks a proof's htu against its public issuer URL, whatever address it was reached at.
+      htu: `${endpoints.issuer}${new URL(endpoints.tokenEndpoint).pathname}`,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+    },
     store,
     audiences: { orders: config.ordersAudience, inventory: config.inventoryAudience },
     refreshMargin: config.refreshMargin,

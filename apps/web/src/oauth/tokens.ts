@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { OAuth2Namespace, Token } from '@fastify/oauth2'
+import { DpopClient, DpopKey } from '@stateless-auth/experiments'
 import { AuthServerUnreachable } from '../errors.js'
 import type { Api, HeldToken, SessionData, SessionStore } from '../session/store.js'
 
@@ -21,7 +22,7 @@ export class RefreshRefused extends Error {
 }
 
 /** Turns a simple-oauth2 (wreck/Boom) error into the token endpoint's own answer, when there was one. */
-export function refusalOf(err: unknown): TokenEndpointRefusal | undefined {
+function refusalOf(err: unknown): TokenEndpointRefusal | undefined {
   const e = err as { data?: { payload?: unknown }; output?: { statusCode?: number } }
   let payload = e?.data?.payload
   if (Buffer.isBuffer(payload)) {
@@ -40,8 +41,75 @@ export function refusalOf(err: unknown): TokenEndpointRefusal | undefined {
   }
 }
 
+/** Where and as whom this app redeems codes and refresh tokens (RFC 6749 §3.2, `client_secret_basic`). */
+export interface TokenEndpoint {
+  url: string
+  /** The endpoint's public URL (`htu` of the proofs), which `url` may be an internal address of. */
+  htu: string
+  clientId: string
+  clientSecret: string
+}
+
+/** The session's DPoP key, made (and stored with the session by the caller) when the session has none yet. */
+export function sessionKey(session: Pick<SessionData, 'dpopKey'>): DpopKey {
+  if (session.dpopKey) return DpopKey.fromPrivateJwk(session.dpopKey)
+  const key = DpopKey.generate()
+  session.dpopKey = key.toPrivateJwk()
+  return key
+}
+
+/**
+ * A token request with a DPoP proof of the session's key (RFC 9449 §5), retried once when the auth-server asks
+ * for a nonce. Resolves with the token response, or rejects with the refusal (RFC 6749 §5.2) or, when no answer
+ * came, `AuthServerUnreachable`.
+ */
+export async function dpopTokenRequest(
+  endpoint: TokenEndpoint,
+  key: DpopKey | undefined,
+  params: Record<string, string>,
+): Promise<Record<string, unknown>> {
+  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+')
+  const basic = Buffer.from(`${encode(endpoint.clientId)}:${encode(endpoint.clientSecret)}`).toString(
+    'base64',
+  )
+  let response: Response
+  try {
+    // @fastify/oauth2 (simple-oauth2) can neither add a `DPoP` header nor show the `DPoP-Nonce` answer: made here.
+    const init = {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}`, accept: 'application/json' },
+      body: new URLSearchParams(params),
+      signal: AbortSignal.timeout(10_000),
+    }
+    // Without a key (the steal experiment's Bearer token only): a plain request, an unbound token.
+    response = key
+      ? await new DpopClient(key).fetch(endpoint.url, { ...init, htu: endpoint.htu })
+      : await fetch(endpoint.url, init)
+  } catch (err) {
+    throw new AuthServerUnreachable((err as Error).message)
+  }
+  const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined
+  if (response.ok && typeof body?.access_token === 'string') return body
+  if (response.status >= 500 || typeof body?.error !== 'string') {
+    throw new AuthServerUnreachable(`the token endpoint answered ${response.status}`)
+  }
+  throw new TokenRequestRefused({
+    status: response.status,
+    error: body.error,
+    ...(typeof body.error_description === 'string' ? { error_description: body.error_description } : {}),
+  })
+}
+
+/** The token endpoint refused a request (RFC 6749 §5.2). */
+export class TokenRequestRefused extends Error {
+  constructor(readonly refusal: TokenEndpointRefusal) {
+    super(`${refusal.error} ${refusal.error_description ?? ''}`.trim())
+  }
+}
+
 export interface TokenServiceOptions {
   oauth: OAuth2Namespace
+  endpoint: TokenEndpoint
   store: SessionStore
   audiences: Record<Api, string>
   refreshMargin: number
@@ -57,6 +125,8 @@ export interface TokenResult {
 /** How long a replica may hold a session's refresh lease; a crashed holder's lease lapses after it. */
 const LEASE_MS = 15_000
 const LEASE_POLL_MS = 50
+/** Access tokens whose DPoP key is remembered in memory (oldest forgotten first; a miss re-reads the session). */
+const MAX_KEYS = 10_000
 
 /**
  * Hands out a session's access token for one API, refreshing it shortly before expiry. A refresh rotates the
@@ -69,6 +139,15 @@ export function createTokenService(options: TokenServiceOptions) {
   const { oauth, store, audiences, refreshMargin } = options
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
   const queues = new Map<string, Promise<unknown>>()
+  // Which session key each handed-out access token is bound to, so the API client can sign its proofs.
+  const keys = new Map<string, DpopKey>()
+  function handOut(session: SessionData | undefined, token: HeldToken): HeldToken {
+    if (session?.dpopKey && !keys.has(token.accessToken)) {
+      if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value as string)
+      keys.set(token.accessToken, DpopKey.fromPrivateJwk(session.dpopKey))
+    }
+    return token
+  }
 
   function serialise<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
     const previous = queues.get(sessionId) ?? Promise.resolve()
@@ -112,9 +191,9 @@ export function createTokenService(options: TokenServiceOptions) {
       leased(sessionId, async (): Promise<TokenResult> => {
         const session = await store.get(sessionId)
         const held = session?.tokens[api]
-        if (held && !due(held)) return { token: held, refreshed: false }
+        if (held && !due(held)) return { token: handOut(session, held), refreshed: false }
         if (held && session?.refreshToken !== seen && held.expiresAt > now()) {
-          return { token: held, refreshed: false }
+          return { token: handOut(session, held), refreshed: false }
         }
         return { token: (await refreshNow(sessionId, api)).token, refreshed: true }
       }),
@@ -128,33 +207,39 @@ export function createTokenService(options: TokenServiceOptions) {
   ): Promise<{ session: SessionData; token: HeldToken }> {
     const session = await store.get(sessionId)
     if (!session?.refreshToken) throw new RefreshRefused({ status: 400, error: 'no_refresh_token' })
-    let fresh: Token
+    let fresh: Record<string, unknown>
     try {
-      const current = { refresh_token: session.refreshToken } as unknown as Token
-      fresh = (await oauth.getNewAccessTokenUsingRefreshToken(current, { resource: audiences[api] })).token
+      fresh = await dpopTokenRequest(options.endpoint, sessionKey(session), {
+        grant_type: 'refresh_token',
+        refresh_token: session.refreshToken,
+        resource: audiences[api],
+      })
     } catch (err) {
-      const refusal = refusalOf(err)
       // No answer at all (the auth-server is down): the refresh token is still good, keep it for later.
-      if (!refusal) throw new AuthServerUnreachable((err as Error).message)
+      if (!(err instanceof TokenRequestRefused)) throw err
       // The server has revoked or refused the grant (the user may have been disabled): the refresh token is dead
       // and the web session ends with it (issue 12, item 1), so a disabled user keeps no way in here.
       await store.destroy(sessionId)
-      throw new RefreshRefused(refusal)
+      throw new RefreshRefused(err.refusal)
     }
-    const token = { accessToken: fresh.access_token, expiresAt: now() + Number(fresh.expires_in) }
+    const token = { accessToken: String(fresh.access_token), expiresAt: now() + Number(fresh.expires_in) }
     session.tokens[api] = token
-    if (fresh.refresh_token) session.refreshToken = fresh.refresh_token
+    if (typeof fresh.refresh_token === 'string') session.refreshToken = fresh.refresh_token
     await store.save(sessionId, session)
-    return { session, token }
+    return { session, token: handOut(session, token) }
   }
 
   return {
+    /** Where and as whom codes and refresh tokens are redeemed. */
+    endpoint: options.endpoint,
+    /** The DPoP key a token handed out by this service is bound to; undefined for a token it did not hand out. */
+    keyFor: (accessToken: string) => keys.get(accessToken),
     /** The held token when it has more than `refreshMargin` seconds left, else a freshly refreshed one. */
     async tokenFor(sessionId: string, api: Api): Promise<TokenResult> {
       const session = await store.get(sessionId)
       const held = session?.tokens[api]
       const due = (t: HeldToken) => t.expiresAt - refreshMargin <= now()
-      if (held && !due(held)) return { token: held, refreshed: false }
+      if (held && !due(held)) return { token: handOut(session, held), refreshed: false }
       return refreshUnlessDone(sessionId, api, session?.refreshToken, due)
     },
     /**
@@ -164,6 +249,31 @@ export function createTokenService(options: TokenServiceOptions) {
     async refresh(sessionId: string, api: Api): Promise<HeldToken> {
       const seen = (await store.get(sessionId))?.refreshToken
       return (await refreshUnlessDone(sessionId, api, seen, () => true)).token
+    },
+    /**
+     * An unbound (Bearer) token for `api`, from a refresh without a proof: for the steal experiment only, which
+     * shows what a thief does with one. Not kept in the session; the rotated refresh token is.
+     */
+    async bearerToken(sessionId: string, api: Api): Promise<string> {
+      return serialise(sessionId, () =>
+        leased(sessionId, async () => {
+          const session = await store.get(sessionId)
+          if (!session?.refreshToken) throw new RefreshRefused({ status: 400, error: 'no_refresh_token' })
+          let fresh: Record<string, unknown>
+          try {
+            fresh = await dpopTokenRequest(options.endpoint, undefined, {
+              grant_type: 'refresh_token',
+              refresh_token: session.refreshToken,
+              resource: audiences[api],
+            })
+          } catch (err) {
+            throw err instanceof TokenRequestRefused ? new RefreshRefused(err.refusal) : err
+          }
+          if (typeof fresh.refresh_token === 'string') session.refreshToken = fresh.refresh_token
+          await store.save(sessionId, session)
+          return String(fresh.access_token)
+        }),
+      )
     },
     /**
      * RFC 7009: revoking the refresh token also ends the access tokens' renewal; the session row goes too.

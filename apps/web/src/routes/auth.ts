@@ -1,11 +1,12 @@
-import type { OAuth2Token } from '@fastify/oauth2'
+import { timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { decodeJwt } from '@stateless-auth/experiments'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { WebConfig } from '../config.js'
 import { IssuerMismatch, LoginFailed } from '../errors.js'
 import type { IssuerEndpoints } from '../oauth/metadata.js'
-import { refusalOf } from '../oauth/tokens.js'
+import { flowCookies } from '../oauth/plugin.js'
+import { dpopTokenRequest, sessionKey } from '../oauth/tokens.js'
 import { CallbackQuery, LogoutBody } from '../schemas/pages.js'
 import { SESSION_COOKIE, sessionCookieOptions } from '../session/plugin.js'
 import type { SessionData } from '../session/store.js'
@@ -62,18 +63,39 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
     if (query.code === undefined || query.state === undefined) {
       throw new LoginFailed('the callback needs code and state')
     }
-    let result: OAuth2Token
-    try {
-      result = await app.webOAuth2.getAccessTokenFromAuthorizationCodeFlow(request, reply)
-    } catch (err) {
-      const refusal = refusalOf(err)
-      throw new LoginFailed(
-        refusal ? `${refusal.error} ${refusal.error_description ?? ''}`.trim() : (err as Error).message,
-      )
+    // The code is redeemed here rather than by @fastify/oauth2, which cannot send a `DPoP` proof (RFC 9449 §5);
+    // its state and PKCE cookies are checked as it would: the signed state must equal the callback's, once.
+    const names = flowCookies(config.publicUrl.startsWith('https:'))
+    const signed = (name: string) => {
+      const raw = request.cookies[name]
+      const unsigned = raw === undefined ? undefined : request.unsignCookie(raw)
+      return unsigned?.valid ? (unsigned.value ?? undefined) : undefined
     }
-    const t = result.token as unknown as Record<string, unknown>
-    if (typeof t.access_token !== 'string') throw new LoginFailed('no access_token in the token response')
-    const claims = decodeJwt(t.access_token)?.payload ?? {}
+    const state = signed(names.state)
+    const verifier = signed(names.verifier)
+    const cookieOptions = { path: '/', ...(names.state.startsWith('__Host-') ? { secure: true } : {}) }
+    reply.clearCookie(names.state, cookieOptions)
+    reply.clearCookie(names.verifier, cookieOptions)
+    const same = (a: string, b: string) =>
+      a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
+    if (state === undefined || !same(state, query.state)) throw new LoginFailed('Invalid state')
+    if (verifier === undefined) throw new LoginFailed('the PKCE verifier cookie is missing')
+    // One DPoP key per session, made here and kept with the session, server-side only.
+    const dpop: Pick<SessionData, 'dpopKey'> = {}
+    const key = sessionKey(dpop)
+    let t: Record<string, unknown>
+    try {
+      t = await dpopTokenRequest(app.tokens.endpoint, key, {
+        grant_type: 'authorization_code',
+        code: query.code,
+        redirect_uri: `${config.publicUrl}/auth/callback`,
+        code_verifier: verifier,
+        resource: config.ordersAudience,
+      })
+    } catch (err) {
+      throw new LoginFailed((err as Error).message)
+    }
+    const claims = decodeJwt(String(t.access_token))?.payload ?? {}
     // The ID token came straight from the token endpoint over the back channel (OIDC Core §3.1.3.7 lets TLS
     // stand in for its signature here); we only read the display name from it.
     const idClaims = typeof t.id_token === 'string' ? (decodeJwt(t.id_token)?.payload ?? {}) : {}
@@ -84,9 +106,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
       scope: typeof t.scope === 'string' ? t.scope : String(claims.scope ?? ''),
       refreshToken: typeof t.refresh_token === 'string' ? t.refresh_token : undefined,
       ...(typeof t.id_token === 'string' ? { idToken: t.id_token } : {}),
+      dpopKey: dpop.dpopKey,
       tokens: {
         orders: {
-          accessToken: t.access_token,
+          accessToken: String(t.access_token),
           expiresAt: Math.floor(Date.now() / 1000) + Number(t.expires_in ?? 0),
         },
       },

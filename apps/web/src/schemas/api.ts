@@ -25,6 +25,7 @@ const CallFields = {
     url: Type.String(),
     kid: Type.Optional(Type.String()),
     aud: Type.Optional(Type.Unknown()),
+    scheme: Type.Union([Type.Literal('Bearer'), Type.Literal('DPoP')]),
   }),
   status: Type.Optional(Type.Integer()),
   body: Type.Optional(Type.Unknown()),

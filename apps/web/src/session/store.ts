@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, type JsonWebKey, randomBytes } from 'node:crypto'
 import type { Database, Migration } from '@stateless-auth/sql'
 import type { Sealer } from './seal.js'
 
@@ -23,6 +23,11 @@ export interface SessionData {
    */
   idToken?: string
   tokens: Partial<Record<Api, HeldToken>>
+  /**
+   * The session's DPoP key (RFC 9449), private JWK: every token of the session is bound to it. Kept here only,
+   * sealed in the session row with the rest; never sent to the browser.
+   */
+  dpopKey?: JsonWebKey
 }
 
 export const migrations: Migration[] = [

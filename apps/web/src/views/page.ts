@@ -25,6 +25,12 @@ const EXPERIMENTS: { name: string; title: string; sentence: string }[] = [
       'A genuine token for one API is refused by another, because its aud claim names only the first.',
   },
   {
+    name: 'steal',
+    title: 'Steal the token',
+    sentence:
+      'A thief replays a stolen Bearer token (it works until it expires) and the session’s DPoP-bound one: as Bearer, with the thief’s own proof, and with a captured proof. Each is refused.',
+  },
+  {
     name: 'expiry',
     title: 'Wait out the expiry',
     sentence:

@@ -71,6 +71,20 @@ export function checkTargets(tables: readonly Table[]): TargetCheck[] {
       met: off.p99 * 5 <= introspection.p99,
     })
   }
+  const dpopTable = tables.find((t): t is ThroughputTable => t.id === 'dpop' && t.kind === 'throughput')
+  const dpopFloor = row(dpopTable, 'floor:')
+  for (const cache of ['off', 'on'] as const) {
+    const bearer = row(dpopTable, `Bearer, cache ${cache}`)
+    const bound = row(dpopTable, `DPoP-bound + proof, cache ${cache}`)
+    if (!bearer || !bound || !dpopFloor) continue
+    // What the proof adds per request (1/DPoP − 1/Bearer), in units of one ES256 signature check (1/floor).
+    const cost = (1 / bound.rps - 1 / bearer.rps) * dpopFloor.rps
+    checks.push({
+      target: `DPoP proof ≤ 1.1 × one ES256 signature check (cache ${cache})`,
+      measured: `${cost.toFixed(2)}× (DPoP ${x(bound.rps, bearer.rps)} of Bearer)`,
+      met: cost <= 1.1,
+    })
+  }
   const ours = [off, on].filter((r): r is RowSummary => r !== undefined)
   if (ours.length > 0) {
     const requests = ours.reduce((sum, r) => sum + r.counted, 0)
