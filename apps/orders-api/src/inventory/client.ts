@@ -1,4 +1,10 @@
-import { BadGatewayError, OutOfStockError, UnknownSkuError, UpstreamUnavailableError } from '../errors.js'
+import {
+  BadGatewayError,
+  OutOfStockError,
+  UnknownSkuError,
+  UpstreamNoAnswerError,
+  UpstreamUnavailableError,
+} from '../errors.js'
 import type { TokenSource } from './token-source.js'
 
 export interface InventoryClient {
@@ -36,7 +42,10 @@ export function createInventoryClient(options: {
         signal: AbortSignal.timeout(options.timeoutMs),
       })
     } catch (error) {
-      throw new UpstreamUnavailableError('inventory-api cannot be reached', error)
+      // A refused connection never carried the request; anything else (a timeout, a reset) may have.
+      if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED')
+        throw new UpstreamUnavailableError('inventory-api cannot be reached', error)
+      throw new UpstreamNoAnswerError('inventory-api did not answer', error)
     }
   }
 
