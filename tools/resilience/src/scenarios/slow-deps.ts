@@ -8,8 +8,8 @@ import { bearer, row, type ScenarioContext, seconds, until } from './common.js'
 
 /** orders-api's INVENTORY_TIMEOUT_MS in this scenario; the slow inventory answers after twice as long. */
 const INVENTORY_TIMEOUT_MS = 1000
-/** The slow JWKS answers after this long (a few ms normally; below the APIs' 5 s fetch timeout). */
-const SLOW_JWKS_MS = 3000
+/** The slow JWKS answers after this long: over 10× its usual time, under the APIs' fetch timeout (1 s here). */
+const SLOW_JWKS_MS = 500
 
 /**
  * Scenario 5: the APIs' JWKS endpoint hangs, answers garbage, then answers slowly while the APIs are under load
@@ -23,7 +23,8 @@ export async function slowDeps(ctx: ScenarioContext) {
   const toInventory = await FaultProxy.start()
   ctx.defer(() => jwks.close())
   ctx.defer(() => toInventory.close())
-  const apiEnv = { JWKS_URI: `${jwks.url}/jwks`, JWKS_REFRESH_INTERVAL_MS: '1000' }
+  // A background refresh every second, each fetch given up after a second: every fault is met several times.
+  const apiEnv = { JWKS_URI: `${jwks.url}/jwks`, JWKS_REFRESH_INTERVAL_MS: '1000', JWKS_FETCH_TIMEOUT_MS: '1000' }
   const { auth, orders, inventory, databases } = await startStack(ctx, {
     onAuthReady: (auth) => {
       jwks.target = auth.url
