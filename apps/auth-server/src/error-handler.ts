@@ -1,6 +1,6 @@
 import type { ErrorFormat } from '@stateless-auth/service-kit/error-handler'
-import { isDatabaseUnavailable } from '@stateless-auth/sql'
 import type { ServiceError } from '@stateless-auth/service-kit/errors'
+import { isDatabaseUnavailable } from '@stateless-auth/sql'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFound, OAuthError, TemporarilyUnavailable } from './errors.js'
 import { pageCsp } from './pages/html.js'

@@ -19,15 +19,19 @@ describe('a reservation whose answer never came back', () => {
 
   it('answers 503 at once and releases the reservation that landed anyway', async () => {
     let releases = 0
-    h = await harness(undefined, {}, {
-      fetch: async (input, init) => {
-        if (String(input).endsWith('/release')) releases++
-        if (!String(input).endsWith('/reserve')) return fetch(input, init)
-        // The reservation is made, but its answer is lost: what a timeout on a slow inventory-api looks like.
-        await (await fetch(input, init)).arrayBuffer()
-        throw new DOMException('The operation was aborted due to timeout', 'TimeoutError')
+    h = await harness(
+      undefined,
+      {},
+      {
+        fetch: async (input, init) => {
+          if (String(input).endsWith('/release')) releases++
+          if (!String(input).endsWith('/reserve')) return fetch(input, init)
+          // The reservation is made, but its answer is lost: what a timeout on a slow inventory-api looks like.
+          await (await fetch(input, init)).arrayBuffer()
+          throw new DOMException('The operation was aborted due to timeout', 'TimeoutError')
+        },
       },
-    })
+    )
     const res = await order(h, await h.userToken('alice'), { sku: 'gadget', quantity: 2 })
     expect(res.statusCode).toBe(503)
     expect(res.json().error).toBe('temporarily_unavailable')
@@ -37,12 +41,16 @@ describe('a reservation whose answer never came back', () => {
 
   it('releases nothing when the connection was refused (the request never left)', async () => {
     let releases = 0
-    h = await harness(undefined, {}, {
-      fetch: async (input, init) => {
-        if (String(input).endsWith('/release')) releases++
-        return fetch(input, init)
+    h = await harness(
+      undefined,
+      {},
+      {
+        fetch: async (input, init) => {
+          if (String(input).endsWith('/release')) releases++
+          return fetch(input, init)
+        },
       },
-    })
+    )
     const token = await h.userToken('alice')
     await h.inventory.close()
     const res = await order(h, token, { sku: 'gadget', quantity: 2 })

@@ -35,7 +35,11 @@ describe('startServer', () => {
     await startServer(app, { port: 0, host: '127.0.0.1', graceDelayMs: 5000 })
     const { port } = app.server.address() as { port: number }
 
-    const response = fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => [r.status, await r.json()])
+    const response = fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => [
+      r.status,
+      await r.json(),
+      r.headers.get('connection'),
+    ])
     await handlerEntered
     process.emit('SIGTERM')
     // Closing has started: the listener is gone, the in-flight request is still being served.
@@ -43,7 +47,8 @@ describe('startServer', () => {
     expect(events).toEqual([])
     release()
 
-    expect(await response).toEqual([200, { done: true }])
+    // Issue 15, scenario 4: the client must not reuse a connection the server is about to close.
+    expect(await response).toEqual([200, { done: true }, 'close'])
     expect(await exited).toBe(0)
     expect(events).toEqual(['request finished', 'pool closed'])
   })

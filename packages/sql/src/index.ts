@@ -42,7 +42,15 @@ export function isUniqueViolation(error: unknown): boolean {
 
 // PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart, not
 // accepting connections yet), and the errors `pg` and Node raise when the server is not there at all.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03'])
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+])
 
 /**
  * True when the database cannot be reached right now (stopped, restarting, connection lost), as opposed to a
@@ -52,5 +60,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
   if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true
   // `pg` words a connection that dies mid-query this way, without a code.
-  return typeof message === 'string' && /^Connection terminated|Client has encountered a connection error/.test(message)
+  return (
+    typeof message === 'string' &&
+    /^Connection terminated|Client has encountered a connection error/.test(message)
+  )
 }

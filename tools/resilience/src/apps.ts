@@ -74,7 +74,10 @@ export class AppProcess {
         throw new Error(`${this.name} exited (${exit.signal ?? exit.code}) while starting:\n${this.tail()}`)
       }
       const ready = await fetch(`${this.url}/ready`, { signal: AbortSignal.timeout(2000) }).then(
-        async (res) => (await res.arrayBuffer(), res.ok),
+        async (res) => {
+          await res.arrayBuffer()
+          return res.ok
+        },
         () => false,
       )
       if (ready) return Date.now() - started

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { type CliOptions, parseArgs, type ScenarioName } from './options.js'
-import { renderNotes, renderTable, type Row, writeResults } from './report.js'
+import { type Row, renderNotes, renderTable, writeResults } from './report.js'
 import { authGone } from './scenarios/auth-gone.js'
 import type { Scenario, ScenarioContext } from './scenarios/common.js'
 import { crashGrant } from './scenarios/crash-grant.js'
@@ -62,7 +62,17 @@ async function runOne(name: ScenarioName, base: Omit<ScenarioContext, 'defer'>, 
 }
 
 function skippedRow(scenario: string): Row {
-  return { scenario, load: '—', fault: '—', sent: 0, failed: {}, lost: '—', recovery: '—', violations: [], notes: [] }
+  return {
+    scenario,
+    load: '—',
+    fault: '—',
+    sent: 0,
+    failed: {},
+    lost: '—',
+    recovery: '—',
+    violations: [],
+    notes: [],
+  }
 }
 
 async function main(): Promise<number> {
@@ -72,7 +82,9 @@ async function main(): Promise<number> {
   const log = (line: string) =>
     process.stderr.write(`[resilience +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`)
   const backend = process.env.TEST_DATABASE_URL ? 'postgres' : 'sqlite'
-  log(`${profile.name} run on ${backend}: ${options.scenarios.join(', ')}; load average ${loadavg()[0]!.toFixed(2)}`)
+  log(
+    `${profile.name} run on ${backend}: ${options.scenarios.join(', ')}; load average ${loadavg()[0]!.toFixed(2)}`,
+  )
   const rows: Row[] = []
   for (const name of options.scenarios) {
     const scenarioStart = Date.now()
@@ -109,7 +121,9 @@ async function main(): Promise<number> {
   }
   const broken = rows.flatMap((row) => row.violations.map((v) => `${row.scenario}: ${v}`))
   if (broken.length > 0) {
-    process.stderr.write(`\n[resilience] ${broken.length} invariant(s) broken:\n${broken.map((b) => `  - ${b}`).join('\n')}\n`)
+    process.stderr.write(
+      `\n[resilience] ${broken.length} invariant(s) broken:\n${broken.map((b) => `  - ${b}`).join('\n')}\n`,
+    )
     return 1
   }
   log(`every invariant held (${rows.filter((r) => r.skipped).length} scenario(s) skipped)`)

@@ -24,7 +24,11 @@ export interface GrantState {
  * RFC 6749 §4.1.2's single use, checked in the database: every authorization code is unused, or consumed with the
  * tokens it yields recorded (an access-token row and, for a client that refreshes, a refresh token), never half.
  */
-export function checkCodes(codes: readonly CodeRow[], refresh: readonly RefreshRow[], grants: GrantState): string[] {
+export function checkCodes(
+  codes: readonly CodeRow[],
+  refresh: readonly RefreshRow[],
+  grants: GrantState,
+): string[] {
   const withRefresh = new Set(refresh.map((r) => r.grant_id))
   const half = codes.filter(
     (c) =>
@@ -32,7 +36,9 @@ export function checkCodes(codes: readonly CodeRow[], refresh: readonly RefreshR
       !grants.revoked.has(c.grant_id) &&
       (!grants.withAccessToken.has(c.grant_id) || !withRefresh.has(c.grant_id)),
   )
-  return half.length === 0 ? [] : [`${half.length} of ${codes.length} codes consumed without their tokens recorded`]
+  return half.length === 0
+    ? []
+    : [`${half.length} of ${codes.length} codes consumed without their tokens recorded`]
 }
 
 /**
@@ -44,7 +50,10 @@ export function checkFamilies(refresh: readonly RefreshRow[], revoked: ReadonlyS
   const live = new Map<string, number>()
   for (const r of refresh) {
     if (revoked.has(r.grant_id)) continue
-    live.set(r.grant_id, (live.get(r.grant_id) ?? 0) + (r.rotated_at === null && r.revoked_at === null ? 1 : 0))
+    live.set(
+      r.grant_id,
+      (live.get(r.grant_id) ?? 0) + (r.rotated_at === null && r.revoked_at === null ? 1 : 0),
+    )
   }
   const doubled = [...live.values()].filter((n) => n > 1).length
   const lost = [...live.values()].filter((n) => n === 0).length
@@ -81,7 +90,10 @@ export async function readAuthState(db: Queryable) {
 }
 
 /** Every invariant of the auth-server's database at once. */
-export async function checkAuthDatabase(db: Queryable, received: { jtis: string[]; refreshTokens: string[] }) {
+export async function checkAuthDatabase(
+  db: Queryable,
+  received: { jtis: string[]; refreshTokens: string[] },
+) {
   const state = await readAuthState(db)
   return [
     ...checkCodes(state.codes, state.refresh, state.grants),
@@ -93,7 +105,9 @@ export async function checkAuthDatabase(db: Queryable, received: { jtis: string[
 
 /** The `jti` of a JWT, read without verifying it (the scenarios verify separately). */
 export function jtiOf(jwt: string): string {
-  const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { jti?: string }
+  const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+    jti?: string
+  }
   return payload.jti ?? ''
 }
 

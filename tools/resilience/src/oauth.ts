@@ -2,7 +2,11 @@ import { authorize, CookieJar, tokenRequest } from '@stateless-auth/experiments'
 
 // The demo's confidential web client (apps/auth-server/clients.json) with its documented local secret, and the
 // redirect URI its codes are sent to (never visited: the code is read from the redirect).
-export const WEB_CLIENT = { id: 'web', secret: 'web-secret', redirectUri: 'http://localhost:3000/auth/callback' }
+export const WEB_CLIENT = {
+  id: 'web',
+  secret: 'web-secret',
+  redirectUri: 'http://localhost:3000/auth/callback',
+}
 export const ORDERS_CLIENT = { id: 'orders-api', secret: 'orders-api-secret' }
 const DEMO_PASSWORD = 'demo-password'
 
@@ -47,7 +51,8 @@ export const codeForm = (code: { code: string; verifier: string }) => ({
 /** A full sign-in of the web client: an access token for `resource` and a refresh token. */
 export async function signIn(issuer: string, jar: CookieJar, resource: string): Promise<Tokens> {
   const answer = await tokenRequest(issuer, codeForm(await signInCode(issuer, jar, resource)), WEB_CLIENT)
-  if (answer.status !== 200) throw new Error(`code redemption answered ${answer.status} ${JSON.stringify(answer.body)}`)
+  if (answer.status !== 200)
+    throw new Error(`code redemption answered ${answer.status} ${JSON.stringify(answer.body)}`)
   return answer.body as unknown as Tokens
 }
 

@@ -13,7 +13,11 @@ export interface Sample {
 
 /** Why a fetch failed without an answer, from undici's error chain. */
 export function causeOf(error: unknown): string {
-  const err = error as { name?: string; code?: string; cause?: { code?: string; name?: string; message?: string } }
+  const err = error as {
+    name?: string
+    code?: string
+    cause?: { code?: string; name?: string; message?: string }
+  }
   if (err.name === 'TimeoutError' || err.cause?.name === 'TimeoutError') return 'timeout'
   const code = err.cause?.code ?? err.code
   if (code === 'UND_ERR_SOCKET') return 'ECONNRESET'
@@ -79,7 +83,8 @@ export class Recorder {
   /** Failures by cause, e.g. `{ 'HTTP 503': 3, ECONNREFUSED: 12 }`. */
   failures(filter: (s: Sample) => boolean = () => true): Record<string, number> {
     const counts: Record<string, number> = {}
-    for (const s of this.samples) if (s.cause !== 'ok' && filter(s)) counts[s.cause] = (counts[s.cause] ?? 0) + 1
+    for (const s of this.samples)
+      if (s.cause !== 'ok' && filter(s)) counts[s.cause] = (counts[s.cause] ?? 0) + 1
     return counts
   }
 }

@@ -15,7 +15,8 @@ export async function authGone(ctx: ScenarioContext) {
   const ordersToken = (await signIn(auth.url, jar, ORDERS_AUDIENCE)).access_token
   const inventoryToken = (await signIn(auth.url, jar, INVENTORY_AUDIENCE)).access_token
   const families: string[] = []
-  for (let i = 0; i < profile.families; i++) families.push((await signIn(auth.url, jar, ORDERS_AUDIENCE)).refresh_token)
+  for (let i = 0; i < profile.families; i++)
+    families.push((await signIn(auth.url, jar, ORDERS_AUDIENCE)).refresh_token)
 
   const result = row(
     '1. auth-server gone',
@@ -39,7 +40,8 @@ export async function authGone(ctx: ScenarioContext) {
 
   result.sent = rec.sent()
   result.failed = rec.failures()
-  for (const [cause, n] of Object.entries(result.failed)) result.violations.push(`${n} API requests failed (${cause})`)
+  for (const [cause, n] of Object.entries(result.failed))
+    result.violations.push(`${n} API requests failed (${cause})`)
   const latency = (from: number, to: number) =>
     rec.samples.filter((s) => s.start >= from && s.start < to).map((s) => s.end - s.start)
   const before = percentile(latency(0, killedAt), 99)
@@ -58,10 +60,15 @@ export async function authGone(ctx: ScenarioContext) {
     const first = await refresh(auth.url, token)
     const second = await refresh(auth.url, token)
     if (first.status === 200 && second.status === 400 && second.body.error === 'invalid_grant') once++
-    else result.violations.push(`a refresh token from before the kill answered ${first.status} then ${second.status}`)
+    else
+      result.violations.push(
+        `a refresh token from before the kill answered ${first.status} then ${second.status}`,
+      )
   }
   result.lost = once === families.length ? 'none' : `${families.length - once} refresh-token families`
-  result.notes.push(`${once}/${families.length} refresh tokens issued before the kill worked exactly once after it`)
+  result.notes.push(
+    `${once}/${families.length} refresh tokens issued before the kill worked exactly once after it`,
+  )
   result.recovery = `auth-server ready ${seconds(readyMs)} after start; APIs never down`
   ctx.log(`auth-gone: ${result.sent} requests, ${Object.keys(result.failed).length} failure causes`)
   return result

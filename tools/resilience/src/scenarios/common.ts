@@ -13,7 +13,17 @@ export const bearer = (token: string) => ({ headers: { authorization: `Bearer ${
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
 
 export function row(scenario: string, load: string, fault: string): Row {
-  return { scenario, load, fault, sent: 0, failed: {}, lost: 'none', recovery: '—', violations: [], notes: [] }
+  return {
+    scenario,
+    load,
+    fault,
+    sent: 0,
+    failed: {},
+    lost: 'none',
+    recovery: '—',
+    violations: [],
+    notes: [],
+  }
 }
 
 /** Stops when `check` holds, polling every 50 ms; false after `timeoutMs`. */

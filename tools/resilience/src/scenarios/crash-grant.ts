@@ -38,7 +38,9 @@ export async function crashGrant(ctx: ScenarioContext) {
     }
     const bodies = [
       ...codes.map((code) => new URLSearchParams(codeForm(code))),
-      ...refreshTokens.map((token) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token })),
+      ...refreshTokens.map(
+        (token) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }),
+      ),
     ]
     return async () => {
       await Promise.all(

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { checkAuthDatabase, jtiOf } from '../invariants.js'
-import type { CliOptions } from '../options.js'
 import { basicAuth, CookieJar, ORDERS_CLIENT, refresh, signIn } from '../oauth.js'
+import type { CliOptions } from '../options.js'
 import { type Backend, inspect, ORDERS_AUDIENCE, startStack } from '../stack.js'
 import { loops, Recorder, type Sample } from '../traffic.js'
 import { row, type ScenarioContext, seconds, until } from './common.js'
@@ -32,7 +32,10 @@ function cluster(): { version: string; name: string } | string {
  * the machine may be using: it runs in the full run and with --pg-restart, and in --quick only under CI=true (CI
  * owns its cluster and runs nothing else meanwhile).
  */
-export function pgRestartSkipReason(backend: Backend, options: Pick<CliOptions, 'pgRestart' | 'profile'>): string | undefined {
+export function pgRestartSkipReason(
+  backend: Backend,
+  options: Pick<CliOptions, 'pgRestart' | 'profile'>,
+): string | undefined {
   if (backend !== 'postgres') return 'TEST_DATABASE_URL unset (SQLite run)'
   if (options.pgRestart === false) return '--no-pg-restart'
   if (options.pgRestart === undefined && options.profile.name === 'quick' && process.env.CI !== 'true')
@@ -58,7 +61,8 @@ export async function pgRestart(ctx: ScenarioContext) {
   const { auth, databases } = await startStack(ctx, { apis: [] })
   const jar = new CookieJar()
   const families: string[] = []
-  for (let i = 0; i < profile.concurrency; i++) families.push((await signIn(auth.url, jar, ORDERS_AUDIENCE)).refresh_token)
+  for (let i = 0; i < profile.concurrency; i++)
+    families.push((await signIn(auth.url, jar, ORDERS_AUDIENCE)).refresh_token)
   const result = row(
     '2. PostgreSQL restarts under the auth-server',
     `${profile.concurrency} clients: client credentials, refresh rotations, sign-ins; /ready polled`,
@@ -74,19 +78,36 @@ export async function pgRestart(ctx: ScenarioContext) {
   const load = loops(profile.concurrency, async (worker) => {
     const op = iteration++ % 4
     if (op === 0) {
-      const answer = await rec.send('token', `${auth.url}/token`, {
-        method: 'POST',
-        headers: { ...form, authorization: basicAuth(ORDERS_CLIENT) },
-        body: 'grant_type=client_credentials',
-      }, expected)
-      if (answer?.status === 200) received.jtis.push(jtiOf((JSON.parse(answer.body) as { access_token: string }).access_token))
+      const answer = await rec.send(
+        'token',
+        `${auth.url}/token`,
+        {
+          method: 'POST',
+          headers: { ...form, authorization: basicAuth(ORDERS_CLIENT) },
+          body: 'grant_type=client_credentials',
+        },
+        expected,
+      )
+      if (answer?.status === 200)
+        received.jtis.push(jtiOf((JSON.parse(answer.body) as { access_token: string }).access_token))
     } else if (op === 3) {
       await rec.time('sign-in', () => signIn(auth.url, new CookieJar(), ORDERS_AUDIENCE)).catch(() => {})
     } else {
       const token = families[worker]!
       const start = rec.now()
       const answer = await refresh(auth.url, token).catch(() => undefined)
-      rec.samples.push({ label: 'refresh', start, end: rec.now(), status: answer?.status ?? 0, cause: answer && expected(answer.status) ? 'ok' : answer ? `HTTP ${answer.status} ${String(answer.body.error)}` : 'no answer' })
+      rec.samples.push({
+        label: 'refresh',
+        start,
+        end: rec.now(),
+        status: answer?.status ?? 0,
+        cause:
+          answer && expected(answer.status)
+            ? 'ok'
+            : answer
+              ? `HTTP ${answer.status} ${String(answer.body.error)}`
+              : 'no answer',
+      })
       if (answer?.status === 200) {
         redeemed.set(token, (redeemed.get(token) ?? 0) + 1)
         families[worker] = answer.body.refresh_token as string
@@ -95,7 +116,9 @@ export async function pgRestart(ctx: ScenarioContext) {
       } else if (answer?.status === 400) {
         // The family is gone (a rotation committed whose answer was a failure): start a new one.
         familiesLost++
-        families[worker] = (await signIn(auth.url, jar, ORDERS_AUDIENCE).catch(() => ({ refresh_token: token }))).refresh_token
+        families[worker] = (
+          await signIn(auth.url, jar, ORDERS_AUDIENCE).catch(() => ({ refresh_token: token }))
+        ).refresh_token
       }
     }
   })
@@ -104,7 +127,13 @@ export async function pgRestart(ctx: ScenarioContext) {
     const start = rec.now()
     const res = await fetch(`${auth.url}/ready`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined)
     await res?.arrayBuffer()
-    ready.push({ label: 'ready', start, end: rec.now(), status: res?.status ?? 0, cause: res?.ok ? 'ok' : 'not ready' })
+    ready.push({
+      label: 'ready',
+      start,
+      end: rec.now(),
+      status: res?.status ?? 0,
+      cause: res?.ok ? 'ok' : 'not ready',
+    })
     await sleep(100)
   })
 
@@ -116,7 +145,8 @@ export async function pgRestart(ctx: ScenarioContext) {
   let back = rec.now()
   await served(back)
   recovery.push(`after restart: ${seconds(rec.now() - back)}`)
-  if (rec.now() - back > RECOVERY_MS) result.violations.push(`not serving ${seconds(rec.now() - back)} after the restart`)
+  if (rec.now() - back > RECOVERY_MS)
+    result.violations.push(`not serving ${seconds(rec.now() - back)} after the restart`)
   await sleep(2000)
   pgctl('stop')
   const downFrom = rec.now()
@@ -127,18 +157,26 @@ export async function pgRestart(ctx: ScenarioContext) {
   await served(back)
   const stopRecovery = rec.now() - back
   recovery.push(`after ${profile.pgStopSeconds} s stopped: ${seconds(stopRecovery)}`)
-  if (stopRecovery > RECOVERY_MS) result.violations.push(`not serving ${seconds(stopRecovery)} after PostgreSQL returned`)
+  if (stopRecovery > RECOVERY_MS)
+    result.violations.push(`not serving ${seconds(stopRecovery)} after PostgreSQL returned`)
   await sleep(2000)
   await load.stop()
   await readyProbe.stop()
 
   if (!auth.running) result.violations.push('the auth-server exited')
   const http500 = rec.samples.filter((s) => s.status >= 500 && s.status !== 503)
-  if (http500.length > 0) result.violations.push(`${http500.length} answers were ${[...new Set(http500.map((s) => s.status))].join('/')}`)
-  const noRetryAfter = rec.samples.filter((s) => s.status === 503 && s.headers && !s.headers.get('retry-after'))
-  if (noRetryAfter.length > 0) result.violations.push(`${noRetryAfter.length} 503 answers without Retry-After`)
+  if (http500.length > 0)
+    result.violations.push(
+      `${http500.length} answers were ${[...new Set(http500.map((s) => s.status))].join('/')}`,
+    )
+  const noRetryAfter = rec.samples.filter(
+    (s) => s.status === 503 && s.headers && !s.headers.get('retry-after'),
+  )
+  if (noRetryAfter.length > 0)
+    result.violations.push(`${noRetryAfter.length} 503 answers without Retry-After`)
   const readyWhileDown = ready.filter((s) => s.start > downFrom + 1000 && s.end < downTo && s.status === 200)
-  if (readyWhileDown.length > 0) result.violations.push(`/ready answered 200 ${readyWhileDown.length} times while PostgreSQL was stopped`)
+  if (readyWhileDown.length > 0)
+    result.violations.push(`/ready answered 200 ${readyWhileDown.length} times while PostgreSQL was stopped`)
   const twice = [...redeemed.values()].filter((n) => n > 1).length
   if (twice > 0) result.violations.push(`${twice} refresh tokens redeemed twice`)
   const db = await inspect(ctx, databases['auth-server']!)
@@ -149,8 +187,12 @@ export async function pgRestart(ctx: ScenarioContext) {
   result.notes.push(
     `${unavailable} answers 503 with Retry-After while PostgreSQL was away (expected, not counted as failed); /ready false ${ready.filter((s) => s.status !== 200).length} of ${ready.length} polls`,
   )
-  if (familiesLost > 0) result.violations.push(`${familiesLost} refresh-token families lost: a rotation committed but its answer was an error`)
-  result.lost = familiesLost === 0 ? 'none' : `${familiesLost} refresh-token families (rotation committed, answer lost)`
+  if (familiesLost > 0)
+    result.violations.push(
+      `${familiesLost} refresh-token families lost: a rotation committed but its answer was an error`,
+    )
+  result.lost =
+    familiesLost === 0 ? 'none' : `${familiesLost} refresh-token families (rotation committed, answer lost)`
   result.recovery = recovery.join('; ')
   return result
 }

@@ -38,13 +38,16 @@ export async function shutdown(ctx: ScenarioContext) {
     if (probe !== undefined) result.violations.push(`${label} still answered after its exit`)
     exits.push(`${label} exited ${exit.signal ?? `code ${exit.code}`} ${seconds(exit.ms)} after SIGTERM`)
     if (exit.code !== 0) result.violations.push(`${label} exited with ${exit.signal ?? exit.code}, not 0`)
-    if (exit.ms > GRACE_MS) result.violations.push(`${label} took ${exit.ms} ms to exit (grace ${GRACE_MS} ms)`)
+    if (exit.ms > GRACE_MS)
+      result.violations.push(`${label} took ${exit.ms} ms to exit (grace ${GRACE_MS} ms)`)
     const mine = (s: Sample) => s.label.startsWith(label)
     const inFlight = rec.samples.filter((s) => mine(s) && s.start < signalAt && s.cause !== 'ok')
-    for (const s of inFlight) result.violations.push(`${label}: a request in flight at SIGTERM got ${s.cause}`)
+    for (const s of inFlight)
+      result.violations.push(`${label}: a request in flight at SIGTERM got ${s.cause}`)
     const after = rec.samples.filter((s) => mine(s) && s.start >= signalAt)
     const errors = after.filter((s) => s.status >= 500)
-    if (errors.length > 0) result.violations.push(`${label}: ${errors.length} requests after SIGTERM answered 5xx`)
+    if (errors.length > 0)
+      result.violations.push(`${label}: ${errors.length} requests after SIGTERM answered 5xx`)
     for (const s of after) {
       if (s.cause === 'ECONNRESET') s.cause = 'closing keep-alive socket (not received, retryable)'
       if (s.cause === 'ECONNREFUSED') s.cause = 'refused after exit (clean)'
@@ -58,11 +61,15 @@ export async function shutdown(ctx: ScenarioContext) {
     body: 'grant_type=client_credentials',
   }
   await terminate(auth, (worker) =>
-    worker % 2 === 0 ? rec.send('auth-server token', `${auth.url}/token`, form) : rec.send('auth-server jwks', `${auth.url}/jwks`),
+    worker % 2 === 0
+      ? rec.send('auth-server token', `${auth.url}/token`, form)
+      : rec.send('auth-server jwks', `${auth.url}/jwks`),
   )
   result.sent = rec.sent()
   result.failed = rec.failures()
   result.recovery = exits.join('; ')
-  result.notes.push('`docker compose restart` of one of three orders-api replicas behind the web app is not covered here (no Docker in this tool); see the compose test')
+  result.notes.push(
+    '`docker compose restart` of one of three orders-api replicas behind the web app is not covered here (no Docker in this tool); see the compose test',
+  )
   return result
 }

@@ -24,7 +24,11 @@ export async function slowDeps(ctx: ScenarioContext) {
   ctx.defer(() => jwks.close())
   ctx.defer(() => toInventory.close())
   // A background refresh every second, each fetch given up after a second: every fault is met several times.
-  const apiEnv = { JWKS_URI: `${jwks.url}/jwks`, JWKS_REFRESH_INTERVAL_MS: '1000', JWKS_FETCH_TIMEOUT_MS: '1000' }
+  const apiEnv = {
+    JWKS_URI: `${jwks.url}/jwks`,
+    JWKS_REFRESH_INTERVAL_MS: '1000',
+    JWKS_FETCH_TIMEOUT_MS: '1000',
+  }
   const { auth, orders, inventory, databases } = await startStack(ctx, {
     onAuthReady: (auth) => {
       jwks.target = auth.url
@@ -57,22 +61,29 @@ export async function slowDeps(ctx: ScenarioContext) {
     )
     await sleep(profile.phaseSeconds * 1000)
     await load.stop()
-    if (jwks.requests[mode] === 0) result.violations.push(`the APIs never fetched the JWKS while it was ${mode}`)
+    if (jwks.requests[mode] === 0)
+      result.violations.push(`the APIs never fetched the JWKS while it was ${mode}`)
   }
   jwks.mode = 'pass'
   const jwksFailures = rec.failures()
-  for (const [cause, n] of Object.entries(jwksFailures)) result.violations.push(`${n} API requests failed (${cause}) with a broken JWKS`)
+  for (const [cause, n] of Object.entries(jwksFailures))
+    result.violations.push(`${n} API requests failed (${cause}) with a broken JWKS`)
   result.notes.push(
     `JWKS fetches met per fault: hang ${jwks.requests.hang}, garbage ${jwks.requests.garbage}, slow ${jwks.requests.slow}; ${rec.sent()} API requests, all served`,
   )
 
   // 5b: inventory-api slow, then down, while orders are placed.
   const order = (label: string, expected: (status: number) => boolean) =>
-    rec.send(label, `${orders!.url}/orders`, {
-      method: 'POST',
-      headers: { ...bearer(ordersToken).headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ sku: 'widget-blue', quantity: 1 }),
-    }, expected)
+    rec.send(
+      label,
+      `${orders!.url}/orders`,
+      {
+        method: 'POST',
+        headers: { ...bearer(ordersToken).headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ sku: 'widget-blue', quantity: 1 }),
+      },
+      expected,
+    )
   const placeOrders = async (label: string, count: number, expected: (status: number) => boolean) => {
     let left = count
     const load = loops(Math.min(count, profile.concurrency), async () => {
@@ -99,21 +110,34 @@ export async function slowDeps(ctx: ScenarioContext) {
   for (const label of ['inventory slow', 'inventory down']) {
     const answers = rec.samples.filter((s) => s.label === label)
     const wrong = answers.filter((s) => s.cause !== 'ok')
-    if (wrong.length > 0) result.violations.push(`${label}: ${wrong.length} orders not answered 503 (${[...new Set(wrong.map((s) => s.cause))].join(', ')})`)
+    if (wrong.length > 0)
+      result.violations.push(
+        `${label}: ${wrong.length} orders not answered 503 (${[...new Set(wrong.map((s) => s.cause))].join(', ')})`,
+      )
     const slowest = Math.max(0, ...answers.map((s) => s.end - s.start))
-    result.notes.push(`${label}: ${answers.length} orders answered 503, p99 ${percentile(answers.map((s) => s.end - s.start), 99).toFixed(0)} ms, slowest ${slowest.toFixed(0)} ms (timeout ${INVENTORY_TIMEOUT_MS} ms)`)
-    if (slowest > INVENTORY_TIMEOUT_MS + 2000) result.violations.push(`${label}: an order took ${slowest.toFixed(0)} ms to be refused`)
+    result.notes.push(
+      `${label}: ${answers.length} orders answered 503, p99 ${percentile(
+        answers.map((s) => s.end - s.start),
+        99,
+      ).toFixed(0)} ms, slowest ${slowest.toFixed(0)} ms (timeout ${INVENTORY_TIMEOUT_MS} ms)`,
+    )
+    if (slowest > INVENTORY_TIMEOUT_MS + 2000)
+      result.violations.push(`${label}: an order took ${slowest.toFixed(0)} ms to be refused`)
   }
   const orphans = await orphanReservations(
     await inspect(ctx, databases['inventory-api']!),
     await inspect(ctx, databases['orders-api']!),
   )
-  if (orphans.length > 0) result.violations.push(`${orphans.length} reservations held at inventory-api without an order`)
-  result.lost = orphans.length === 0 ? 'none' : `${orphans.length} units of stock held by reservations without an order`
+  if (orphans.length > 0)
+    result.violations.push(`${orphans.length} reservations held at inventory-api without an order`)
+  result.lost =
+    orphans.length === 0 ? 'none' : `${orphans.length} units of stock held by reservations without an order`
   result.sent = rec.sent()
   result.failed = rec.failures()
   const expected = rec.sent((s) => s.label === 'inventory slow' || s.label === 'inventory down')
-  result.notes.push(`${expected} orders refused 503 as expected while inventory-api was slow or down (not counted as failed)`)
+  result.notes.push(
+    `${expected} orders refused 503 as expected while inventory-api was slow or down (not counted as failed)`,
+  )
   result.recovery = `orders placed again ${seconds(recovered)} after inventory-api was started`
   return result
 }

@@ -20,7 +20,8 @@ export async function soak(ctx: ScenarioContext) {
   const ordersToken = (await signIn(auth.url, jar, ORDERS_AUDIENCE)).access_token
   const inventoryToken = (await signIn(auth.url, jar, INVENTORY_AUDIENCE)).access_token
   const families: string[] = []
-  for (let i = 0; i < profile.concurrency; i++) families.push((await signIn(auth.url, jar, ORDERS_AUDIENCE)).refresh_token)
+  for (let i = 0; i < profile.concurrency; i++)
+    families.push((await signIn(auth.url, jar, ORDERS_AUDIENCE)).refresh_token)
   const result = row(
     '7. soak',
     `${profile.concurrency} clients for ${profile.soakSeconds} s: 1 in 10 a sign-in, 2 refresh rotations, 7 API calls`,
@@ -60,10 +61,14 @@ export async function soak(ctx: ScenarioContext) {
 
   result.sent = rec.sent()
   result.failed = rec.failures()
-  for (const [cause, n] of Object.entries(result.failed)) result.violations.push(`${n} requests failed (${cause})`)
+  for (const [cause, n] of Object.entries(result.failed))
+    result.violations.push(`${n} requests failed (${cause})`)
   const third = (profile.soakSeconds * 1000) / 3
   const p99 = (from: number, to: number) =>
-    percentile(rec.samples.filter((s) => s.start >= from && s.start < to).map((s) => s.end - s.start), 99)
+    percentile(
+      rec.samples.filter((s) => s.start >= from && s.start < to).map((s) => s.end - s.start),
+      99,
+    )
   result.notes.push(
     `p99 latency of every request: ${p99(0, third).toFixed(1)} ms in the first third, ${p99(2 * third, Number.POSITIVE_INFINITY).toFixed(1)} ms in the last; error rate ${((100 * Object.values(result.failed).reduce((a, b) => a + b, 0)) / Math.max(1, result.sent)).toFixed(3)} %`,
   )
@@ -78,7 +83,8 @@ export async function soak(ctx: ScenarioContext) {
     slopes.push(
       `${name}: RSS ${(first.rss / 2 ** 20).toFixed(0)} → ${(last.rss / 2 ** 20).toFixed(0)} MiB (slope ${(perMinute((p) => p.rss) / 2 ** 20).toFixed(2)} MiB/min), fds ${first.fds} → ${last.fds} (slope ${perMinute((p) => p.fds).toFixed(2)}/min)`,
     )
-    if (last.fds - first.fds > FD_GROWTH_LIMIT) result.violations.push(`${name} grew by ${last.fds - first.fds} open descriptors`)
+    if (last.fds - first.fds > FD_GROWTH_LIMIT)
+      result.violations.push(`${name} grew by ${last.fds - first.fds} open descriptors`)
   }
   result.notes.push(...slopes)
   result.lost = 'none'
