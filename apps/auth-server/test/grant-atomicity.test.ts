@@ -1,22 +1,7 @@
 import { type Database, openDatabase } from '@stateless-auth/sql'
-import { backends, type TestStore } from '@stateless-auth/sql/testing'
+import { backends, breakInserts, type TestStore } from '@stateless-auth/sql/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { obtainCode, redeem, refresh, start } from './helpers.js'
-
-/** Makes every refresh-token insert fail, as a crash or a lost database between the redemption and it would. */
-async function breakRefreshInserts(db: Database): Promise<() => Promise<void>> {
-  if (db.dialect === 'sqlite') {
-    await db.exec(
-      "CREATE TRIGGER refresh_down BEFORE INSERT ON refresh_tokens BEGIN SELECT RAISE(ABORT, 'store is down'); END;",
-    )
-    return () => db.exec('DROP TRIGGER refresh_down;')
-  }
-  await db.exec(`
-    CREATE FUNCTION refresh_down() RETURNS trigger LANGUAGE plpgsql AS
-      $body$ BEGIN RAISE EXCEPTION 'store is down'; END $body$;
-    CREATE TRIGGER refresh_down BEFORE INSERT ON refresh_tokens FOR EACH ROW EXECUTE FUNCTION refresh_down();`)
-  return () => db.exec('DROP TRIGGER refresh_down ON refresh_tokens; DROP FUNCTION refresh_down();')
-}
 
 // Issue 15, scenario 3: a SIGKILL between using up a code (or rotating a refresh token) and recording what it
 // issued left the code consumed without tokens and the refresh-token family without a live token (found by
@@ -39,7 +24,7 @@ describe.each(backends())('a grant that fails half-way (%s)', (backend) => {
   it('leaves the code unused: it redeems once the store is back', async () => {
     const server = await setUp()
     const code = await obtainCode(server.url)
-    const repair = await breakRefreshInserts(db)
+    const repair = await breakInserts(db, 'refresh_tokens')
     expect((await redeem(server.url, code)).status).toBe(500)
     await repair()
     const answer = await redeem(server.url, code)
@@ -54,7 +39,7 @@ describe.each(backends())('a grant that fails half-way (%s)', (backend) => {
     const tokens = (await (await redeem(server.url, await obtainCode(server.url))).json()) as {
       refresh_token: string
     }
-    const repair = await breakRefreshInserts(db)
+    const repair = await breakInserts(db, 'refresh_tokens')
     expect((await refresh(server.url, tokens.refresh_token)).status).toBe(500)
     await repair()
     expect((await refresh(server.url, tokens.refresh_token)).status).toBe(200)

@@ -1,4 +1,5 @@
 import { authorize, CookieJar, tokenRequest } from '@stateless-auth/experiments'
+import { INVENTORY_AUDIENCE, ORDERS_AUDIENCE } from './stack.js'
 
 // The demo's confidential web client (apps/auth-server/clients.json) with its documented local secret, and the
 // redirect URI its codes are sent to (never visited: the code is read from the redirect).
@@ -54,6 +55,20 @@ export async function signIn(issuer: string, jar: CookieJar, resource: string): 
   if (answer.status !== 200)
     throw new Error(`code redemption answered ${answer.status} ${JSON.stringify(answer.body)}`)
   return answer.body as unknown as Tokens
+}
+
+/**
+ * What the API loads use: an access token for each API, and `families` refresh tokens (each its own sign-in) for
+ * the scenarios that rotate or replay them.
+ */
+export async function apiTokens(issuer: string, families = 0) {
+  const jar = new CookieJar()
+  const orders = (await signIn(issuer, jar, ORDERS_AUDIENCE)).access_token
+  const inventory = (await signIn(issuer, jar, INVENTORY_AUDIENCE)).access_token
+  const refreshTokens: string[] = []
+  for (let i = 0; i < families; i++)
+    refreshTokens.push((await signIn(issuer, jar, ORDERS_AUDIENCE)).refresh_token)
+  return { orders, inventory, refreshTokens }
 }
 
 export async function refresh(issuer: string, refreshToken: string) {

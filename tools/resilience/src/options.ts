@@ -53,7 +53,8 @@ export interface CliOptions {
 }
 
 const USAGE = `usage: resilience [--quick] [--only ${SCENARIOS.join(',')}] [--pg-restart | --no-pg-restart]
-                  [--soak-seconds N] [--outage-seconds N] [--crashes N] [--no-docs] [--docs-dir DIR]
+                  [--soak-seconds N] [--outage-seconds N] [--crashes N] [--pg-stop-seconds N]
+                  [--no-docs] [--docs-dir DIR]
   --quick           every scenario, small enough for CI (about 3 minutes); does not touch docs/
   --pg-restart      run scenario 2 (restarts the PostgreSQL cluster of TEST_DATABASE_URL; root only). By default it
                     runs in the full run, and in --quick only when CI=true (CI owns its cluster)
@@ -85,6 +86,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     else if (arg === '--soak-seconds') overrides.soakSeconds = positive(arg, argv[++i])
     else if (arg === '--outage-seconds') overrides.outageSeconds = positive(arg, argv[++i])
     else if (arg === '--crashes') overrides.crashes = positive(arg, argv[++i])
+    else if (arg === '--pg-stop-seconds') overrides.pgStopSeconds = positive(arg, argv[++i])
     else if (arg === '--only') {
       const names = (argv[++i] ?? '').split(',')
       const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n))

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CookieJar, refresh, signIn } from '../oauth.js'
-import { INVENTORY_AUDIENCE, ORDERS_AUDIENCE, startStack } from '../stack.js'
+import { apiTokens, refresh } from '../oauth.js'
+import { startStack } from '../stack.js'
 import { loops, percentile, Recorder } from '../traffic.js'
 import { bearer, row, type ScenarioContext, seconds } from './common.js'
 
@@ -11,12 +11,8 @@ import { bearer, row, type ScenarioContext, seconds } from './common.js'
 export async function authGone(ctx: ScenarioContext) {
   const { profile } = ctx
   const { auth, orders, inventory } = await startStack(ctx)
-  const jar = new CookieJar()
-  const ordersToken = (await signIn(auth.url, jar, ORDERS_AUDIENCE)).access_token
-  const inventoryToken = (await signIn(auth.url, jar, INVENTORY_AUDIENCE)).access_token
-  const families: string[] = []
-  for (let i = 0; i < profile.families; i++)
-    families.push((await signIn(auth.url, jar, ORDERS_AUDIENCE)).refresh_token)
+  const tokens = await apiTokens(auth.url, profile.families)
+  const families = tokens.refreshTokens
 
   const result = row(
     '1. auth-server gone',
@@ -26,8 +22,8 @@ export async function authGone(ctx: ScenarioContext) {
   const rec = new Recorder()
   const load = loops(profile.concurrency, (worker) =>
     worker % 2 === 0
-      ? rec.send('orders', `${orders!.url}/orders`, bearer(ordersToken))
-      : rec.send('inventory', `${inventory!.url}/inventory`, bearer(inventoryToken)),
+      ? rec.send('orders', `${orders!.url}/orders`, bearer(tokens.orders))
+      : rec.send('inventory', `${inventory!.url}/inventory`, bearer(tokens.inventory)),
   )
   await sleep(2000)
   const killedAt = rec.now()

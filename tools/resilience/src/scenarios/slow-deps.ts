@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { orphanReservations } from '../invariants.js'
-import { CookieJar, signIn } from '../oauth.js'
+import { apiTokens } from '../oauth.js'
 import { FaultProxy, type ProxyMode } from '../proxy.js'
-import { INVENTORY_AUDIENCE, inspect, ORDERS_AUDIENCE, startStack } from '../stack.js'
+import { inspect, startStack } from '../stack.js'
 import { loops, percentile, Recorder } from '../traffic.js'
 import { bearer, row, type ScenarioContext, seconds, until } from './common.js'
 
@@ -23,8 +23,10 @@ export async function slowDeps(ctx: ScenarioContext) {
   const toInventory = await FaultProxy.start()
   ctx.defer(() => jwks.close())
   ctx.defer(() => toInventory.close())
-  // A background refresh every second, each fetch given up after a second: every fault is met several times.
+  // A background refresh every second, each fetch given up after a second, and no cache of verified tokens (a
+  // cached token never looks at the keys, so would never trigger a refresh): every fault is met several times.
   const apiEnv = {
+    TOKEN_CACHE: 'false',
     JWKS_URI: `${jwks.url}/jwks`,
     JWKS_REFRESH_INTERVAL_MS: '1000',
     JWKS_FETCH_TIMEOUT_MS: '1000',
@@ -40,9 +42,7 @@ export async function slowDeps(ctx: ScenarioContext) {
       return toInventory.url
     },
   })
-  const jar = new CookieJar()
-  const ordersToken = (await signIn(auth.url, jar, ORDERS_AUDIENCE)).access_token
-  const inventoryToken = (await signIn(auth.url, jar, INVENTORY_AUDIENCE)).access_token
+  const tokens = await apiTokens(auth.url)
   const result = row(
     '5. slow and broken dependencies',
     `${profile.concurrency} clients: GET /orders and GET /inventory; then POST /orders`,
@@ -56,8 +56,8 @@ export async function slowDeps(ctx: ScenarioContext) {
     jwks.delayMs = SLOW_JWKS_MS
     const load = loops(profile.concurrency, (worker) =>
       worker % 2 === 0
-        ? rec.send(`jwks ${mode}`, `${orders!.url}/orders`, bearer(ordersToken))
-        : rec.send(`jwks ${mode}`, `${inventory!.url}/inventory`, bearer(inventoryToken)),
+        ? rec.send(`jwks ${mode}`, `${orders!.url}/orders`, bearer(tokens.orders))
+        : rec.send(`jwks ${mode}`, `${inventory!.url}/inventory`, bearer(tokens.inventory)),
     )
     await sleep(profile.phaseSeconds * 1000)
     await load.stop()
@@ -79,7 +79,7 @@ export async function slowDeps(ctx: ScenarioContext) {
       `${orders!.url}/orders`,
       {
         method: 'POST',
-        headers: { ...bearer(ordersToken).headers, 'content-type': 'application/json' },
+        headers: { ...bearer(tokens.orders).headers, 'content-type': 'application/json' },
         body: JSON.stringify({ sku: 'widget-blue', quantity: 1 }),
       },
       expected,

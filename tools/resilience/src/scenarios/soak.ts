@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CookieJar, refresh, signIn } from '../oauth.js'
-import { INVENTORY_AUDIENCE, ORDERS_AUDIENCE, startStack } from '../stack.js'
+import { apiTokens, CookieJar, refresh, signIn } from '../oauth.js'
+import { ORDERS_AUDIENCE, startStack } from '../stack.js'
 import { loops, percentile, Recorder, slope } from '../traffic.js'
 import { bearer, row, type ScenarioContext } from './common.js'
 
@@ -16,12 +16,8 @@ export async function soak(ctx: ScenarioContext) {
   const { profile } = ctx
   const stack = await startStack(ctx)
   const { auth, orders, inventory } = stack
-  const jar = new CookieJar()
-  const ordersToken = (await signIn(auth.url, jar, ORDERS_AUDIENCE)).access_token
-  const inventoryToken = (await signIn(auth.url, jar, INVENTORY_AUDIENCE)).access_token
-  const families: string[] = []
-  for (let i = 0; i < profile.concurrency; i++)
-    families.push((await signIn(auth.url, jar, ORDERS_AUDIENCE)).refresh_token)
+  const tokens = await apiTokens(auth.url, profile.concurrency)
+  const families = tokens.refreshTokens
   const result = row(
     '7. soak',
     `${profile.concurrency} clients for ${profile.soakSeconds} s: 1 in 10 a sign-in, 2 refresh rotations, 7 API calls`,
@@ -51,8 +47,8 @@ export async function soak(ctx: ScenarioContext) {
         return res.body.refresh_token as string
       })
       if (answer) families[worker] = answer
-    } else if (op % 2 === 0) await rec.send('api', `${orders!.url}/orders`, bearer(ordersToken))
-    else await rec.send('api', `${inventory!.url}/inventory`, bearer(inventoryToken))
+    } else if (op % 2 === 0) await rec.send('api', `${orders!.url}/orders`, bearer(tokens.orders))
+    else await rec.send('api', `${inventory!.url}/inventory`, bearer(tokens.inventory))
   })
   await sleep(profile.soakSeconds * 1000)
   await load.stop()
