@@ -1,7 +1,8 @@
 import type { ErrorFormat } from '@stateless-auth/service-kit/error-handler'
 import type { ServiceError } from '@stateless-auth/service-kit/errors'
+import { isDatabaseUnavailable } from '@stateless-auth/sql'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { NotFound, OAuthError } from './errors.js'
+import { NotFound, OAuthError, TemporarilyUnavailable } from './errors.js'
 import { pageCsp } from './pages/html.js'
 import { errorPage } from './pages/pages.js'
 
@@ -13,6 +14,9 @@ function isHtmlRoute(request: FastifyRequest): boolean {
 
 /** The auth-server's wording of the framework and plugin errors it meets, as OAuth errors. */
 function map(error: FastifyError): ServiceError | undefined {
+  // Issue 15, scenario 2: PostgreSQL restarting or stopped is a 503 to retry, never a 500.
+  if (isDatabaseUnavailable(error))
+    return new TemporarilyUnavailable('the database is unavailable; retry shortly', 2)
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new OAuthError('invalid_request', 400, 'the body must be application/x-www-form-urlencoded')

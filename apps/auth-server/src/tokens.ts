@@ -5,7 +5,7 @@ import { SIGNING_ALGS } from './config.js'
 import type { SigningKeys } from './keys/signing-keys.js'
 import { userinfoResource } from './oauth/params.js'
 import type { StatusClaim, StatusLists } from './status/status-lists.js'
-import type { Storage, User } from './storage/index.js'
+import type { AccessTokenRecord, Storage, User } from './storage/index.js'
 
 export interface IssuedAccessTokenClaims extends JWTPayload {
   iss: string
@@ -25,6 +25,11 @@ export interface IssuedAccessTokenClaims extends JWTPayload {
 export interface IssuedAccessToken {
   token: string
   claims: IssuedAccessTokenClaims
+}
+
+/** A signed access token and the row that records it, for the caller to write in its own transaction. */
+export interface SignedAccessToken extends IssuedAccessToken {
+  record: Omit<AccessTokenRecord, 'revokedAt'>
 }
 
 export interface AccessTokenRequest {
@@ -50,6 +55,18 @@ export class TokenIssuer {
 
   /** RFC 9068 §2: `typ: at+jwt` and the claims iss, exp, aud, sub, client_id, iat, jti (+ scope, auth_time). */
   async accessToken(request: AccessTokenRequest): Promise<IssuedAccessToken> {
+    const { record, ...issued } = await this.signAccessToken(request)
+    await this.storage.accessTokens.record(record)
+    return issued
+  }
+
+  /**
+   * Signs an access token without recording it: a grant that redeems something (a code, a refresh token) writes
+   * the record in the same transaction as the redemption, so a crash can never leave one without the other. Its
+   * status-list index is claimed here, in its own transaction; an index whose token is never recorded is only
+   * unused until it expires.
+   */
+  async signAccessToken(request: AccessTokenRequest): Promise<SignedAccessToken> {
     const { kid, alg, key } = await this.keys.signingKey()
     const iat = this.now()
     // Issue 12, item 15: with `openid` granted, the token also names the userinfo endpoint, so a standard OpenID
@@ -72,7 +89,7 @@ export class TokenIssuer {
     // draft-ietf-oauth-status-list §6.2: where verifiers learn of a revocation without calling us.
     claims.status = await this.statusLists.allocate({ ...request, jti: claims.jti, expiresAt: claims.exp })
     const token = await new SignJWT(claims).setProtectedHeader({ typ: 'at+jwt', alg, kid }).sign(key)
-    await this.storage.accessTokens.record({
+    const record = {
       jti: claims.jti,
       grantId: request.grantId,
       clientId: request.clientId,
@@ -81,8 +98,8 @@ export class TokenIssuer {
       scope: request.scope,
       issuedAt: iat,
       expiresAt: claims.exp,
-    })
-    return { token, claims }
+    }
+    return { token, claims, record }
   }
 
   /**

@@ -35,6 +35,12 @@ export class UpstreamUnavailableError extends ServiceError {
   }
 }
 
+/**
+ * inventory-api was called but no answer came back (timeout, connection lost after the request was sent): the
+ * request may still have been processed, so a reservation may exist that the caller must compensate.
+ */
+export class UpstreamNoAnswerError extends UpstreamUnavailableError {}
+
 /** A dependency answered something we cannot use (refused our credentials, broke its contract) (RFC 9110 §15.6.3). */
 export class BadGatewayError extends ServiceError {
   constructor(description: string, cause?: unknown) {

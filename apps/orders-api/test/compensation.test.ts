@@ -1,22 +1,7 @@
 import { type Database, openDatabase } from '@stateless-auth/sql'
-import { backends, type TestStore } from '@stateless-auth/sql/testing'
+import { backends, breakInserts, type TestStore } from '@stateless-auth/sql/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bearer, type Harness, harness } from './helper.js'
-
-/** Makes every order insert fail, as a database that broke between the reservation and the insert would. */
-async function breakOrderInserts(db: Database): Promise<() => Promise<void>> {
-  if (db.dialect === 'sqlite') {
-    await db.exec(
-      "CREATE TRIGGER orders_down BEFORE INSERT ON orders BEGIN SELECT RAISE(ABORT, 'orders store is down'); END;",
-    )
-    return () => db.exec('DROP TRIGGER orders_down;')
-  }
-  await db.exec(`
-    CREATE FUNCTION orders_down() RETURNS trigger LANGUAGE plpgsql AS
-      $body$ BEGIN RAISE EXCEPTION 'orders store is down'; END $body$;
-    CREATE TRIGGER orders_down BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION orders_down();`)
-  return () => db.exec('DROP TRIGGER orders_down ON orders; DROP FUNCTION orders_down();')
-}
 
 describe.each(backends())('an order that cannot be recorded after its stock was reserved (%s)', (backend) => {
   let store: TestStore
@@ -57,7 +42,7 @@ describe.each(backends())('an order that cannot be recorded after its stock was 
 
   it('releases the reservation and answers 503 temporarily_unavailable with Retry-After', async () => {
     const alice = await h.userToken('alice')
-    const repair = await breakOrderInserts(db)
+    const repair = await breakInserts(db, 'orders')
     const res = await post(alice)
     expect(res.statusCode).toBe(503)
     expect(res.headers['retry-after']).toBe('5')
@@ -75,7 +60,7 @@ describe.each(backends())('an order that cannot be recorded after its stock was 
   it('with an Idempotency-Key, the retry after the repair places the order once', async () => {
     const alice = await h.userToken('alice')
     const key = { 'idempotency-key': '"retry-me"' }
-    const repair = await breakOrderInserts(db)
+    const repair = await breakInserts(db, 'orders')
     expect((await post(alice, key)).statusCode).toBe(503)
     await repair()
     const retry = await post(alice, key)
@@ -88,7 +73,7 @@ describe.each(backends())('an order that cannot be recorded after its stock was 
   it('still answers 503 (not 500) when the release fails too; the reservation stays, traceable by the order id', async () => {
     const alice = await h.userToken('alice')
     failReleases = true
-    await breakOrderInserts(db)
+    await breakInserts(db, 'orders')
     const res = await post(alice)
     expect(res.statusCode).toBe(503)
     expect(res.json()).toEqual({

@@ -2,6 +2,8 @@
  * The only place a service touches the process: listen, and close cleanly on SIGTERM/SIGINT (in-flight requests
  * finish, then `onClose` hooks close pools) or on a crash. `buildApp` stays free of it for tests.
  */
+
+import type { ServerResponse } from 'node:http'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError } from './config.js'
@@ -42,17 +44,28 @@ export async function startServer(app: FastifyInstance, options: StartOptions): 
     { app, port: options.port, host: options.host },
   ]
   let closing = false
+  const inFlight = new Set<ServerResponse>()
+  // Once closing, every answer says `Connection: close` (issue 15, scenario 4): the client opens a new connection
+  // for its next request, which is refused cleanly, instead of writing it to a kept-alive socket the server is
+  // about to close (a reset the client cannot tell from a lost request).
+  const lastOnConnection = (response: ServerResponse) => {
+    if (!response.headersSent) response.setHeader('connection', 'close')
+  }
   // A keep-alive connection whose request finishes after closing began would hold close() open until the
   // grace delay: once its response is sent, it is idle, and is closed like the ones that were idle already.
   for (const { app: instance } of listeners) {
     instance.server.on('request', (_request, response) => {
+      if (closing) lastOnConnection(response)
+      else inFlight.add(response)
       response.once('finish', () => {
+        inFlight.delete(response)
         if (closing) setImmediate(() => instance.server.closeIdleConnections())
       })
     })
   }
   const grace = closeWithGrace({ delay: options.graceDelayMs ?? 10_000 }, async ({ err, signal }) => {
     closing = true
+    for (const response of inFlight) lastOnConnection(response)
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
     // Every listener stops accepting at once and drains its own in-flight requests.

@@ -44,7 +44,11 @@ describe('startServer', () => {
     })
     const slow = (instance: typeof app) => {
       const { port } = instance.server.address() as { port: number }
-      return fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => [r.status, await r.json()])
+      return fetch(`http://127.0.0.1:${port}/slow`).then(async (r) => [
+        r.status,
+        await r.json(),
+        r.headers.get('connection'),
+      ])
     }
     const responses = [slow(app), slow(operator)]
     await vi.waitFor(() => expect(entered).toBe(2))
@@ -57,9 +61,10 @@ describe('startServer', () => {
     expect(events).toEqual([])
     release()
 
+    // Issue 15, scenario 4: the client must not reuse a connection the server is about to close.
     expect(await Promise.all(responses)).toEqual([
-      [200, { done: true }],
-      [200, { done: true }],
+      [200, { done: true }, 'close'],
+      [200, { done: true }, 'close'],
     ])
     expect(await exited).toBe(0)
     expect(events.at(-1)).toBe('pool closed')

@@ -39,3 +39,29 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
 }
+
+// PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart, not
+// accepting connections yet), and the errors `pg` and Node raise when the server is not there at all.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+])
+
+/**
+ * True when the database cannot be reached right now (stopped, restarting, connection lost), as opposed to a
+ * query it refused: a service answers 503 with Retry-After instead of 500, and the request may be retried.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true
+  // `pg` words a connection that dies mid-query this way, without a code.
+  return (
+    typeof message === 'string' &&
+    /^Connection terminated|Client has encountered a connection error/.test(message)
+  )
+}

@@ -93,3 +93,21 @@ export function backends(env: NodeJS.ProcessEnv = process.env): Backend[] {
   else console.warn(`[stateless-auth] ${postgresSkipReason(env)}`)
   return list
 }
+
+/**
+ * Makes every insert into `table` fail (a trigger), as a store that broke half-way through a request would; the
+ * returned function removes the trigger. For tests of what a service leaves behind when a write fails.
+ */
+export async function breakInserts(db: Database, table: string): Promise<() => Promise<void>> {
+  if (db.dialect === 'sqlite') {
+    await db.exec(
+      `CREATE TRIGGER ${table}_down BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, '${table} store is down'); END;`,
+    )
+    return () => db.exec(`DROP TRIGGER ${table}_down;`)
+  }
+  await db.exec(`
+    CREATE FUNCTION ${table}_down() RETURNS trigger LANGUAGE plpgsql AS
+      $body$ BEGIN RAISE EXCEPTION '${table} store is down'; END $body$;
+    CREATE TRIGGER ${table}_down BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_down();`)
+  return () => db.exec(`DROP TRIGGER ${table}_down ON ${table}; DROP FUNCTION ${table}_down();`)
+}

@@ -10,6 +10,7 @@ import {
   resourceList,
 } from '../oauth/params.js'
 import type { Client } from '../storage/index.js'
+import { CodeRepository } from '../storage/tokens.js'
 import { issueForGrant, type TokenResponse } from './issue.js'
 
 export const grantType = 'authorization_code'
@@ -43,44 +44,58 @@ export async function handler(
   }
 
   const now = ctx.now()
-  const redemption = await ctx.storage.codes.consume(codeHash, now)
-  if (redemption.status === 'unknown') throw new InvalidGrant('authorization code is invalid')
-  const stored = redemption.value
-  if (redemption.status === 'replayed') {
+  const stored = await ctx.storage.codes.find(codeHash)
+  if (!stored) throw new InvalidGrant('authorization code is invalid')
+  const replayed = async (): Promise<never> => {
     await ctx.storage.grants.revoke(stored.grantId, now)
     throw new InvalidGrant('authorization code was already used; the tokens issued from it are revoked')
   }
-  // The code is burnt from here on: any mismatch below fails for good, as a stolen code should.
+  if (stored.consumedAt !== null) return replayed()
+  // A redemption refused from here on burns the code for good, as a stolen code should be.
+  const refuse = async (error: InvalidGrant): Promise<never> => {
+    if ((await ctx.storage.codes.consume(codeHash, now)).status === 'replayed') return replayed()
+    throw error
+  }
   if (stored.clientId !== client.client_id)
-    throw new InvalidGrant('authorization code was issued to another client')
-  if (stored.expiresAt <= now) throw new InvalidGrant('authorization code has expired')
+    return refuse(new InvalidGrant('authorization code was issued to another client'))
+  if (stored.expiresAt <= now) return refuse(new InvalidGrant('authorization code has expired'))
   // §4.1.3: when sent, it must be identical to the authorization request's (or, when that had none, to the
   // registered URI the code was issued for): a mismatch is always refused.
   if (redirectUri === undefined ? stored.redirectUriSent : redirectUri !== stored.redirectUri)
-    throw new InvalidGrant('redirect_uri does not match the authorization request')
+    return refuse(new InvalidGrant('redirect_uri does not match the authorization request'))
   if (!constantTimeEqual(s256(verifier), stored.codeChallenge))
-    throw new InvalidGrant('PKCE verification failed')
+    return refuse(new InvalidGrant('PKCE verification failed'))
   // RFC 9449 §10: a code requested with dpop_jkt is redeemed only with a proof of that key.
   const boundTo = await ctx.storage.dpopBindings.find(`code:${codeHash}`)
   if (boundTo !== undefined && boundTo !== jkt)
-    throw new InvalidGrant('the DPoP proof key does not match the dpop_jkt of the authorization request')
+    return refuse(
+      new InvalidGrant('the DPoP proof key does not match the dpop_jkt of the authorization request'),
+    )
 
   const grant = await ctx.storage.grants.find(stored.grantId)
-  if (!grant || grant.revokedAt !== null) throw new InvalidGrant('the authorization was revoked')
+  if (!grant || grant.revokedAt !== null) return refuse(new InvalidGrant('the authorization was revoked'))
   const user = await ctx.storage.users.findById(grant.userId)
-  if (!user || user.disabledAt !== null) throw new InvalidGrant('the user may no longer sign in')
+  if (!user || user.disabledAt !== null) return refuse(new InvalidGrant('the user may no longer sign in'))
   const scopes = grant.scope.split(' ')
   const audience = resolveAudience(
     requestedResources,
     grantedResources(grant.resources, scopes, ctx.config.issuer),
   )
-  return issueForGrant(ctx, {
-    client,
-    grant,
-    user,
-    audience,
-    scopes,
-    nonce: stored.nonce,
-    jkt,
-  })
+  // The code is used up in the transaction that records the tokens: of concurrent redemptions exactly one wins
+  // (a conditional UPDATE), and a crash leaves the code unused or consumed with its tokens, never half.
+  let lostRace = false
+  try {
+    return await issueForGrant(
+      ctx,
+      { client, grant, user, audience, scopes, nonce: stored.nonce, jkt },
+      async (tx) => {
+        if ((await new CodeRepository(tx).consume(codeHash, now)).status === 'won') return
+        lostRace = true
+        throw new InvalidGrant('authorization code was already used')
+      },
+    )
+  } catch (error) {
+    if (lostRace) return replayed()
+    throw error
+  }
 }

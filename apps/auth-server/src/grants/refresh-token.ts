@@ -11,6 +11,7 @@ import {
   resourceList,
 } from '../oauth/params.js'
 import type { Client } from '../storage/index.js'
+import { RefreshTokenRepository } from '../storage/tokens.js'
 import { issueForGrant, type TokenResponse } from './issue.js'
 
 export const grantType = 'refresh_token'
@@ -43,18 +44,22 @@ export async function handler(
   }
 
   const now = ctx.now()
-  const rotation = await ctx.storage.refreshTokens.rotate(tokenHash, now)
-  if (rotation.status !== 'won') {
-    if (rotation.status === 'replayed' && rotation.value.rotatedAt !== null) {
-      await ctx.storage.grants.revoke(existing.grantId, now)
-      throw new InvalidGrant('refresh token was already used; its whole family is revoked')
-    }
-    throw new InvalidGrant('refresh token is invalid')
+  const reused = async (): Promise<never> => {
+    await ctx.storage.grants.revoke(existing.grantId, now)
+    throw new InvalidGrant('refresh token was already used; its whole family is revoked')
   }
-  if (existing.expiresAt <= now) throw new InvalidGrant('refresh token has expired')
+  if (existing.rotatedAt !== null) return reused()
+  if (existing.revokedAt !== null) throw new InvalidGrant('refresh token is invalid')
+  // A refresh refused from here on uses the token up, as a rotation would.
+  const refuse = async (error: InvalidGrant): Promise<never> => {
+    const burnt = await ctx.storage.refreshTokens.rotate(tokenHash, now)
+    if (burnt.status === 'replayed' && burnt.value.rotatedAt !== null) return reused()
+    throw error
+  }
+  if (existing.expiresAt <= now) return refuse(new InvalidGrant('refresh token has expired'))
   const grant = await ctx.storage.grants.find(existing.grantId)
-  if (!grant || grant.revokedAt !== null) throw new InvalidGrant('refresh token was revoked')
-  if (grant.expiresAt <= now) throw new InvalidGrant('refresh token has expired')
+  if (!grant || grant.revokedAt !== null) return refuse(new InvalidGrant('refresh token was revoked'))
+  if (grant.expiresAt <= now) return refuse(new InvalidGrant('refresh token has expired'))
   const user = await ctx.storage.users.findById(grant.userId)
   if (!user || user.disabledAt !== null) {
     await ctx.storage.grants.revoke(grant.id, now)
@@ -67,5 +72,18 @@ export async function handler(
     requestedResources,
     grantedResources(grant.resources, granted, ctx.config.issuer),
   )
-  return issueForGrant(ctx, { client, grant, user, audience, scopes, jkt })
+  // The token is rotated in the transaction that records its successor: of concurrent uses exactly one wins, and
+  // a crash leaves the old token live or rotated with its successor recorded, never a family without a live token.
+  let lost: 'reused' | 'invalid' | undefined
+  try {
+    return await issueForGrant(ctx, { client, grant, user, audience, scopes, jkt }, async (tx) => {
+      const rotation = await new RefreshTokenRepository(tx).rotate(tokenHash, now)
+      if (rotation.status === 'won') return
+      lost = rotation.status === 'replayed' && rotation.value.rotatedAt !== null ? 'reused' : 'invalid'
+      throw new InvalidGrant('refresh token is invalid')
+    })
+  } catch (error) {
+    if (lost === 'reused') return reused()
+    throw error
+  }
 }

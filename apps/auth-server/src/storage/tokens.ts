@@ -184,25 +184,33 @@ interface AccessRow {
   revoked_at: number | null
 }
 
+/** Records an issued access token, inside the caller's transaction when `db` is one. */
+export async function recordAccessToken(
+  db: Queryable,
+  token: Omit<AccessTokenRecord, 'revokedAt'>,
+): Promise<void> {
+  await db.execute(
+    `INSERT INTO access_tokens (jti, grant_id, client_id, subject, audience, scope, issued_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      token.jti,
+      token.grantId,
+      token.clientId,
+      token.subject,
+      token.audience,
+      token.scope,
+      token.issuedAt,
+      token.expiresAt,
+    ],
+  )
+}
+
 /** Issued access-token ids, so revocation (RFC 7009) and introspection (RFC 7662) can answer about a jti. */
 export class AccessTokenRepository {
   constructor(private readonly db: Database) {}
 
-  async record(token: Omit<AccessTokenRecord, 'revokedAt'>): Promise<void> {
-    await this.db.execute(
-      `INSERT INTO access_tokens (jti, grant_id, client_id, subject, audience, scope, issued_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        token.jti,
-        token.grantId,
-        token.clientId,
-        token.subject,
-        token.audience,
-        token.scope,
-        token.issuedAt,
-        token.expiresAt,
-      ],
-    )
+  record(token: Omit<AccessTokenRecord, 'revokedAt'>): Promise<void> {
+    return recordAccessToken(this.db, token)
   }
 
   async find(jti: string): Promise<AccessTokenRecord | undefined> {

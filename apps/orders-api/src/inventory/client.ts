@@ -1,5 +1,11 @@
 import type { DpopClient } from '@stateless-auth/experiments'
-import { BadGatewayError, OutOfStockError, UnknownSkuError, UpstreamUnavailableError } from '../errors.js'
+import {
+  BadGatewayError,
+  OutOfStockError,
+  UnknownSkuError,
+  UpstreamNoAnswerError,
+  UpstreamUnavailableError,
+} from '../errors.js'
 import type { TokenSource } from './token-source.js'
 
 export interface InventoryClient {
@@ -39,7 +45,10 @@ export function createInventoryClient(options: {
       if (options.dpop) return await options.dpop.fetch(url, { ...init, accessToken: token })
       return await doFetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } })
     } catch (error) {
-      throw new UpstreamUnavailableError('inventory-api cannot be reached', error)
+      // A refused connection never carried the request; anything else (a timeout, a reset) may have.
+      if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED')
+        throw new UpstreamUnavailableError('inventory-api cannot be reached', error)
+      throw new UpstreamNoAnswerError('inventory-api did not answer', error)
     }
   }
 

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
-import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError, OrderNotStoredError } from '../errors.js'
+import {
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyReusedError,
+  OrderNotStoredError,
+  UpstreamNoAnswerError,
+} from '../errors.js'
 import { orderFingerprint } from '../idempotency/key.js'
 import type { InventoryClient } from '../inventory/client.js'
 import type { IdempotencyKeyStore } from '../storage/idempotency-keys.js'
@@ -69,7 +75,14 @@ export async function placeOrder(deps: OrderDeps, order: PlaceOrder): Promise<Or
  */
 async function reserveAndRecord(deps: OrderDeps, order: PlaceOrder, id: string, key?: string) {
   const { sku, quantity, userSub, clientId, log } = order
-  await deps.inventory.reserve({ sku, quantity, reservationId: id })
+  try {
+    await deps.inventory.reserve({ sku, quantity, reservationId: id })
+  } catch (error) {
+    // No answer: the reservation may land at inventory-api after we gave up (a slow network delivers it late).
+    // The caller gets its 503 now; the reservation is released in the background.
+    if (error instanceof UpstreamNoAnswerError) void releaseLater(deps, { sku, reservationId: id }, log)
+    throw error
+  }
   try {
     return await deps.store.insert(
       { id, userSub, clientId, sku, quantity },
@@ -95,4 +108,35 @@ async function reserveAndRecord(deps: OrderDeps, order: PlaceOrder, id: string, 
     )
     throw new OrderNotStoredError(released, error)
   }
+}
+
+/** Seconds between the attempts to release a reservation whose outcome is unknown. */
+const RELEASE_RETRY_DELAYS = [0, 1, 2, 4, 8, 16]
+
+/**
+ * Releases a reservation that may or may not exist (issue 15, scenario 5): inventory-api releases once per id,
+ * so repeating is safe; a release that finds no reservation yet (404) or gets no answer is tried again later, as
+ * the reservation itself may still be on its way. Gives up after the last delay, with an error in the log.
+ */
+async function releaseLater(
+  deps: OrderDeps,
+  reservation: { sku: string; reservationId: string },
+  log: FastifyBaseLogger,
+): Promise<void> {
+  let lastError: unknown
+  for (const seconds of RELEASE_RETRY_DELAYS) {
+    // Unreferenced: a pending retry never holds the process open at shutdown.
+    if (seconds > 0) await sleep(seconds * 1000, undefined, { ref: false })
+    try {
+      await deps.inventory.release(reservation)
+      log.info({ reservation: reservation.reservationId }, 'reservation of an unanswered order released')
+      return
+    } catch (error) {
+      lastError = error
+    }
+  }
+  log.error(
+    { err: lastError, reservation: reservation.reservationId, sku: reservation.sku },
+    'reservation of an unanswered order may be left without an order: releasing it failed',
+  )
 }
