@@ -5,10 +5,19 @@ import { join } from 'node:path'
 import { backends, type TestStore } from '@stateless-auth/sql/testing'
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import * as client from 'openid-client'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { Browser, basic, obtainCode, post, start, WEB_REDIRECT } from './helpers.js'
+import {
+  authorizeUrl,
+  Browser,
+  basic,
+  freshStores,
+  obtainCode,
+  post,
+  start,
+  WEB_REDIRECT,
+} from './helpers.js'
 
 interface ProofKey {
   privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey']
@@ -63,17 +72,17 @@ const decode = (jwt: string) =>
 /** The public demo-cli client through /authorize, optionally with dpop_jkt; returns its code and verifier. */
 async function publicCode(url: string, dpopJkt?: string) {
   const verifier = client.randomPKCECodeVerifier()
-  const authorize = new URL(`${url}/authorize`)
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: 'demo-cli',
-    redirect_uri: 'http://127.0.0.1:5555/callback',
-    scope: 'openid offline_access orders:read',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state: 's',
-    ...(dpopJkt === undefined ? {} : { dpop_jkt: dpopJkt }),
-  }).toString()
+  const authorize = await authorizeUrl(
+    url,
+    {
+      client_id: 'demo-cli',
+      redirect_uri: 'http://127.0.0.1:5555/callback',
+      scope: 'openid offline_access orders:read',
+      state: 's',
+      dpop_jkt: dpopJkt ?? null,
+    },
+    verifier,
+  )
   const callback = await new Browser().authorize(authorize, { consent: 'allow' })
   const code = callback.searchParams.get('code')
   if (!code) throw new Error(`no code in ${callback}`)
@@ -310,12 +319,10 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
 })
 
 describe.each(backends())('DPoP state in the database (%s)', (backend) => {
+  const newStore = freshStores(backend)
   let store: TestStore
   beforeEach(async () => {
-    store = await backend.createStore()
-  })
-  afterEach(async () => {
-    await store.drop()
+    store = await newStore()
   })
 
   it('refuses a replayed proof jti, also at another replica on the same database', async () => {
