@@ -8,16 +8,7 @@ import * as client from 'openid-client'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import {
-  authorizeUrl,
-  Browser,
-  basic,
-  freshStores,
-  obtainCode,
-  post,
-  start,
-  WEB_REDIRECT,
-} from './helpers.js'
+import { authorizeUrl, Browser, basic, freshStores, obtainCode, post, redeem, start } from './helpers.js'
 
 interface ProofKey {
   privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey']
@@ -131,16 +122,7 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
     const server = await start()
     const key = await proofKey('EdDSA')
     const code = await obtainCode(server.url)
-    const redeemed = await post(
-      `${server.url}/token`,
-      {
-        grant_type: 'authorization_code',
-        code: code.code,
-        code_verifier: code.verifier,
-        redirect_uri: WEB_REDIRECT,
-      },
-      { ...basic('web', 'web-secret'), dpop: await proof(key, `${server.url}/token`) },
-    )
+    const redeemed = await redeem(server.url, code, {}, { dpop: await proof(key, `${server.url}/token`) })
     expect(redeemed.status).toBe(200)
     const tokens = (await redeemed.json()) as {
       access_token: string
@@ -274,16 +256,11 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
     const server = await start()
     const key = await proofKey()
     const code = await obtainCode(server.url, { scope: 'openid profile' })
-    const redeemed = await post(
-      `${server.url}/token`,
-      {
-        grant_type: 'authorization_code',
-        code: code.code,
-        code_verifier: code.verifier,
-        redirect_uri: WEB_REDIRECT,
-        resource: `${server.url}/userinfo`,
-      },
-      { ...basic('web', 'web-secret'), dpop: await proof(key, `${server.url}/token`) },
+    const redeemed = await redeem(
+      server.url,
+      code,
+      { resource: `${server.url}/userinfo` },
+      { dpop: await proof(key, `${server.url}/token`) },
     )
     const { access_token } = (await redeemed.json()) as { access_token: string }
     const userinfo = `${server.url}/userinfo`

@@ -279,11 +279,12 @@ export async function obtainCode(
   return { code, verifier, redirectUri, browser }
 }
 
-/** Redeems a code at the token endpoint as the web client (client_secret_basic). */
+/** Redeems a code at the token endpoint as the web client (client_secret_basic), with extra headers (DPoP). */
 export function redeem(
   url: string,
   code: { code: string; verifier: string; redirectUri: string },
   extra = {},
+  headers: Record<string, string> = {},
 ) {
   return post(
     `${url}/token`,
@@ -294,7 +295,7 @@ export function redeem(
       redirect_uri: code.redirectUri,
       ...extra,
     },
-    basic('web', 'web-secret'),
+    { ...basic('web', 'web-secret'), ...headers },
   )
 }
 
