@@ -1,7 +1,7 @@
 import type { GrantType } from '../storage/index.js'
 import * as authorizationCode from './authorization-code.js'
 import * as clientCredentials from './client-credentials.js'
-import type { GrantHandler, TokenResponse } from './issue.js'
+import type { GrantHandler } from './issue.js'
 import * as refreshToken from './refresh-token.js'
 
 /** The grants this server implements; RFC 9700 §2.4 and §2.1.2 rule out the password and implicit grants. */
@@ -10,5 +10,3 @@ export const grants: Record<GrantType, GrantHandler> = {
   [refreshToken.grantType]: refreshToken.handler,
   [clientCredentials.grantType]: clientCredentials.handler,
 }
-
-export type { TokenResponse }

@@ -5,8 +5,6 @@ import type { TokenResponse } from '../schemas/token.js'
 import { type Client, type Grant, isPublic, type User } from '../storage/index.js'
 import type { AccessTokenRequest } from '../tokens.js'
 
-export type { TokenResponse }
-
 /** `jkt`: the thumbprint of the request's verified DPoP proof key (RFC 9449), when it carried one. */
 export type GrantHandler = (
   ctx: AuthServerContext,
