@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { freePort } from '@stateless-auth/service-kit/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type ApiStack, startApiStack } from './helpers/api-stack.js'
 import { signIn } from './helpers/auth-flow.js'
-import { type CountingProxy, countingProxy, type Service, startService } from './helpers/services.js'
+import type { CountingProxy } from './helpers/services.js'
 
 const ORDERS = 'urn:stateless-auth:orders-api'
 const INVENTORY = 'urn:stateless-auth:inventory-api'
@@ -14,53 +11,24 @@ const INVENTORY = 'urn:stateless-auth:inventory-api'
  * issuer URL is a counting proxy in front of the auth-server, so every request that reaches it is seen.
  */
 describe('full path with the real auth-server', () => {
-  let dir: string
-  let auth: Service
+  let stack: ApiStack
   let proxy: CountingProxy
-  let inventory: Service
-  let orders: Service
   let ordersUrl: string
   let inventoryUrl: string
-  let authPort: number
-  let adminPort: number
   let toAuthServer: string[]
-  const authEnv = () => ({
-    ISSUER: proxy.url,
-    DATABASE_URL: join(dir, 'auth.sqlite'),
-    ADMIN_PORT: String(adminPort),
-    JWKS_MAX_AGE: '0',
-    RATE_LIMIT_TOKEN_MAX: '10000',
-    RATE_LIMIT_LOGIN_MAX: '10000',
-    RATE_LIMIT_AUTHORIZE_MAX: '10000',
-  })
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'full-path-'))
-    const [proxyPort, ordersPort, inventoryPort] = await Promise.all([freePort(), freePort(), freePort()])
-    authPort = await freePort()
-    adminPort = await freePort()
-    proxy = await countingProxy(proxyPort!, authPort)
+    stack = await startApiStack('full-path', {
+      auth: { JWKS_MAX_AGE: '0' },
+      apis: { JWKS_COOLDOWN_MS: '0' },
+    })
+    proxy = stack.proxy
     toAuthServer = proxy.seen
-    auth = await startService('auth-server', authPort, authEnv())
-    const api = { ISSUER: proxy.url, JWKS_COOLDOWN_MS: '0' }
-    inventory = await startService('inventory-api', inventoryPort!, {
-      ...api,
-      DATABASE_URL: join(dir, 'inventory.sqlite'),
-    })
-    inventoryUrl = inventory.url
-    orders = await startService('orders-api', ordersPort!, {
-      ...api,
-      DATABASE_URL: join(dir, 'orders.sqlite'),
-      INVENTORY_API_URL: inventoryUrl,
-    })
-    ordersUrl = orders.url
+    inventoryUrl = stack.inventory.url
+    ordersUrl = stack.orders.url
   })
   afterEach(async () => {
-    await orders?.stop()
-    await inventory?.stop()
-    await auth?.stop()
-    await proxy?.close()
-    rmSync(dir, { recursive: true, force: true })
+    await stack?.stop()
   })
 
   const call = (base: string, path: string, token: string, init: RequestInit = {}) =>
@@ -149,19 +117,19 @@ describe('full path with the real auth-server', () => {
     expect((await call(inventoryUrl, '/inventory', reader)).status).toBe(200)
 
     // A new key signs from now on (JWKS_MAX_AGE=0); the APIs have not seen it.
-    const rotate = await fetch(`http://127.0.0.1:${adminPort}/admin/keys/rotate`, {
+    const rotate = await fetch(`${stack.adminUrl}/admin/keys/rotate`, {
       method: 'POST',
       headers: { authorization: 'Bearer admin-token' },
     })
     expect(rotate.status).toBe(200)
     const rotated = await userToken('alice')
 
-    await auth.stop()
+    await stack.auth.stop()
     expect((await call(ordersUrl, '/orders', alice)).status).toBe(200)
     expect((await call(inventoryUrl, '/inventory', reader)).status).toBe(200)
     expect([401, 503]).toContain((await call(ordersUrl, '/orders', rotated)).status)
 
-    auth = await startService('auth-server', authPort, authEnv())
+    await stack.restartAuth()
     toAuthServer.length = 0
     for (let i = 0; i < 5; i++) expect((await call(ordersUrl, '/orders', rotated)).status).toBe(200)
     expect(toAuthServer).toEqual(['/jwks'])

@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort } from '@stateless-auth/service-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ApiStack, startApiStack } from './helpers/api-stack.js'
 import { signIn } from './helpers/auth-flow.js'
-import { type CountingProxy, countingProxy, type Service, startService } from './helpers/services.js'
+import type { CountingProxy, Service } from './helpers/services.js'
 
 const ORDERS = 'urn:stateless-auth:orders-api'
 const INVENTORY = 'urn:stateless-auth:inventory-api'
@@ -27,46 +24,20 @@ function counter(metrics: string, name: string): number {
  * margin; each API fetched the list about once per ttl, and nothing else reached the auth-server per request.
  */
 describe('revocation through the token status list', () => {
-  let dir: string
-  let auth: Service
+  let stack: ApiStack
   let proxy: CountingProxy
   let orders: Service
   let inventory: Service
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'revocation-'))
-    const [proxyPort, authPort, ordersPort, inventoryPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ])
-    proxy = await countingProxy(proxyPort!, authPort!)
-    auth = await startService('auth-server', authPort!, {
-      ISSUER: proxy.url,
-      DATABASE_URL: join(dir, 'auth.sqlite'),
-      STATUS_LIST_TTL: String(TTL),
-      RATE_LIMIT_TOKEN_MAX: '10000',
-      RATE_LIMIT_LOGIN_MAX: '10000',
-      RATE_LIMIT_AUTHORIZE_MAX: '10000',
+    stack = await startApiStack('revocation', {
+      auth: { STATUS_LIST_TTL: String(TTL) },
+      apis: { STATUS_LIST_CHECK: 'true', TOKEN_CACHE: 'true' },
     })
-    const api = { ISSUER: proxy.url, STATUS_LIST_CHECK: 'true', TOKEN_CACHE: 'true' }
-    inventory = await startService('inventory-api', inventoryPort!, {
-      ...api,
-      DATABASE_URL: join(dir, 'inventory.sqlite'),
-    })
-    orders = await startService('orders-api', ordersPort!, {
-      ...api,
-      DATABASE_URL: join(dir, 'orders.sqlite'),
-      INVENTORY_API_URL: inventory.url,
-    })
+    ;({ proxy, orders, inventory } = stack)
   }, 120_000)
   afterAll(async () => {
-    await orders?.stop()
-    await inventory?.stop()
-    await auth?.stop()
-    await proxy?.close()
-    rmSync(dir, { recursive: true, force: true })
+    await stack?.stop()
   })
 
   const get = (base: string, path: string, token: string) =>

@@ -1,13 +1,12 @@
 import {
   appPath,
+  baseUrl,
   host,
-  httpUrl,
   int,
   port,
-  readConfig,
+  readServiceConfig,
   type ServiceConfig,
-  serviceConfig,
-  serviceEnv,
+  serviceSchema,
   Type,
 } from '@stateless-auth/service-kit/config'
 import { assertConfig } from './config-rules.js'
@@ -81,12 +80,8 @@ const seconds = (minimum: number, fallback: number, maximum = 10 * 365 * 86400) 
   int(minimum, maximum, fallback)
 const secret = (fallback: string) => Type.String({ minLength: 1, maxLength: 512, default: fallback })
 
-export const authServerEnv = Type.Object({
-  ...serviceEnv(4000),
-  ISSUER: httpUrl('an http(s) URL without query, fragment or trailing slash', {
-    trailingSlash: false,
-    default: 'http://localhost:4000',
-  }),
+export const authServerEnv = serviceSchema(4000, {
+  ISSUER: baseUrl('http://localhost:4000'),
   DATABASE_URL: Type.String({ minLength: 1, default: appPath(import.meta.url, 'data/auth-server.sqlite') }),
   CLIENTS_FILE: Type.String({ minLength: 1, default: appPath(import.meta.url, 'clients.json') }),
   ACCESS_TOKEN_TTL: seconds(10, 300, 86400),
@@ -123,14 +118,14 @@ export const authServerEnv = Type.Object({
  * values are refused, so a deployment can never run on them by accident.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthServerConfig {
-  const input = readConfig(authServerEnv, env, {
+  const { input, service } = readServiceConfig(authServerEnv, env, {
     required: PRODUCTION_REQUIRED,
     localDefaults: Object.keys(LOCAL_DEFAULTS) as (keyof typeof LOCAL_DEFAULTS)[],
   })
   const production = input.NODE_ENV === 'production'
   return assertConfig(
     {
-      ...serviceConfig(input),
+      ...service,
       issuer: input.ISSUER,
       databaseUrl: input.DATABASE_URL,
       clientsFile: input.CLIENTS_FILE,

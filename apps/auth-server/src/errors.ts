@@ -23,119 +23,63 @@ export class OAuthError extends ServiceError {
   }
 }
 
-export class InvalidRequest extends OAuthError {
-  constructor(description: string) {
-    super('invalid_request', 400, description)
+/**
+ * An OAuth error class for one RFC error code and status, named after the code (`invalid_grant` → `InvalidGrant`).
+ * Its constructor takes the description, then whatever `headers` needs to build the response headers.
+ */
+function oauthError<Args extends unknown[] = []>(
+  error: string,
+  statusCode: number,
+  headers: (description: string, ...args: Args) => Record<string, string> = () => ({}),
+) {
+  const ErrorClass = class extends OAuthError {
+    constructor(description: string, ...args: Args) {
+      super(error, statusCode, description, headers(description, ...args))
+    }
   }
+  const name = error.replace(/(?:^|_)([a-z])/g, (_, letter: string) => letter.toUpperCase())
+  return Object.defineProperty(ErrorClass, 'name', { value: name })
 }
 
+const retryAfter = (_description: string, seconds: number) => ({ 'retry-after': String(seconds) })
+
+export const InvalidRequest = oauthError('invalid_request', 400)
 /** RFC 6749 §5.2: 401 with `WWW-Authenticate` when the client tried HTTP Basic. */
-export class InvalidClient extends OAuthError {
-  constructor(description: string, usedBasic = false) {
-    super('invalid_client', 401, description, usedBasic ? { 'www-authenticate': 'Basic realm="token"' } : {})
-  }
-}
-
-export class InvalidGrant extends OAuthError {
-  constructor(description: string) {
-    super('invalid_grant', 400, description)
-  }
-}
-
-export class UnauthorizedClient extends OAuthError {
-  constructor(description: string) {
-    super('unauthorized_client', 400, description)
-  }
-}
-
-export class UnsupportedGrantType extends OAuthError {
-  constructor(description: string) {
-    super('unsupported_grant_type', 400, description)
-  }
-}
-
-export class InvalidScope extends OAuthError {
-  constructor(description: string) {
-    super('invalid_scope', 400, description)
-  }
-}
-
+export const InvalidClient = oauthError(
+  'invalid_client',
+  401,
+  (_description, usedBasic: boolean = false): Record<string, string> =>
+    usedBasic ? { 'www-authenticate': 'Basic realm="token"' } : {},
+)
+export const InvalidGrant = oauthError('invalid_grant', 400)
+export const UnauthorizedClient = oauthError('unauthorized_client', 400)
+export const UnsupportedGrantType = oauthError('unsupported_grant_type', 400)
+export const InvalidScope = oauthError('invalid_scope', 400)
 /** RFC 8707 §2: the requested resource is unknown or not allowed for this client. */
-export class InvalidTarget extends OAuthError {
-  constructor(description: string) {
-    super('invalid_target', 400, description)
-  }
-}
-
-export class AccessDenied extends OAuthError {
-  constructor(description: string) {
-    super('access_denied', 403, description)
-  }
-}
-
-export class UnsupportedResponseType extends OAuthError {
-  constructor(description: string) {
-    super('unsupported_response_type', 400, description)
-  }
-}
-
-export class LoginRequired extends OAuthError {
-  constructor(description: string) {
-    super('login_required', 400, description)
-  }
-}
-
-export class ConsentRequired extends OAuthError {
-  constructor(description: string) {
-    super('consent_required', 400, description)
-  }
-}
-
+export const InvalidTarget = oauthError('invalid_target', 400)
+export const AccessDenied = oauthError('access_denied', 403)
+export const UnsupportedResponseType = oauthError('unsupported_response_type', 400)
+export const LoginRequired = oauthError('login_required', 400)
+export const ConsentRequired = oauthError('consent_required', 400)
 /** RFC 6750 §3.1: bearer-token failures answer with `WWW-Authenticate: Bearer error="…"`. */
-export class InvalidToken extends OAuthError {
-  constructor(description: string) {
-    super('invalid_token', 401, description, {
-      'www-authenticate': `Bearer error="invalid_token", error_description="${description.replace(/"/g, "'")}"`,
-    })
-  }
-}
+export const InvalidToken = oauthError('invalid_token', 401, (description) => ({
+  'www-authenticate': `Bearer error="invalid_token", error_description="${description.replace(/"/g, "'")}"`,
+}))
+export const Unauthorized = oauthError('unauthorized', 401, () => ({
+  'www-authenticate': 'Bearer realm="admin"',
+}))
+export const NotFound = oauthError('not_found', 404)
+export const TooManyRequests = oauthError('too_many_requests', 429, retryAfter)
+/** RFC 6749 §4.1.2.1 `temporarily_unavailable`: the server cannot take the request now; retry shortly. */
+export const TemporarilyUnavailable = oauthError('temporarily_unavailable', 503, retryAfter)
+/** A signing-key rotation asked for while the previous new key is still pending publication (issue 12, item 2). */
+export const RotationPending = oauthError('rotation_pending', 409, retryAfter)
 
+/** RFC 6750 §3.1: the token is good but lacks `scope`. */
 export class InsufficientScope extends OAuthError {
   constructor(scope: string) {
     super('insufficient_scope', 403, `the token lacks the ${scope} scope`, {
       'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
     })
-  }
-}
-
-export class Unauthorized extends OAuthError {
-  constructor(description: string) {
-    super('unauthorized', 401, description, { 'www-authenticate': 'Bearer realm="admin"' })
-  }
-}
-
-export class NotFound extends OAuthError {
-  constructor(description: string) {
-    super('not_found', 404, description)
-  }
-}
-
-export class TooManyRequests extends OAuthError {
-  constructor(description: string, retryAfter: number) {
-    super('too_many_requests', 429, description, { 'retry-after': String(retryAfter) })
-  }
-}
-
-/** RFC 6749 §4.1.2.1 `temporarily_unavailable`: the server cannot take the request now; retry shortly. */
-export class TemporarilyUnavailable extends OAuthError {
-  constructor(description: string, retryAfter: number) {
-    super('temporarily_unavailable', 503, description, { 'retry-after': String(retryAfter) })
-  }
-}
-
-/** A signing-key rotation asked for while the previous new key is still pending publication (issue 12, item 2). */
-export class RotationPending extends OAuthError {
-  constructor(description: string, retryAfter: number) {
-    super('rotation_pending', 409, description, { 'retry-after': String(retryAfter) })
   }
 }

@@ -2,6 +2,7 @@ import { decodeProtectedHeader } from 'jose'
 import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
 import {
+  authorizeUrl,
   Browser,
   discover,
   INVENTORY,
@@ -10,7 +11,6 @@ import {
   signIn,
   start,
   verifyAccessToken,
-  WEB_REDIRECT,
 } from './helpers.js'
 
 describe('authorization code flow with PKCE, driven by openid-client', () => {
@@ -135,16 +135,7 @@ describe('authorization code flow with PKCE, driven by openid-client', () => {
     // The web client skips consent (first-party); the rule above is only for public clients.
     const server = await start()
     const { browser } = await obtainCode(server.url)
-    const again = await browser.request(
-      `${server.url}/authorize?${new URLSearchParams({
-        response_type: 'code',
-        client_id: 'web',
-        redirect_uri: WEB_REDIRECT,
-        scope: 'openid',
-        code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
-        code_challenge_method: 'S256',
-      })}`,
-    )
+    const again = await browser.request(await authorizeUrl(server.url))
     expect(again.status).toBe(302)
     expect(new URL(again.headers.get('location')!).searchParams.get('code')).toBeTruthy()
   })

@@ -1,22 +1,9 @@
-import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
-import { Browser, start, WEB_REDIRECT } from './helpers.js'
+import { authorizeUrl, Browser, start, WEB_REDIRECT } from './helpers.js'
 
-async function authorizeUrl(base: string, overrides: Record<string, string | null> = {}) {
-  const params: Record<string, string | null> = {
-    response_type: 'code',
-    client_id: 'web',
-    redirect_uri: WEB_REDIRECT,
-    scope: 'openid orders:read',
-    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
-    state: 'the-state',
-    ...overrides,
-  }
-  const url = new URL(`${base}/authorize`)
-  for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.set(k, v)
-  return url
-}
+/** The web client's authorization request with the state every error redirect must echo. */
+const requestUrl = (base: string, overrides: Record<string, string | null> = {}) =>
+  authorizeUrl(base, { scope: 'openid orders:read', state: 'the-state', ...overrides })
 
 async function errorRedirect(url: URL) {
   const response = await fetch(url, { redirect: 'manual' })
@@ -42,7 +29,7 @@ describe('the authorization endpoint refuses bad requests', () => {
       { client_id: null },
     ]
     for (const overrides of cases) {
-      const response = await fetch(await authorizeUrl(server.url, overrides), { redirect: 'manual' })
+      const response = await fetch(await requestUrl(server.url, overrides), { redirect: 'manual' })
       expect(response.status).toBe(400)
       expect(response.headers.get('location')).toBeNull()
       expect(response.headers.get('content-type')).toMatch(/text\/html/)
@@ -54,12 +41,12 @@ describe('the authorization endpoint refuses bad requests', () => {
     const server = await start()
     const base = { client_id: 'demo-cli', scope: 'orders:read' }
     const ok = await fetch(
-      await authorizeUrl(server.url, { ...base, redirect_uri: 'http://127.0.0.1:9/callback' }),
+      await requestUrl(server.url, { ...base, redirect_uri: 'http://127.0.0.1:9/callback' }),
     )
     expect(ok.status).toBe(200)
     // RFC 8252 §7.3 and §8.3: the app may bind the IPv6 loopback instead, so [::1] works on any port too.
     const ipv6 = await fetch(
-      await authorizeUrl(server.url, { ...base, redirect_uri: 'http://[::1]:9/callback' }),
+      await requestUrl(server.url, { ...base, redirect_uri: 'http://[::1]:9/callback' }),
     )
     expect(ipv6.status).toBe(200)
     for (const redirect_uri of [
@@ -74,31 +61,31 @@ describe('the authorization endpoint refuses bad requests', () => {
       'http://127.0.0.1:9/callback?extra=1',
       'http://0x7f.0.0.1:9/callback',
     ]) {
-      const response = await fetch(await authorizeUrl(server.url, { ...base, redirect_uri }), {
+      const response = await fetch(await requestUrl(server.url, { ...base, redirect_uri }), {
         redirect: 'manual',
       })
       expect(response.status, redirect_uri).toBe(400)
     }
     // web registered an exact URI: no port freedom there.
     const web = await fetch(
-      await authorizeUrl(server.url, { redirect_uri: 'http://localhost:3001/auth/callback' }),
+      await requestUrl(server.url, { redirect_uri: 'http://localhost:3001/auth/callback' }),
     )
     expect(web.status).toBe(400)
   })
 
   it('requires PKCE with S256 and refuses a downgrade to plain (RFC 7636, RFC 9700 §2.1.1)', async () => {
     const server = await start()
-    expect(await errorRedirect(await authorizeUrl(server.url, { code_challenge: null }))).toEqual({
+    expect(await errorRedirect(await requestUrl(server.url, { code_challenge: null }))).toEqual({
       error: 'invalid_request',
       description: 'code_challenge is required (PKCE)',
     })
     expect(
-      (await errorRedirect(await authorizeUrl(server.url, { code_challenge_method: 'plain' }))).error,
+      (await errorRedirect(await requestUrl(server.url, { code_challenge_method: 'plain' }))).error,
     ).toBe('invalid_request')
-    expect((await errorRedirect(await authorizeUrl(server.url, { code_challenge_method: null }))).error).toBe(
+    expect((await errorRedirect(await requestUrl(server.url, { code_challenge_method: null }))).error).toBe(
       'invalid_request',
     )
-    expect((await errorRedirect(await authorizeUrl(server.url, { code_challenge: 'short' }))).error).toBe(
+    expect((await errorRedirect(await requestUrl(server.url, { code_challenge: 'short' }))).error).toBe(
       'invalid_request',
     )
   })
@@ -118,18 +105,18 @@ describe('the authorization endpoint refuses bad requests', () => {
     ]
     for (const [overrides, expected] of cases) {
       expect(
-        (await errorRedirect(await authorizeUrl(server.url, overrides))).error,
+        (await errorRedirect(await requestUrl(server.url, overrides))).error,
         JSON.stringify(overrides),
       ).toBe(expected)
     }
-    const duplicated = await authorizeUrl(server.url)
+    const duplicated = await requestUrl(server.url)
     duplicated.searchParams.append('scope', 'openid')
     expect((await errorRedirect(duplicated)).error).toBe('invalid_request')
   })
 
   it('serves the login page with CSRF protection and a CSP that forbids framing', async () => {
     const server = await start()
-    const response = await fetch(await authorizeUrl(server.url))
+    const response = await fetch(await requestUrl(server.url))
     expect(response.status).toBe(200)
     const csp = response.headers.get('content-security-policy')!
     expect(csp).toContain("frame-ancestors 'none'")
@@ -155,7 +142,7 @@ describe('the authorization endpoint refuses bad requests', () => {
   it('binds form tokens to the signed-in user: a CSRF pair from before sign-in cannot post consent', async () => {
     const server = await start()
     const url = (
-      await authorizeUrl(server.url, {
+      await requestUrl(server.url, {
         client_id: 'demo-cli',
         redirect_uri: 'http://127.0.0.1:9/callback',
         scope: 'orders:read',
@@ -197,7 +184,7 @@ describe('the authorization endpoint refuses bad requests', () => {
       ['bob', 'demo-password'],
     ]) {
       const browser = new Browser()
-      const url = (await authorizeUrl(server.url)).toString()
+      const url = (await requestUrl(server.url)).toString()
       const page = await (await browser.request(url)).text()
       const response = await browser.submit(url, page, { username: username!, password: password! })
       expect(response.status).toBe(400)
@@ -211,7 +198,7 @@ describe('the authorization endpoint refuses bad requests', () => {
   it('escapes everything it echoes into the page', async () => {
     const server = await start()
     const browser = new Browser()
-    const url = (await authorizeUrl(server.url)).toString()
+    const url = (await requestUrl(server.url)).toString()
     const page = await (await browser.request(url)).text()
     const response = await browser.submit(url, page, {
       username: '"><script>alert(1)</script>',
@@ -226,7 +213,7 @@ describe('the authorization endpoint refuses bad requests', () => {
 describe('the authorization endpoint also takes a form POST (OIDC Core §3.1.2.1)', () => {
   it('shows the login page for a posted request and still refuses an unregistered redirect', async () => {
     const server = await start()
-    const good = await authorizeUrl(server.url)
+    const good = await requestUrl(server.url)
     const posted = await fetch(`${server.url}/authorize`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -234,7 +221,7 @@ describe('the authorization endpoint also takes a form POST (OIDC Core §3.1.2.1
     })
     expect(posted.status).toBe(200)
     expect(await posted.text()).toContain('action="/login"')
-    const bad = await authorizeUrl(server.url, { redirect_uri: 'https://attacker.example/cb' })
+    const bad = await requestUrl(server.url, { redirect_uri: 'https://attacker.example/cb' })
     const refused = await fetch(`${server.url}/authorize`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

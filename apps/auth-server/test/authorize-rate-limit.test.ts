@@ -1,9 +1,9 @@
-import { backends, type TestStore } from '@stateless-auth/sql/testing'
+import { backends } from '@stateless-auth/sql/testing'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { WEB_REDIRECT } from './helpers.js'
+import { freshStores, WEB_REDIRECT } from './helpers.js'
 
 const QUERY = new URLSearchParams({
   response_type: 'code',
@@ -16,15 +16,14 @@ const QUERY = new URLSearchParams({
 
 // Issue 12, item 12: 300 /authorize requests in 0.4 s were all served, each able to create a grant.
 describe.each(backends())('/authorize rate limit on %s', (backend) => {
-  let store: TestStore | undefined
+  const newStore = freshStores(backend)
   const apps: FastifyInstance[] = []
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()))
-    await store?.drop()
   })
 
   it('limits GET and POST /authorize together per source address, shared by two instances', async () => {
-    store = await backend.createStore()
+    const store = await newStore()
     const config = loadConfig({
       DATABASE_URL: store.url,
       ISSUER: 'http://127.0.0.1:4000',

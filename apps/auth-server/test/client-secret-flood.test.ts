@@ -1,10 +1,10 @@
-import { backends, type TestStore } from '@stateless-auth/sql/testing'
+import { backends } from '@stateless-auth/sql/testing'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { hashSecret } from '../src/crypto.js'
-import { basic } from './helpers.js'
+import { basic, freshStores } from './helpers.js'
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' }
 
@@ -29,15 +29,14 @@ function revokeAsWeb(app: FastifyInstance, remoteAddress: string, secret: string
 }
 
 describe.each(backends())('wrong client secrets on %s', (backend) => {
-  let store: TestStore | undefined
+  const newStore = freshStores(backend)
   let app: FastifyInstance | undefined
   afterEach(async () => {
     await app?.close()
-    await store?.drop()
   })
 
   async function build() {
-    store = await backend.createStore()
+    const store = await newStore()
     app = await buildApp(
       loadConfig({ DATABASE_URL: store.url, ISSUER: 'http://127.0.0.1:4000', RATE_LIMIT_TOKEN_MAX: '10000' }),
     )

@@ -1,18 +1,15 @@
-import { backends, type TestStore } from '@stateless-auth/sql/testing'
-import { afterEach, describe, expect, it } from 'vitest'
-import { obtainCode, redeem, refresh, start } from './helpers.js'
+import { backends } from '@stateless-auth/sql/testing'
+import { describe, expect, it } from 'vitest'
+import { freshStores, obtainCode, redeem, refresh, start } from './helpers.js'
 
 describe.each(backends())('20 parallel redemptions on %s', (backend) => {
-  let store: TestStore | undefined
-  afterEach(async () => {
-    await store?.drop()
-  })
+  const newStore = freshStores(backend)
 
   // RFC 9700 §4.5 / RFC 6749 §4.1.2: a code is used once; a replay revokes what the code issued. With 20 at once, the
   // one redemption that wins may or may not finish before a replay revokes its grant (it depends on scheduling):
   // at most one gets tokens, and whatever it got dies with the grant.
   it('let at most one redemption of a code succeed, and revoke what it issued', async () => {
-    store = await backend.createStore()
+    const store = await newStore()
     const server = await start({ DATABASE_URL: store.url })
     const code = await obtainCode(server.url)
     const responses = await Promise.all(Array.from({ length: 20 }, () => redeem(server.url, code)))
@@ -33,7 +30,7 @@ describe.each(backends())('20 parallel redemptions on %s', (backend) => {
   })
 
   it('let exactly one use of a refresh token succeed', async () => {
-    store = await backend.createStore()
+    const store = await newStore()
     const server = await start({ DATABASE_URL: store.url })
     const tokens = (await (await redeem(server.url, await obtainCode(server.url))).json()) as {
       refresh_token: string

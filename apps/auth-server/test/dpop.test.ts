@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { backends, type TestStore } from '@stateless-auth/sql/testing'
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import * as client from 'openid-client'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { Browser, basic, obtainCode, post, start, WEB_REDIRECT } from './helpers.js'
+import { authorizeUrl, Browser, basic, freshStores, obtainCode, post, redeem, start } from './helpers.js'
 
 interface ProofKey {
   privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey']
@@ -63,17 +63,17 @@ const decode = (jwt: string) =>
 /** The public demo-cli client through /authorize, optionally with dpop_jkt; returns its code and verifier. */
 async function publicCode(url: string, dpopJkt?: string) {
   const verifier = client.randomPKCECodeVerifier()
-  const authorize = new URL(`${url}/authorize`)
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: 'demo-cli',
-    redirect_uri: 'http://127.0.0.1:5555/callback',
-    scope: 'openid offline_access orders:read',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state: 's',
-    ...(dpopJkt === undefined ? {} : { dpop_jkt: dpopJkt }),
-  }).toString()
+  const authorize = await authorizeUrl(
+    url,
+    {
+      client_id: 'demo-cli',
+      redirect_uri: 'http://127.0.0.1:5555/callback',
+      scope: 'openid offline_access orders:read',
+      state: 's',
+      dpop_jkt: dpopJkt ?? null,
+    },
+    verifier,
+  )
   const callback = await new Browser().authorize(authorize, { consent: 'allow' })
   const code = callback.searchParams.get('code')
   if (!code) throw new Error(`no code in ${callback}`)
@@ -122,16 +122,7 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
     const server = await start()
     const key = await proofKey('EdDSA')
     const code = await obtainCode(server.url)
-    const redeemed = await post(
-      `${server.url}/token`,
-      {
-        grant_type: 'authorization_code',
-        code: code.code,
-        code_verifier: code.verifier,
-        redirect_uri: WEB_REDIRECT,
-      },
-      { ...basic('web', 'web-secret'), dpop: await proof(key, `${server.url}/token`) },
-    )
+    const redeemed = await redeem(server.url, code, {}, { dpop: await proof(key, `${server.url}/token`) })
     expect(redeemed.status).toBe(200)
     const tokens = (await redeemed.json()) as {
       access_token: string
@@ -265,16 +256,11 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
     const server = await start()
     const key = await proofKey()
     const code = await obtainCode(server.url, { scope: 'openid profile' })
-    const redeemed = await post(
-      `${server.url}/token`,
-      {
-        grant_type: 'authorization_code',
-        code: code.code,
-        code_verifier: code.verifier,
-        redirect_uri: WEB_REDIRECT,
-        resource: `${server.url}/userinfo`,
-      },
-      { ...basic('web', 'web-secret'), dpop: await proof(key, `${server.url}/token`) },
+    const redeemed = await redeem(
+      server.url,
+      code,
+      { resource: `${server.url}/userinfo` },
+      { dpop: await proof(key, `${server.url}/token`) },
     )
     const { access_token } = (await redeemed.json()) as { access_token: string }
     const userinfo = `${server.url}/userinfo`
@@ -310,12 +296,10 @@ describe('DPoP at the token endpoint (RFC 9449 §5)', () => {
 })
 
 describe.each(backends())('DPoP state in the database (%s)', (backend) => {
+  const newStore = freshStores(backend)
   let store: TestStore
   beforeEach(async () => {
-    store = await backend.createStore()
-  })
-  afterEach(async () => {
-    await store.drop()
+    store = await newStore()
   })
 
   it('refuses a replayed proof jti, also at another replica on the same database', async () => {

@@ -1,7 +1,9 @@
+import type { Backend, TestStore } from '@stateless-auth/sql/testing'
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose'
 import * as client from 'openid-client'
 import { afterEach } from 'vitest'
 import type { AuthServerDeps } from '../src/app.js'
+import { createStorage, migrations, type Storage } from '../src/storage/index.js'
 import { type StartedAuthServer, startAuthServer } from '../src/testing.js'
 
 export const ORDERS = 'urn:stateless-auth:orders-api'
@@ -28,6 +30,29 @@ export async function start(overrides: Record<string, string> = {}, deps: AuthSe
   )
   running.add(server)
   return server
+}
+
+/**
+ * For a `describe.each(backends())` body: each call gives a fresh empty database on `backend`, dropped after the
+ * test.
+ */
+export function freshStores(backend: Backend): () => Promise<TestStore> {
+  const stores: TestStore[] = []
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.drop()))
+  })
+  return async () => {
+    const store = await backend.createStore()
+    stores.push(store)
+    return store
+  }
+}
+
+/** Storage on a fresh, migrated database of `backend`; closing it drops the database. */
+export async function freshStorage(backend: Backend): Promise<Storage> {
+  const db = await backend.open()
+  await db.migrate(migrations)
+  return createStorage(db)
 }
 
 /** A clock the test moves by hand (milliseconds, like Date.now), starting at the real time. */
@@ -62,7 +87,7 @@ export class Browser {
     this.cookies.set(name, value)
   }
 
-  async request(url: string, init: RequestInit = {}): Promise<Response> {
+  async request(url: string | URL, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers)
     if (this.cookies.size > 0)
       headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
@@ -199,6 +224,29 @@ export const basic = (id: string, secret: string) => ({
   authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
 })
 
+/**
+ * An authorization request (`/authorize`) for the web client with a fresh PKCE challenge (S256) for `verifier`;
+ * `params` add to or override the defaults, and a `null` leaves a parameter out.
+ */
+export async function authorizeUrl(
+  url: string,
+  params: Record<string, string | null> = {},
+  verifier = client.randomPKCECodeVerifier(),
+) {
+  const all: Record<string, string | null> = {
+    response_type: 'code',
+    client_id: 'web',
+    redirect_uri: WEB_REDIRECT,
+    scope: 'openid',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...params,
+  }
+  const authorize = new URL(`${url}/authorize`)
+  for (const [name, value] of Object.entries(all)) if (value !== null) authorize.searchParams.set(name, value)
+  return authorize
+}
+
 /** Runs the browser part of the code flow by hand and returns the code with the verifier that redeems it. */
 export async function obtainCode(
   url: string,
@@ -213,16 +261,16 @@ export async function obtainCode(
 ) {
   const verifier = client.randomPKCECodeVerifier()
   const redirectUri = options.redirectUri ?? WEB_REDIRECT
-  const authorize = new URL(`${url}/authorize`)
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: options.clientId ?? 'web',
-    redirect_uri: redirectUri,
-    scope: options.scope ?? 'openid offline_access orders:read',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state: 'state-1',
-  }).toString()
+  const authorize = await authorizeUrl(
+    url,
+    {
+      client_id: options.clientId ?? 'web',
+      redirect_uri: redirectUri,
+      scope: options.scope ?? 'openid offline_access orders:read',
+      state: 'state-1',
+    },
+    verifier,
+  )
   for (const resource of options.resources ?? []) authorize.searchParams.append('resource', resource)
   const browser = options.browser ?? new Browser()
   const callback = await browser.authorize(authorize, options)
@@ -231,11 +279,12 @@ export async function obtainCode(
   return { code, verifier, redirectUri, browser }
 }
 
-/** Redeems a code at the token endpoint as the web client (client_secret_basic). */
+/** Redeems a code at the token endpoint as the web client (client_secret_basic), with extra headers (DPoP). */
 export function redeem(
   url: string,
   code: { code: string; verifier: string; redirectUri: string },
   extra = {},
+  headers: Record<string, string> = {},
 ) {
   return post(
     `${url}/token`,
@@ -246,7 +295,7 @@ export function redeem(
       redirect_uri: code.redirectUri,
       ...extra,
     },
-    basic('web', 'web-secret'),
+    { ...basic('web', 'web-secret'), ...headers },
   )
 }
 

@@ -1,6 +1,6 @@
-import { backends, type TestStore } from '@stateless-auth/sql/testing'
+import { backends } from '@stateless-auth/sql/testing'
 import { decodeProtectedHeader, type JWK } from 'jose'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import {
@@ -8,6 +8,7 @@ import {
   basic,
   discover,
   fakeClock,
+  freshStores,
   INVENTORY,
   post,
   signIn,
@@ -107,10 +108,7 @@ describe('signing keys: published before they sign, kept until their tokens expi
 })
 
 describe.each(backends())('replicas sharing one %s store', (backend) => {
-  let store: TestStore | undefined
-  afterEach(async () => {
-    await store?.drop()
-  })
+  const newStore = freshStores(backend)
 
   // Replicas share PostgreSQL; SQLite is the single-node store. Three SQLite connections in one process would
   // also block each other synchronously (better-sqlite3 waits on the lock inside the event loop), so this
@@ -118,7 +116,7 @@ describe.each(backends())('replicas sharing one %s store', (backend) => {
   it.skipIf(backend.name === 'sqlite')(
     'agree on one first key when they start at the same moment',
     async () => {
-      store = await backend.createStore()
+      const store = await newStore()
       const config = loadConfig({ DATABASE_URL: store.url, ISSUER: 'http://127.0.0.1:4000' })
       // Migrate once first: concurrent first migrations are the sql package's concern, keys are ours.
       await (await buildApp(config)).close()
@@ -138,7 +136,7 @@ describe.each(backends())('replicas sharing one %s store', (backend) => {
   it.skipIf(backend.name === 'sqlite')(
     'add one key, not one each, when they start together with a new SIGNING_ALG',
     async () => {
-      store = await backend.createStore()
+      const store = await newStore()
       const rs256 = loadConfig({ DATABASE_URL: store.url, ISSUER: 'http://127.0.0.1:4000' })
       await (await buildApp(rs256)).close()
       const es256 = { ...rs256, signingAlg: 'ES256' as const }
@@ -150,7 +148,7 @@ describe.each(backends())('replicas sharing one %s store', (backend) => {
   )
 
   it('move to a new SIGNING_ALG by rotation, without breaking tokens signed with the old one', async () => {
-    store = await backend.createStore()
+    const store = await newStore()
     const first = await start({ DATABASE_URL: store.url })
     const rsToken = await serviceToken(first.url)
     await first.close()

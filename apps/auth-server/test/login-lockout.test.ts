@@ -1,24 +1,19 @@
-import { backends, type TestStore } from '@stateless-auth/sql/testing'
+import { backends } from '@stateless-auth/sql/testing'
 import type { FastifyInstance } from 'fastify'
-import * as client from 'openid-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { basic, PASSWORD, WEB_REDIRECT } from './helpers.js'
+import { authorizeUrl, basic, freshStores, PASSWORD } from './helpers.js'
 
 const ISSUER = 'http://127.0.0.1:4000'
 
 /** The login form's hidden fields and CSRF cookie, fetched once and replayed for every guess. */
 async function loginForm(app: FastifyInstance) {
-  const authorize = new URLSearchParams({
-    response_type: 'code',
-    client_id: 'web',
-    redirect_uri: WEB_REDIRECT,
-    scope: 'openid',
-    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
+  const authorize = await authorizeUrl(ISSUER)
+  const page = await app.inject({
+    url: `${authorize.pathname}${authorize.search}`,
+    remoteAddress: '10.9.9.9',
   })
-  const page = await app.inject({ url: `/authorize?${authorize}`, remoteAddress: '10.9.9.9' })
   expect(page.statusCode).toBe(200)
   const fields: Record<string, string> = {}
   for (const input of page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
@@ -36,15 +31,14 @@ async function loginForm(app: FastifyInstance) {
 }
 
 describe.each(backends())('login lockout and credential rate limits on %s', (backend) => {
-  let store: TestStore | undefined
+  const newStore = freshStores(backend)
   const apps: FastifyInstance[] = []
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()))
-    await store?.drop()
   })
 
   async function instances(count: number, env: Record<string, string> = {}) {
-    store = await backend.createStore()
+    const store = await newStore()
     const config = loadConfig({
       DATABASE_URL: store.url,
       ISSUER,

@@ -1,23 +1,19 @@
-import { backends, type TestStore } from '@stateless-auth/sql/testing'
+import { backends } from '@stateless-auth/sql/testing'
 import { generateKeyPair, SignJWT } from 'jose'
 import * as client from 'openid-client'
-import { afterEach, describe, expect, it } from 'vitest'
-import { admin, type Browser, discover, refresh, signIn, start, WEB_REDIRECT } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import {
+  admin,
+  authorizeUrl,
+  type Browser,
+  discover,
+  freshStores,
+  refresh,
+  signIn,
+  start,
+} from './helpers.js'
 
 const POST_LOGOUT = 'http://localhost:3000/'
-
-/** A fresh authorization request for the web client, with extra parameters (prompt, max_age). */
-async function authorizeUrl(url: string, extra: Record<string, string> = {}) {
-  return `${url}/authorize?${new URLSearchParams({
-    response_type: 'code',
-    client_id: 'web',
-    redirect_uri: WEB_REDIRECT,
-    scope: 'openid',
-    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
-    ...extra,
-  })}`
-}
 
 /** Whether the browser's next /authorize shows the login form (true) or answers with a code (false). */
 async function asksForLogin(browser: Browser, url: string, extra: Record<string, string> = {}) {
@@ -32,13 +28,9 @@ async function asksForLogin(browser: Browser, url: string, extra: Record<string,
 }
 
 describe.each(backends())('auth-server session, max_age and RP-Initiated Logout on %s', (backend) => {
-  let store: TestStore | undefined
-  afterEach(async () => {
-    await store?.drop()
-    store = undefined
-  })
+  const newStore = freshStores(backend)
   async function server() {
-    store = await backend.createStore()
+    const store = await newStore()
     return start({ DATABASE_URL: store.url })
   }
 

@@ -1,7 +1,6 @@
-import { backends, type TestStore } from '@stateless-auth/sql/testing'
-import * as client from 'openid-client'
-import { afterEach, describe, expect, it } from 'vitest'
-import { Browser, basic, post, start, WEB_REDIRECT } from './helpers.js'
+import { backends } from '@stateless-auth/sql/testing'
+import { describe, expect, it } from 'vitest'
+import { authorizeUrl, Browser, basic, freshStores, post, start } from './helpers.js'
 
 async function expectJsonError(response: Response, status: number, error: string) {
   expect(response.status).toBe(status)
@@ -13,13 +12,10 @@ async function expectJsonError(response: Response, status: number, error: string
 // PostgreSQL refuses text containing NUL ("invalid byte sequence"), where SQLite stores it: a value that reaches
 // a query unchecked is a 500 on one backend only. Every input is checked before it gets near the store.
 describe.each(backends())('control characters in input, on %s', (backend) => {
-  let store: TestStore | undefined
-  afterEach(async () => {
-    await store?.drop()
-  })
+  const newStore = freshStores(backend)
 
   it('are a 4xx in the endpoint’s own format, never a 500', async () => {
-    store = await backend.createStore()
+    const store = await newStore()
     const server = await start({ DATABASE_URL: store.url })
     const token = `${server.url}/token`
     await expectJsonError(
@@ -42,20 +38,15 @@ describe.each(backends())('control characters in input, on %s', (backend) => {
     await expectJsonError(adminResponse, 400, 'invalid_request')
 
     // The authorization endpoint answers with a page before the redirect URI is known, by redirect after.
-    const authorize = new URL(`${server.url}/authorize`)
-    authorize.search = new URLSearchParams({ client_id: 'web\u0000' }).toString()
-    const unknown = await fetch(authorize, { redirect: 'manual' })
+    const unknown = await fetch(
+      `${server.url}/authorize?${new URLSearchParams({ client_id: 'web\u0000' })}`,
+      {
+        redirect: 'manual',
+      },
+    )
     expect(unknown.status).toBe(400)
     expect(unknown.headers.get('content-type')).toMatch(/text\/html/)
-    authorize.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: 'web',
-      redirect_uri: WEB_REDIRECT,
-      scope: 'openid',
-      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-      nonce: 'n\u0000',
-    }).toString()
+    const authorize = await authorizeUrl(server.url, { nonce: 'n\u0000' })
     const redirected = await fetch(authorize, { redirect: 'manual' })
     expect(redirected.status).toBe(302)
     expect(new URL(redirected.headers.get('location')!).searchParams.get('error')).toBe('invalid_request')

@@ -1,17 +1,8 @@
-import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
-import { Browser, basic, fakeClock, post, start, WEB_REDIRECT } from './helpers.js'
+import { authorizeUrl, Browser, basic, fakeClock, post, start } from './helpers.js'
 
 async function loginPage(url: string, browser: Browser) {
-  const authorize = new URL(`${url}/authorize`)
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: 'web',
-    redirect_uri: WEB_REDIRECT,
-    scope: 'openid',
-    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
-  }).toString()
+  const authorize = await authorizeUrl(url)
   return { pageUrl: authorize.toString(), page: await (await browser.request(authorize.toString())).text() }
 }
 

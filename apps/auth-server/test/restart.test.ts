@@ -1,15 +1,21 @@
-import { backends, type TestStore } from '@stateless-auth/sql/testing'
-import { afterEach, describe, expect, it } from 'vitest'
-import { discover, ORDERS, obtainCode, redeem, refresh, start, verifyAccessToken } from './helpers.js'
+import { backends } from '@stateless-auth/sql/testing'
+import { describe, expect, it } from 'vitest'
+import {
+  discover,
+  freshStores,
+  ORDERS,
+  obtainCode,
+  redeem,
+  refresh,
+  start,
+  verifyAccessToken,
+} from './helpers.js'
 
 describe.each(backends())('restart on the same %s store', (backend) => {
-  let store: TestStore | undefined
-  afterEach(async () => {
-    await store?.drop()
-  })
+  const newStore = freshStores(backend)
 
   it('keeps keys, users, grants and tokens: earlier access and refresh tokens still work', async () => {
-    store = await backend.createStore()
+    const store = await newStore()
     const first = await start({
       DATABASE_URL: store.url,
       KEY_ENCRYPTION_SECRET: 'a long key-encryption secret',
@@ -50,7 +56,7 @@ describe.each(backends())('restart on the same %s store', (backend) => {
   })
 
   it('refuses to start when the keys are encrypted and the secret is missing or wrong', async () => {
-    store = await backend.createStore()
+    const store = await newStore()
     const first = await start({
       DATABASE_URL: store.url,
       KEY_ENCRYPTION_SECRET: 'a long key-encryption secret',
@@ -75,7 +81,7 @@ describe.each(backends())('restart on the same %s store', (backend) => {
   })
 
   it('encrypts keys stored in the clear once KEY_ENCRYPTION_SECRET is set, keeping the same keys', async () => {
-    store = await backend.createStore()
+    const store = await newStore()
     const plain = await start({ DATABASE_URL: store.url })
     const tokens = (await (await redeem(plain.url, await obtainCode(plain.url))).json()) as {
       access_token: string
@@ -83,7 +89,7 @@ describe.each(backends())('restart on the same %s store', (backend) => {
     await plain.close()
     const { openDatabase } = await import('@stateless-auth/sql')
     const privateKeys = async () => {
-      const db = await openDatabase(store!.url)
+      const db = await openDatabase(store.url)
       const rows = await db.query<{ kid: string; private_key: string }>(
         'SELECT kid, private_key FROM signing_keys',
       )

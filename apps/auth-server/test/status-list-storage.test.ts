@@ -1,16 +1,15 @@
 import { backends } from '@stateless-auth/sql/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createStorage, migrations, type Storage } from '../src/storage/index.js'
+import type { Storage } from '../src/storage/index.js'
 import { invalidateStatuses } from '../src/storage/status-lists.js'
+import { freshStorage } from './helpers.js'
 
 const NOW = 1_800_000_000
 
 describe.each(backends())('status list storage on %s', (backend) => {
   let storage: Storage
   beforeEach(async () => {
-    const db = await backend.open()
-    await db.migrate(migrations)
-    storage = createStorage(db)
+    storage = await freshStorage(backend)
     await storage.statusLists.create({ id: 'list-a', size: 16, bits: 1 }, NOW)
     await storage.statusLists.create({ id: 'list-b', size: 16, bits: 1 }, NOW)
   })
@@ -42,6 +41,10 @@ describe.each(backends())('status list storage on %s', (backend) => {
     createdAt: NOW,
     expiresAt: NOW + 3600,
   })
+  async function userWithGrants(id: string, ...grantIds: string[]) {
+    await storage.users.createIfMissing({ id, username: id, passwordHash: 'h', name: id, email: null }, NOW)
+    for (const grantId of grantIds) await storage.grants.create(grant(grantId, id))
+  }
 
   it('lets exactly one of 30 concurrent claims of one index win', async () => {
     const results = await Promise.all(
@@ -83,12 +86,7 @@ describe.each(backends())('status list storage on %s', (backend) => {
   })
 
   it('invalidates by jti, grant and user, bumping only the versions of the lists it changed', async () => {
-    await storage.users.createIfMissing(
-      { id: 'alice', username: 'alice', passwordHash: 'h', name: 'A', email: null },
-      NOW,
-    )
-    await storage.grants.create(grant('g1', 'alice'))
-    await storage.grants.create(grant('g2', 'alice'))
+    await userWithGrants('alice', 'g1', 'g2')
     await storage.statusLists.claim('list-a', [0], owner('a0', { userId: 'alice', grantId: 'g1' }), NOW)
     await storage.statusLists.claim('list-b', [1], owner('a1', { userId: 'alice', grantId: 'g1' }), NOW)
     await storage.statusLists.claim('list-a', [2], owner('a2', { userId: 'alice', grantId: 'g2' }), NOW)
@@ -130,12 +128,7 @@ describe.each(backends())('status list storage on %s', (backend) => {
   })
 
   it('writes an entry INVALID when its grant or user was revoked before the claim committed', async () => {
-    await storage.users.createIfMissing(
-      { id: 'bob', username: 'bob', passwordHash: 'h', name: 'B', email: null },
-      NOW,
-    )
-    await storage.grants.create(grant('g1', 'bob'))
-    await storage.grants.create(grant('g2', 'bob'))
+    await userWithGrants('bob', 'g1', 'g2')
     await storage.grants.revoke('g1', NOW)
     expect(
       await storage.statusLists.claim('list-a', [7], owner('late', { userId: 'bob', grantId: 'g1' }), NOW),

@@ -14,6 +14,7 @@ import {
   admin,
   basic,
   fakeClock,
+  freshStores,
   obtainCode,
   post,
   redeem,
@@ -86,13 +87,13 @@ async function expectRevoked(url: string, all: Ref[], dead: Ref[]) {
 }
 
 describe.each(backends())('status lists on %s', (backend) => {
+  const newStore = freshStores(backend)
   let store: TestStore | undefined
-  afterEach(async () => {
-    await store?.drop()
+  afterEach(() => {
     store = undefined
   })
   const startOn = async (overrides: Record<string, string> = {}, deps = {}) => {
-    store ??= await backend.createStore()
+    store ??= await newStore()
     return start({ DATABASE_URL: store.url, ...overrides }, deps)
   }
 
@@ -293,15 +294,12 @@ describe.each(backends())('status lists on %s', (backend) => {
 })
 
 describe('status lists and the operator command line', () => {
-  let store: TestStore | undefined
-  afterEach(async () => {
-    await store?.drop()
-  })
+  const newStore = freshStores(backends()[0]!)
 
   it('sets INVALID for the live tokens of a user disabled with `cli users disable`', {
     timeout: 60_000,
   }, async () => {
-    store = await backends()[0]!.createStore()
+    const store = await newStore()
     const server = await start({ DATABASE_URL: store.url, STATUS_LIST_SIZE: '64' })
     const bob = await userTokens(server.url, 'bob')
     const alice = await userTokens(server.url, 'alice')

@@ -1,15 +1,14 @@
 import { backends } from '@stateless-auth/sql/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createStorage, migrations, type Storage } from '../src/storage/index.js'
+import { migrations, type Storage } from '../src/storage/index.js'
+import { freshStorage } from './helpers.js'
 
 const NOW = 1_800_000_000
 
 describe.each(backends())('storage on %s', (backend) => {
   let storage: Storage
   beforeEach(async () => {
-    const db = await backend.open()
-    await db.migrate(migrations)
-    storage = createStorage(db)
+    storage = await freshStorage(backend)
   })
   afterEach(() => storage.close())
 
@@ -22,6 +21,24 @@ describe.each(backends())('storage on %s', (backend) => {
     authTime: NOW,
     createdAt: NOW,
     expiresAt: NOW + 3600,
+  })
+  const code = (codeHash: string, grantId: string) => ({
+    codeHash,
+    grantId,
+    clientId: 'web',
+    redirectUri: 'http://localhost:3000/auth/callback',
+    redirectUriSent: true,
+    codeChallenge: 'x',
+    nonce: null,
+    createdAt: NOW,
+    expiresAt: NOW + 60,
+  })
+  const refreshToken = (tokenHash: string, grantId: string, expiresAt = NOW + 60) => ({
+    tokenHash,
+    grantId,
+    clientId: 'web',
+    createdAt: NOW,
+    expiresAt,
   })
 
   it('migrates idempotently', async () => {
@@ -58,19 +75,8 @@ describe.each(backends())('storage on %s', (backend) => {
 
   it('consumes a code once: the second attempt is reported as a replay', async () => {
     await storage.grants.create(grant('g1'))
-    const code = {
-      codeHash: 'c1',
-      grantId: 'g1',
-      clientId: 'web',
-      redirectUri: 'r',
-      redirectUriSent: true,
-      codeChallenge: 'x',
-      nonce: null,
-      createdAt: NOW,
-      expiresAt: NOW + 60,
-    }
-    await storage.codes.create(code)
-    await storage.codes.create({ ...code, codeHash: 'c2', redirectUriSent: false })
+    await storage.codes.create(code('c1', 'g1'))
+    await storage.codes.create({ ...code('c2', 'g1'), redirectUriSent: false })
     // Reading a code leaves it unused; whether redirect_uri was sent at /authorize round-trips.
     expect(await storage.codes.find('c1')).toMatchObject({ redirectUriSent: true, consumedAt: null })
     expect(await storage.codes.find('c2')).toMatchObject({ redirectUriSent: false, consumedAt: null })
@@ -82,24 +88,8 @@ describe.each(backends())('storage on %s', (backend) => {
 
   it('lets exactly one of 20 concurrent consumers win a code and a refresh token', async () => {
     await storage.grants.create(grant('g1'))
-    await storage.codes.create({
-      codeHash: 'c1',
-      grantId: 'g1',
-      clientId: 'web',
-      redirectUri: 'r',
-      redirectUriSent: true,
-      codeChallenge: 'x',
-      nonce: null,
-      createdAt: NOW,
-      expiresAt: NOW + 60,
-    })
-    await storage.refreshTokens.create({
-      tokenHash: 'r1',
-      grantId: 'g1',
-      clientId: 'web',
-      createdAt: NOW,
-      expiresAt: NOW + 60,
-    })
+    await storage.codes.create(code('c1', 'g1'))
+    await storage.refreshTokens.create(refreshToken('r1', 'g1'))
     const codes = await Promise.all(Array.from({ length: 20 }, () => storage.codes.consume('c1', NOW)))
     expect(codes.filter((r) => r.status === 'won')).toHaveLength(1)
     const refreshes = await Promise.all(
@@ -111,20 +101,8 @@ describe.each(backends())('storage on %s', (backend) => {
   it('revokes a grant with its refresh tokens, access-token ids and unused codes in one go', async () => {
     await storage.grants.create(grant('g1'))
     await storage.grants.create(grant('g2'))
-    await storage.refreshTokens.create({
-      tokenHash: 'r1',
-      grantId: 'g1',
-      clientId: 'web',
-      createdAt: NOW,
-      expiresAt: NOW + 60,
-    })
-    await storage.refreshTokens.create({
-      tokenHash: 'r2',
-      grantId: 'g2',
-      clientId: 'web',
-      createdAt: NOW,
-      expiresAt: NOW + 60,
-    })
+    await storage.refreshTokens.create(refreshToken('r1', 'g1'))
+    await storage.refreshTokens.create(refreshToken('r2', 'g2'))
     const access = {
       grantId: 'g1',
       clientId: 'web',
@@ -135,17 +113,7 @@ describe.each(backends())('storage on %s', (backend) => {
       expiresAt: NOW + 300,
     }
     await storage.accessTokens.record({ jti: 'j1', ...access })
-    await storage.codes.create({
-      codeHash: 'c1',
-      grantId: 'g1',
-      clientId: 'web',
-      redirectUri: 'r',
-      redirectUriSent: true,
-      codeChallenge: 'x',
-      nonce: null,
-      createdAt: NOW,
-      expiresAt: NOW + 60,
-    })
+    await storage.codes.create(code('c1', 'g1'))
     await storage.grants.revoke('g1', NOW + 1)
     expect((await storage.grants.find('g1'))?.revokedAt).toBe(NOW + 1)
     expect((await storage.refreshTokens.find('r1'))?.revokedAt).toBe(NOW + 1)
@@ -197,33 +165,16 @@ describe.each(backends())('storage on %s', (backend) => {
 
   // Issue 12, item 12: 300 /authorize requests kept 300 grants forever.
   it('purges grants that expired, were revoked or were never redeemed, with their codes', async () => {
-    const code = (hash: string, grantId: string) => ({
-      codeHash: hash,
-      grantId,
-      clientId: 'web',
-      redirectUri: 'http://localhost:3000/auth/callback',
-      redirectUriSent: true,
-      codeChallenge: 'c',
-      nonce: null,
-      createdAt: NOW,
-      expiresAt: NOW + 60,
-    })
-    const refreshToken = (hash: string, grantId: string) => ({
-      tokenHash: hash,
-      grantId,
-      clientId: 'web',
-      createdAt: NOW,
-      expiresAt: NOW + 100_000_000,
-    })
+    const longLived = (hash: string, grantId: string) => refreshToken(hash, grantId, NOW + 100_000_000)
     await storage.grants.create(grant('abandoned'))
     await storage.codes.create(code('c-abandoned', 'abandoned'))
     await storage.grants.create(grant('revoked'))
-    await storage.refreshTokens.create(refreshToken('r-revoked', 'revoked'))
+    await storage.refreshTokens.create(longLived('r-revoked', 'revoked'))
     await storage.grants.revoke('revoked', NOW + 10)
     await storage.grants.create(grant('expired'))
-    await storage.refreshTokens.create(refreshToken('r-expired', 'expired'))
+    await storage.refreshTokens.create(longLived('r-expired', 'expired'))
     await storage.grants.create({ ...grant('live'), expiresAt: NOW + 10_000_000 })
-    await storage.refreshTokens.create(refreshToken('r-live', 'live'))
+    await storage.refreshTokens.create(longLived('r-live', 'live'))
     await storage.sessions.create({ idHash: 's', userId: 'alice', authTime: NOW, expiresAt: NOW + 60 }, NOW)
 
     await storage.purgeExpired(NOW + 1000)

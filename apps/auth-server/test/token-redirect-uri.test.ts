@@ -1,19 +1,15 @@
 import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
-import { Browser, basic, obtainCode, post, redeem, start, WEB_REDIRECT } from './helpers.js'
+import { authorizeUrl, Browser, basic, obtainCode, post, redeem, start, WEB_REDIRECT } from './helpers.js'
 
 /** The code flow for the web client (one registered redirect URI) with redirect_uri left out of /authorize. */
 async function codeWithoutRedirectUri(url: string) {
   const verifier = client.randomPKCECodeVerifier()
-  const authorize = new URL(`${url}/authorize`)
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: 'web',
-    scope: 'openid orders:read',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state: 'state-1',
-  }).toString()
+  const authorize = await authorizeUrl(
+    url,
+    { redirect_uri: null, scope: 'openid orders:read', state: 'state-1' },
+    verifier,
+  )
   // Through the login form: the request travels back to /authorize and must still lack redirect_uri.
   const callback = await new Browser().authorize(authorize)
   expect(`${callback.origin}${callback.pathname}`).toBe(WEB_REDIRECT)

@@ -1,4 +1,4 @@
-import { harnessPerTest } from '@stateless-auth/resource-server/testing'
+import { expectBearerChallenge, harnessPerTest } from '@stateless-auth/resource-server/testing'
 import { describe, expect, it } from 'vitest'
 import { bearer, type Harness, harness } from './helper.js'
 
@@ -6,20 +6,13 @@ describe('who may call inventory-api', () => {
   const h = harnessPerTest(harness)
 
   it('asks for a Bearer or DPoP token when none is sent (RFC 6750 §3.1, RFC 9449 §7.1: no error attribute)', async () => {
-    const res = await h().app.inject({ url: '/inventory' })
-    expect(res.statusCode).toBe(401)
-    expect(res.headers['www-authenticate']).toBe(
-      'Bearer realm="inventory-api", DPoP realm="inventory-api", algs="ES256 EdDSA PS256 RS256"',
-    )
-    expect(res.json().error).toBe('invalid_request')
+    expectBearerChallenge(await h().app.inject({ url: '/inventory' }), 'inventory-api')
   })
 
   it('refuses a token issued for orders-api with 401 invalid_token', async () => {
     const token = await h().issuer.token({ aud: 'urn:stateless-auth:orders-api', scope: 'inventory:read' })
     const res = await h().app.inject({ url: '/inventory', headers: bearer(token) })
-    expect(res.statusCode).toBe(401)
-    expect(res.json().error).toBe('invalid_token')
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="inventory-api", error="invalid_token"/)
+    expectBearerChallenge(res, 'inventory-api', 'invalid_token')
   })
 
   it('answers 403 insufficient_scope naming the missing scope', async () => {
@@ -29,10 +22,7 @@ describe('who may call inventory-api', () => {
       headers: bearer(await h().serviceToken('inventory:read')),
       payload: { quantity: 1 },
     })
-    expect(res.statusCode).toBe(403)
-    expect(res.json().error).toBe('insufficient_scope')
-    expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"')
-    expect(res.headers['www-authenticate']).toContain('scope="inventory:write"')
+    expectBearerChallenge(res, 'inventory-api', 'insufficient_scope', 'inventory:write')
   })
 
   it('lets a user token read stock but not reserve it', async () => {
@@ -68,8 +58,6 @@ describe('who may call inventory-api', () => {
     ['garbage', async () => 'not.a.jwt'],
   ])('refuses %s with 401 invalid_token', async (_, make) => {
     const res = await h().app.inject({ url: '/inventory', headers: bearer(await make(h())) })
-    expect(res.statusCode).toBe(401)
-    expect(res.json().error).toBe('invalid_token')
-    expect(res.headers['www-authenticate']).toContain('error="invalid_token"')
+    expectBearerChallenge(res, 'inventory-api', 'invalid_token')
   })
 })

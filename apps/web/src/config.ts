@@ -1,12 +1,11 @@
 import {
   appPath,
+  baseUrl,
   ConfigError,
-  httpUrl,
   int,
-  readConfig,
+  readServiceConfig,
   type ServiceConfig,
-  serviceConfig,
-  serviceEnv,
+  serviceSchema,
   Type,
 } from '@stateless-auth/service-kit/config'
 
@@ -49,22 +48,15 @@ export const LOCAL_DEFAULTS = {
 } as const
 
 // Base URLs (paths are appended to them) and issuers (compared exactly, RFC 8414 §3.3): no trailing slash.
-const url = (fallback?: string) =>
-  httpUrl('an http(s) URL without query, fragment or trailing slash', {
-    trailingSlash: false,
-    ...(fallback === undefined ? {} : { default: fallback }),
-  })
-
-export const webEnv = Type.Object({
-  ...serviceEnv(3000),
-  PUBLIC_URL: url('http://localhost:3000'),
-  PUBLIC_ISSUER: url('http://localhost:4000'),
+export const webEnv = serviceSchema(3000, {
+  PUBLIC_URL: baseUrl('http://localhost:3000'),
+  PUBLIC_ISSUER: baseUrl('http://localhost:4000'),
   // Defaults to PUBLIC_ISSUER.
-  INTERNAL_ISSUER: Type.Optional(url()),
+  INTERNAL_ISSUER: Type.Optional(baseUrl()),
   CLIENT_ID: Type.String({ minLength: 1, maxLength: 200, default: 'web' }),
   CLIENT_SECRET: Type.String({ minLength: 1, maxLength: 512, default: LOCAL_DEFAULTS.CLIENT_SECRET }),
-  ORDERS_API_URL: url('http://localhost:4001'),
-  INVENTORY_API_URL: url('http://localhost:4002'),
+  ORDERS_API_URL: baseUrl('http://localhost:4001'),
+  INVENTORY_API_URL: baseUrl('http://localhost:4002'),
   ORDERS_AUDIENCE: Type.String({ minLength: 1, default: 'urn:stateless-auth:orders-api' }),
   INVENTORY_AUDIENCE: Type.String({ minLength: 1, default: 'urn:stateless-auth:inventory-api' }),
   SESSION_SECRET: Type.String({ minLength: 32, maxLength: 512, default: LOCAL_DEFAULTS.SESSION_SECRET }),
@@ -80,7 +72,7 @@ export const webEnv = Type.Object({
   // ADMIN_TOKEN in production only with this explicit opt-in (issue 12, item 1).
   DEMO_EXPERIMENTS: Type.Optional(Type.Boolean()),
   EXPERIMENT_ROTATE_INTERVAL: int(0, 86400, 300),
-  DEMO_CONTROL_URL: Type.Optional(url()),
+  DEMO_CONTROL_URL: Type.Optional(baseUrl()),
   DEMO_CONTROL_TOKEN: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
   DISCOVERY_TIMEOUT: int(0, 600, 30),
 })
@@ -91,7 +83,7 @@ export const webEnv = Type.Object({
  * two must be set (and differ from those values), and `ADMIN_TOKEN` is refused unless `DEMO_EXPERIMENTS=true`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
-  const input = readConfig(webEnv, env, {
+  const { input, service } = readServiceConfig(webEnv, env, {
     required: ['CLIENT_SECRET', 'SESSION_SECRET', 'PUBLIC_URL', 'PUBLIC_ISSUER'],
     localDefaults: ['CLIENT_SECRET', 'SESSION_SECRET', 'ADMIN_TOKEN'],
   })
@@ -104,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     )
   }
   return {
-    ...serviceConfig(input),
+    ...service,
     publicUrl: input.PUBLIC_URL,
     publicIssuer: input.PUBLIC_ISSUER,
     internalIssuer: input.INTERNAL_ISSUER ?? input.PUBLIC_ISSUER,

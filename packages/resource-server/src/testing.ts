@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Backend } from '@stateless-auth/sql/testing'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
-import { afterEach, beforeEach } from 'vitest'
+import { afterEach, beforeEach, expect } from 'vitest'
 
 export interface TestKey {
   kid: string
@@ -281,6 +281,36 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
     close: stop,
   }
   return issuer
+}
+
+/** What a resource server answered (an `inject` response): enough to check an RFC 6750 challenge. */
+interface ChallengedResponse {
+  statusCode: number
+  headers: Record<string, unknown>
+  json(): { error?: unknown }
+}
+
+/**
+ * Checks an RFC 6750 §3 refusal: without `error`, a request that carried no token (401 with a bare
+ * `Bearer realm="…"` challenge, §3.1, and `invalid_request` in the body); with `invalid_token`, 401; with
+ * `insufficient_scope`, 403 naming the `scope` the token lacks.
+ */
+export function expectBearerChallenge(
+  response: ChallengedResponse,
+  realm: string,
+  error?: 'invalid_token' | 'insufficient_scope',
+  scope?: string,
+): void {
+  const challenge = response.headers['www-authenticate']
+  expect(response.statusCode).toBe(error === 'insufficient_scope' ? 403 : 401)
+  expect(response.json().error).toBe(error ?? 'invalid_request')
+  if (error === undefined) {
+    // DPOP=allowed (the APIs' default): both schemes are offered (RFC 6750 §3.1, RFC 9449 §7.1), no error attribute.
+    expect(challenge).toBe(`Bearer realm="${realm}", DPoP realm="${realm}", algs="ES256 EdDSA PS256 RS256"`)
+    return
+  }
+  expect(challenge).toMatch(new RegExp(`^Bearer realm="${realm}", error="${error}"`))
+  if (scope !== undefined) expect(challenge).toContain(`scope="${scope}"`)
 }
 
 /** A throwaway SQLite database for one test: `url` is its file, in a directory of its own that `remove()` deletes. */

@@ -12,7 +12,7 @@
 import { fileURLToPath } from 'node:url'
 import type { ErrorObject } from 'ajv'
 import { envSchema } from 'env-schema'
-import { type Static, type TObject, type TSchema, Type } from 'typebox'
+import { type Static, type TObject, type TProperties, type TSchema, Type } from 'typebox'
 import { ServiceError } from './errors.js'
 
 /**
@@ -122,6 +122,13 @@ export function httpUrl(description: string, options: { trailingSlash?: boolean;
   })
 }
 
+/** A base URL (an issuer, an API that paths are appended to): http(s), no query, fragment or trailing slash. */
+export const baseUrl = (defaultValue?: string) =>
+  httpUrl('an http(s) URL without query, fragment or trailing slash', {
+    trailingSlash: false,
+    ...(defaultValue === undefined ? {} : { default: defaultValue }),
+  })
+
 /** `LOG_LEVEL`: pino's levels, `info` by default. */
 export const logLevel = () =>
   Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' })
@@ -164,6 +171,10 @@ export const serviceEnv = (defaultPort: number) => ({
   ...pressureEnv(),
 })
 
+/** A service's environment schema: {@link serviceEnv}'s variables and the service's own `properties`. */
+export const serviceSchema = <Properties extends TProperties>(defaultPort: number, properties: Properties) =>
+  Type.Object({ ...serviceEnv(defaultPort), ...properties })
+
 /** What {@link serviceConfig} makes of {@link serviceEnv}'s variables; every service's config extends it. */
 export interface ServiceConfig {
   production: boolean
@@ -184,6 +195,19 @@ export const serviceConfig = (env: Static<typeof serviceShape>): ServiceConfig =
   logLevel: env.LOG_LEVEL,
   pressure: pressureLimits(env),
 })
+
+/**
+ * {@link readConfig} for a schema made with {@link serviceSchema}: the variables read (`input`) and the
+ * {@link ServiceConfig} fields they give (`service`), for the app to add its own fields to.
+ */
+export function readServiceConfig<S extends TObject<ReturnType<typeof serviceEnv>>>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  production: ProductionRules<keyof Static<S> & string> = {},
+): { input: Static<S>; service: ServiceConfig } {
+  const input = readConfig(schema, env, production)
+  return { input, service: serviceConfig(input) }
+}
 
 /**
  * A path inside an app's own directory, for file defaults such as `data/<app>.sqlite`: `moduleUrl` is the

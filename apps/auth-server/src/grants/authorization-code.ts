@@ -1,4 +1,3 @@
-import type { AuthServerContext } from '../context.js'
 import { constantTimeEqual, s256, sha256 } from '../crypto.js'
 import { InvalidGrant, InvalidRequest } from '../errors.js'
 import {
@@ -11,7 +10,7 @@ import {
 } from '../oauth/params.js'
 import type { Client } from '../storage/index.js'
 import { CodeRepository } from '../storage/tokens.js'
-import { issueForGrant, type TokenResponse } from './issue.js'
+import { type GrantHandler, issueForGrant } from './issue.js'
 
 export const grantType = 'authorization_code'
 
@@ -19,12 +18,7 @@ export const grantType = 'authorization_code'
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/
 
 /** RFC 6749 §4.1.3 with RFC 7636 §4.6 (PKCE) and RFC 9700 §4.5 (replay revokes what the code issued). */
-export async function handler(
-  ctx: AuthServerContext,
-  client: Client,
-  params: Params,
-  jkt?: string,
-): Promise<TokenResponse> {
+export const handler: GrantHandler = async (ctx, client, params, jkt) => {
   const code = required(params, 'code')
   // RFC 6749 §4.1.3: redirect_uri is REQUIRED only "if the redirect_uri parameter was included in the
   // authorization request" (it may be left out there when the client registered exactly one, §3.1.2.3).

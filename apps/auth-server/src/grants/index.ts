@@ -1,18 +1,8 @@
-import type { AuthServerContext } from '../context.js'
-import type { Params } from '../oauth/params.js'
-import type { Client, GrantType } from '../storage/index.js'
+import type { GrantType } from '../storage/index.js'
 import * as authorizationCode from './authorization-code.js'
 import * as clientCredentials from './client-credentials.js'
-import type { TokenResponse } from './issue.js'
+import type { GrantHandler } from './issue.js'
 import * as refreshToken from './refresh-token.js'
-
-/** `jkt`: the thumbprint of the request's verified DPoP proof key (RFC 9449), when it carried one. */
-export type GrantHandler = (
-  ctx: AuthServerContext,
-  client: Client,
-  params: Params,
-  jkt: string | undefined,
-) => Promise<TokenResponse>
 
 /** The grants this server implements; RFC 9700 §2.4 and §2.1.2 rule out the password and implicit grants. */
 export const grants: Record<GrantType, GrantHandler> = {
@@ -20,5 +10,3 @@ export const grants: Record<GrantType, GrantHandler> = {
   [refreshToken.grantType]: refreshToken.handler,
   [clientCredentials.grantType]: clientCredentials.handler,
 }
-
-export type { TokenResponse }

@@ -1,13 +1,20 @@
 import type { Queryable } from '@stateless-auth/sql'
 import type { AuthServerContext } from '../context.js'
 import { randomToken, sha256 } from '../crypto.js'
+import type { Params } from '../oauth/params.js'
 import type { TokenResponse } from '../schemas/token.js'
 import { DpopBindingRepository } from '../storage/dpop.js'
 import { type Client, type Grant, isPublic, type User } from '../storage/index.js'
 import { RefreshTokenRepository, recordAccessToken } from '../storage/tokens.js'
 import type { AccessTokenRequest, IssuedAccessToken } from '../tokens.js'
 
-export type { TokenResponse }
+/** `jkt`: the thumbprint of the request's verified DPoP proof key (RFC 9449), when it carried one. */
+export type GrantHandler = (
+  ctx: AuthServerContext,
+  client: Client,
+  params: Params,
+  jkt: string | undefined,
+) => Promise<TokenResponse>
 
 /** Signs an access token and answers with it (RFC 6749 §5.1): what every grant's response starts with. */
 export async function bearerResponse(

@@ -1,10 +1,8 @@
-import type { AuthServerContext } from '../context.js'
 import { sha256 } from '../crypto.js'
 import { InvalidGrant } from '../errors.js'
 import {
   grantedResources,
   optional,
-  type Params,
   required,
   resolveAudience,
   resolveScopes,
@@ -12,7 +10,7 @@ import {
 } from '../oauth/params.js'
 import type { Client } from '../storage/index.js'
 import { RefreshTokenRepository } from '../storage/tokens.js'
-import { issueForGrant, type TokenResponse } from './issue.js'
+import { type GrantHandler, issueForGrant } from './issue.js'
 
 export const grantType = 'refresh_token'
 
@@ -20,12 +18,7 @@ export const grantType = 'refresh_token'
  * RFC 6749 §6 with RFC 9700 §4.14.2: every use rotates the token; presenting a rotated one again means two
  * parties hold it, so the whole family (the grant) is revoked. The user is re-checked on every refresh.
  */
-export async function handler(
-  ctx: AuthServerContext,
-  client: Client,
-  params: Params,
-  jkt?: string,
-): Promise<TokenResponse> {
+export const handler: GrantHandler = async (ctx, client, params, jkt) => {
   const tokenHash = sha256(required(params, 'refresh_token'))
   const scopeParam = optional(params, 'scope')
   const requestedResources = resourceList(params)

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { answerGate } from './gate.js'
 import type { TestKey } from './keys.js'
 
 export type JwksMode = 'ok' | 'down' | 'hang' | 'error' | 'html'
@@ -29,7 +30,7 @@ export interface JwksServer {
 export async function startJwksServer(keys: TestKey[] = [], issuerPath = ''): Promise<JwksServer> {
   let published: object[] = keys.map((k) => ('jwk' in k ? k.jwk : k))
   const hanging = new Set<ServerResponse>()
-  let held: Promise<void> | undefined
+  const gate = answerGate()
   const state = {
     hits: new Map<string, number>(),
     mode: 'ok' as JwksMode,
@@ -60,8 +61,7 @@ export async function startJwksServer(keys: TestKey[] = [], issuerPath = ''): Pr
       send({ issuer: state.metadataIssuer ?? api.issuer, jwks_uri: api.jwksUri })
     } else if (path === `${issuerPath}/jwks.json`) {
       // The key set is read when the answer goes out, as a real server's would be.
-      if (held === undefined) send({ keys: published })
-      else void held.then(() => send({ keys: published }))
+      gate.after(() => send({ keys: published }))
     } else {
       res.writeHead(404).end()
     }
@@ -92,16 +92,7 @@ export async function startJwksServer(keys: TestKey[] = [], issuerPath = ''): Pr
     set metadataIssuer(i) {
       state.metadataIssuer = i
     },
-    hold() {
-      let release = () => {}
-      held = new Promise<void>((resolve) => {
-        release = () => {
-          held = undefined
-          resolve()
-        }
-      })
-      return release
-    },
+    hold: gate.hold,
     async close() {
       for (const res of hanging) res.destroy()
       server.closeAllConnections()

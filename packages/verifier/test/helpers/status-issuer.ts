@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { STATUS_LIST_JWT_MEDIA_TYPE, StatusList, statusListTokenClaims } from '@stateless-auth/status-list'
+import { answerGate } from './gate.js'
 import { generateKey, signToken, type TestKey } from './keys.js'
 
 /** How the list token goes out: correct, or broken in one way (to check each makes the list unusable). */
@@ -37,7 +38,7 @@ export async function startStatusIssuer(
 ): Promise<StatusIssuer> {
   const key = generateKey('ES256')
   const other = generateKey('ES256', key.kid)
-  let held: Promise<void> | undefined
+  const gate = answerGate()
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (path === '/jwks.json') {
@@ -63,8 +64,7 @@ export async function startStatusIssuer(
       }
       res.writeHead(200, { 'content-type': STATUS_LIST_JWT_MEDIA_TYPE, etag }).end(jwt)
     }
-    if (held === undefined) answer()
-    else void held.then(answer)
+    gate.after(answer)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -103,16 +103,7 @@ export async function startStatusIssuer(
     fault: 'none',
     listHits: 0,
     notModified: 0,
-    hold() {
-      let release = () => {}
-      held = new Promise<void>((resolve) => {
-        release = () => {
-          held = undefined
-          resolve()
-        }
-      })
-      return release
-    },
+    hold: gate.hold,
     async close() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
