@@ -68,7 +68,7 @@ export const webEnv = serviceSchema(3000, {
     Type.String({ minLength: 1, maxLength: 512, default: LOCAL_DEFAULTS.ADMIN_TOKEN }),
   ),
   // The auth-server serves /admin/* on its own listener, loopback by default (issue 12, item 1).
-  ADMIN_URL: url('http://127.0.0.1:4003'),
+  ADMIN_URL: baseUrl('http://127.0.0.1:4003'),
   // ADMIN_TOKEN in production only with this explicit opt-in (issue 12, item 1).
   DEMO_EXPERIMENTS: Type.Optional(Type.Boolean()),
   EXPERIMENT_ROTATE_INTERVAL: int(0, 86400, 300),

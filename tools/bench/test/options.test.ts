@@ -6,7 +6,15 @@ describe('command line', () => {
   it('runs every scenario at full length and publishes the docs by default', () => {
     const options = parseArgs([])
     expect(options.profile).toBe(PROFILES.full)
-    expect(options.scenarios).toEqual(['resource', 'algorithms', 'dpop', 'issuance', 'flood', 'memory', 'status'])
+    expect(options.scenarios).toEqual([
+      'resource',
+      'algorithms',
+      'dpop',
+      'issuance',
+      'flood',
+      'memory',
+      'status',
+    ])
     expect(options.writeDocs).toBe(true)
     expect(options.profile.memoryTokens).toBe(1_000_000)
   })

@@ -1,14 +1,6 @@
 import { constantTimeEqual, s256, sha256 } from '../crypto.js'
-import { InvalidGrant, InvalidRequest } from '../errors.js'
-import {
-  grantedResources,
-  optional,
-  type Params,
-  required,
-  resolveAudience,
-  resourceList,
-} from '../oauth/params.js'
-import type { Client } from '../storage/index.js'
+import { InvalidGrant, InvalidRequest, type OAuthError } from '../errors.js'
+import { grantedResources, optional, required, resolveAudience, resourceList } from '../oauth/params.js'
 import { CodeRepository } from '../storage/tokens.js'
 import { type GrantHandler, issueForGrant } from './issue.js'
 
@@ -46,7 +38,7 @@ export const handler: GrantHandler = async (ctx, client, params, jkt) => {
   }
   if (stored.consumedAt !== null) return replayed()
   // A redemption refused from here on burns the code for good, as a stolen code should be.
-  const refuse = async (error: InvalidGrant): Promise<never> => {
+  const refuse = async (error: OAuthError): Promise<never> => {
     if ((await ctx.storage.codes.consume(codeHash, now)).status === 'replayed') return replayed()
     throw error
   }

@@ -69,7 +69,8 @@ export async function issueForGrant(
   const response = bearerBody(access, request)
   // OIDC Core §11: offline access (a refresh token) only when `offline_access` was granted (issue 12, item 13).
   // The grant's scope decides, not this request's: a refresh asking for less still rotates its token.
-  const offline = client.grant_types.includes('refresh_token') && grant.scope.split(' ').includes('offline_access')
+  const offline =
+    client.grant_types.includes('refresh_token') && grant.scope.split(' ').includes('offline_access')
   const refreshToken = offline ? randomToken() : undefined
   if (scopes.includes('openid')) {
     response.id_token = await ctx.tokens.idToken(

@@ -1,5 +1,5 @@
 import { sha256 } from '../crypto.js'
-import { InvalidGrant } from '../errors.js'
+import { InvalidGrant, type OAuthError } from '../errors.js'
 import {
   grantedResources,
   optional,
@@ -8,7 +8,6 @@ import {
   resolveScopes,
   resourceList,
 } from '../oauth/params.js'
-import type { Client } from '../storage/index.js'
 import { RefreshTokenRepository } from '../storage/tokens.js'
 import { type GrantHandler, issueForGrant } from './issue.js'
 
@@ -44,7 +43,7 @@ export const handler: GrantHandler = async (ctx, client, params, jkt) => {
   if (existing.rotatedAt !== null) return reused()
   if (existing.revokedAt !== null) throw new InvalidGrant('refresh token is invalid')
   // A refresh refused from here on uses the token up, as a rotation would.
-  const refuse = async (error: InvalidGrant): Promise<never> => {
+  const refuse = async (error: OAuthError): Promise<never> => {
     const burnt = await ctx.storage.refreshTokens.rotate(tokenHash, now)
     if (burnt.status === 'replayed' && burnt.value.rotatedAt !== null) return reused()
     throw error
