@@ -121,14 +121,15 @@ describe('experiments, each one click with its outcome explained', () => {
     expect(stack.authRunning()).toBe(true)
   })
 
-  it('disable: the refresh is refused while the access token already issued keeps working', async () => {
+  it('disable: the refresh is refused; the access token already issued works until the API’s next list fetch', async () => {
     const { body } = await postJson(stack.webUrl, '/api/experiments/disable', jar)
     expect(body.outcome).toBe('as-explained')
     const [checked, disabled, refresh, still, enabled] = body.steps
     expect(checked.label).toMatch(/account is enabled/)
     expect(disabled.detail).toMatchObject({ ok: true, body: { username: 'alice', disabled: true } })
     expect(refresh.detail).toMatchObject({ error: 'invalid_grant' })
-    expect(still.call.status).toBe(200)
+    // 200 until orders-api fetches the status list that names the token, 401 after (issue 14).
+    expect([200, 401]).toContain(still.call.status)
     expect(enabled.detail).toMatchObject({ ok: true, body: { disabled: false } })
     // The refused refresh ended the web session (issue 12, item 1): anything else needs a new sign-in.
     const after = await postJson(stack.webUrl, '/api/call/inventory', jar)

@@ -55,68 +55,56 @@ describe('the callback and the JSON routes refuse what they must', () => {
     expect(denied.body).not.toContain('the user said no')
   })
 
-  it('answers the JSON routes with OAuth-style errors, never a 500', async () => {
-    const json = { 'content-type': 'application/json' }
-    const anonymous = await inject(stack, {
-      method: 'POST',
-      url: '/api/call/orders',
-      headers: json,
-      body: '{}',
-    })
-    expect(anonymous.statusCode).toBe(401)
-    expect(anonymous.json()).toEqual({ error: 'WEB_ERR_NOT_SIGNED_IN', error_description: 'sign in first' })
-
-    const form = await inject(stack, {
-      method: 'POST',
-      url: '/api/call/orders',
-      headers: { 'content-type': 'text/plain' },
-      body: 'x',
-    })
-    expect(form.statusCode).toBe(415)
+  // Each refusal of a JSON route: what is sent, then the status and body expected.
+  const json = { 'content-type': 'application/json' }
+  const refusals: Array<
+    [string, { url: string; headers: Record<string, string>; body: string }, number, object?]
+  > = [
+    [
+      'not signed in',
+      { url: '/api/call/orders', headers: json, body: '{}' },
+      401,
+      { error: 'WEB_ERR_NOT_SIGNED_IN', error_description: 'sign in first' },
+    ],
+    ['a text body', { url: '/api/call/orders', headers: { 'content-type': 'text/plain' }, body: 'x' }, 415],
     // The sign-out form's parser is scoped to /logout: a form body anywhere else is still refused.
-    const urlencoded = await inject(stack, {
-      method: 'POST',
-      url: '/api/call/orders',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'a=1',
-    })
-    expect(urlencoded.statusCode).toBe(415)
-
-    const crossSite = await inject(stack, {
-      method: 'POST',
-      url: '/api/call/orders',
-      headers: { ...json, origin: 'http://evil.example' },
-      body: '{}',
-    })
-    expect(crossSite.statusCode).toBe(403)
-    expect(crossSite.json().error).toBe('forbidden')
-
-    const unknownApi = await inject(stack, {
-      method: 'POST',
-      url: '/api/call/payroll',
-      headers: json,
-      body: '{}',
-    })
-    expect(unknownApi.statusCode).toBe(400)
-    expect(unknownApi.json().error).toBe('invalid_request')
-
-    const unknown = await inject(stack, {
-      method: 'POST',
-      url: '/api/experiments/__proto__',
-      headers: json,
-      body: '{}',
-    })
-    expect(unknown.statusCode).toBe(404)
-    expect(unknown.json()).toMatchObject({ error: 'WEB_ERR_UNKNOWN_EXPERIMENT' })
-
-    const badJson = await inject(stack, {
-      method: 'POST',
-      url: '/api/call/orders',
-      headers: json,
-      body: '{',
-    })
-    expect(badJson.statusCode).toBe(400)
-  })
+    [
+      'a form body',
+      {
+        url: '/api/call/orders',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'a=1',
+      },
+      415,
+    ],
+    [
+      'a cross-site origin',
+      { url: '/api/call/orders', headers: { ...json, origin: 'http://evil.example' }, body: '{}' },
+      403,
+      { error: 'forbidden' },
+    ],
+    [
+      'an unknown API',
+      { url: '/api/call/payroll', headers: json, body: '{}' },
+      400,
+      { error: 'invalid_request' },
+    ],
+    [
+      'an unknown experiment',
+      { url: '/api/experiments/__proto__', headers: json, body: '{}' },
+      404,
+      { error: 'WEB_ERR_UNKNOWN_EXPERIMENT' },
+    ],
+    ['malformed JSON', { url: '/api/call/orders', headers: json, body: '{' }, 400],
+  ]
+  it.each(refusals)(
+    'answers a JSON route with an OAuth-style error, never a 500: %s',
+    async (_, request, status, body) => {
+      const res = await inject(stack, { method: 'POST', ...request })
+      expect(res.statusCode).toBe(status)
+      if (body) expect(res.json()).toMatchObject(body)
+    },
+  )
 
   it('serves the page with a CSP that allows no inline script and no framing', async () => {
     const res = await inject(stack, { url: '/' })

@@ -4,7 +4,9 @@ import { createServer as createHttpServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '@stateless-auth/service-kit/testing'
+import { afterAll, beforeAll } from 'vitest'
 import { appDir, type CountingProxy, countingProxy, type Service, startService } from './services.js'
+import { type Jar, signIn } from './web-sign-in.js'
 
 export interface Stack {
   webUrl: string
@@ -157,4 +159,18 @@ export async function inject(
   const headers: Record<string, string | string[]> = Object.fromEntries(res.headers)
   headers['set-cookie'] = res.headers.getSetCookie()
   return { statusCode: res.status, headers, body, json: () => JSON.parse(body) }
+}
+
+/** One stack for a whole `describe` (started in `beforeAll` with `env`, closed in `afterAll`), alice signed in. */
+export function signedInStack(env: Record<string, string> = {}): {
+  readonly stack: Stack
+  readonly jar: Jar
+} {
+  const suite = {} as { stack: Stack; jar: Jar }
+  beforeAll(async () => {
+    suite.stack = await startStack(env)
+    suite.jar = await signIn(suite.stack.webUrl)
+  })
+  afterAll(() => suite.stack?.close())
+  return suite
 }

@@ -3,9 +3,10 @@
  * `pnpm bench`: starts the servers on 127.0.0.1, loads them side by side and prints one table per scenario.
  * A full run also rewrites the generated section of docs/benchmarks.md and docs/benchmarks.svg.
  */
-import { existsSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { elapsedLog, workspaceRoot } from '@stateless-auth/service-kit/testing'
 import { BenchError } from './errors.js'
 import { parseArgs, SCENARIOS, type ScenarioName } from './options.js'
 import {
@@ -38,21 +39,11 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   status: statusCost,
 }
 
-/** The workspace root: the nearest folder at or above `from` holding pnpm-workspace.yaml. */
-function workspaceRoot(from: string): string {
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir
-    if (dirname(dir) === dir)
-      throw new BenchError('BENCH_ERR_INVALID_ARGS', `no pnpm workspace above ${from}: pass --docs-dir`)
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2))
   const { profile } = options
   const started = Date.now()
-  const log = (line: string) =>
-    process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`)
+  const log = elapsedLog('bench')
   const machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',

@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { BenchError } from '../src/errors.js'
-import { PROFILES, parseArgs } from '../src/options.js'
+import { PROFILES, parseArgs, SCENARIOS } from '../src/options.js'
 
 describe('command line', () => {
   it('runs every scenario at full length and publishes the docs by default', () => {
     const options = parseArgs([])
     expect(options.profile).toBe(PROFILES.full)
-    expect(options.scenarios).toEqual([
-      'resource',
-      'algorithms',
-      'dpop',
-      'issuance',
-      'flood',
-      'memory',
-      'status',
-    ])
+    expect(options.scenarios).toEqual(SCENARIOS)
+    expect(new Set(SCENARIOS).size).toBe(7)
     expect(options.writeDocs).toBe(true)
     expect(options.profile.memoryTokens).toBe(1_000_000)
   })

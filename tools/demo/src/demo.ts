@@ -33,6 +33,16 @@ if (launched && !running[0] && running[1] && running[2]) {
   running[0] = res.ok
 }
 
+/** What every walkthrough target shares; `authServer` is how the outage step stops and starts it, where it can. */
+const targetWith = (authServer?: WalkthroughTarget['authServer']): WalkthroughTarget => ({
+  urls,
+  adminToken,
+  password,
+  maxWaitSeconds,
+  clockTolerance: 5,
+  ...(authServer ? { authServer } : {}),
+})
+
 let launcher: Launcher | undefined
 let target: WalkthroughTarget
 if (running.every(Boolean)) {
@@ -45,14 +55,7 @@ if (running.every(Boolean)) {
     })
     if (!res.ok) throw new Error(`launcher refused to ${action} the auth-server: ${res.status}`)
   }
-  target = {
-    urls,
-    adminToken,
-    password,
-    maxWaitSeconds,
-    clockTolerance: 5,
-    ...(control ? { authServer: { stop: post('stop'), start: post('start') } } : {}),
-  }
+  target = targetWith(control ? { stop: post('stop'), start: post('start') } : undefined)
 } else if (running.some(Boolean)) {
   const up = names.filter((_, i) => running[i])
   console.error(`Only some services answer (${up.join(', ')}): stop them or start all with pnpm start.`)
@@ -66,14 +69,7 @@ if (running.every(Boolean)) {
   await launcher.start('auth-server')
   await Promise.all([launcher.start('orders-api'), launcher.start('inventory-api')])
   const own = launcher
-  target = {
-    urls,
-    adminToken,
-    password,
-    maxWaitSeconds,
-    clockTolerance: 5,
-    authServer: { stop: () => own.stop('auth-server'), start: () => own.start('auth-server') },
-  }
+  target = targetWith({ stop: () => own.stop('auth-server'), start: () => own.start('auth-server') })
 }
 
 let crashed: unknown

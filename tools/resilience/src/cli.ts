@@ -4,9 +4,9 @@
  * checks the invariants (in the responses and in the databases) and prints one table row per scenario. Any broken
  * invariant makes the run exit 1. A full run also rewrites the generated section of docs/resilience.md.
  */
-import { existsSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { elapsedLog, withCleanups, workspaceRoot } from '@stateless-auth/service-kit/testing'
 import { type CliOptions, parseArgs, type ScenarioName } from './options.js'
 import { type Row, renderNotes, renderTable, writeResults } from './report.js'
 import { authGone } from './scenarios/auth-gone.js'
@@ -26,13 +26,6 @@ const RUNNERS: Record<ScenarioName, Scenario> = {
   soak,
 }
 
-function workspaceRoot(from: string): string {
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir
-    if (dirname(dir) === dir) throw new Error(`no pnpm workspace above ${from}: pass --docs-dir`)
-  }
-}
-
 async function runOne(name: ScenarioName, base: Omit<ScenarioContext, 'defer'>, options: CliOptions) {
   if (name === 'pg-restart') {
     const skip = pgRestartSkipReason(base.backend, options)
@@ -41,23 +34,14 @@ async function runOne(name: ScenarioName, base: Omit<ScenarioContext, 'defer'>, 
       return { ...skippedRow('2. PostgreSQL restarts under the auth-server'), skipped: skip }
     }
   }
-  const cleanups: Array<() => Promise<void> | void> = []
   try {
-    return await RUNNERS[name]({ ...base, defer: (cleanup) => cleanups.push(cleanup) })
+    return await withCleanups((defer) => RUNNERS[name]({ ...base, defer }), base.log)
   } catch (error) {
     // A scenario that could not run to its checks is a failure of the run, with its reason.
     const failed = skippedRow(name)
     failed.violations.push(`the scenario failed: ${(error as Error).message}`)
     base.log(`${name} failed: ${(error as Error).stack}`)
     return failed
-  } finally {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup()
-      } catch (error) {
-        base.log(`cleanup failed: ${(error as Error).message}`)
-      }
-    }
   }
 }
 
@@ -79,8 +63,7 @@ async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2))
   const { profile } = options
   const started = Date.now()
-  const log = (line: string) =>
-    process.stderr.write(`[resilience +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`)
+  const log = elapsedLog('resilience')
   const backend = process.env.TEST_DATABASE_URL ? 'postgres' : 'sqlite'
   log(
     `${profile.name} run on ${backend}: ${options.scenarios.join(', ')}; load average ${loadavg()[0]!.toFixed(2)}`,

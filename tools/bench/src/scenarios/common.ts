@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort } from '@stateless-auth/service-kit/testing'
+import { freePort, withCleanups } from '@stateless-auth/service-kit/testing'
 import { BenchError } from '../errors.js'
 import type { BenchProfile } from '../options.js'
 import { type Child, startApp, startChild } from '../processes.js'
@@ -25,18 +25,7 @@ export async function runScenario(
   scenario: Scenario,
   base: Omit<ScenarioContext, 'defer'>,
 ): Promise<Table[]> {
-  const cleanups: Array<() => Promise<void> | void> = []
-  try {
-    return await scenario({ ...base, defer: (cleanup) => cleanups.push(cleanup) })
-  } finally {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup()
-      } catch (error) {
-        base.log(`cleanup failed: ${(error as Error).message}`)
-      }
-    }
-  }
+  return withCleanups((defer) => scenario({ ...base, defer }), base.log)
 }
 
 /** A temporary directory removed when the scenario ends. */
