@@ -16,7 +16,7 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 const body = 'grant_type=client_credentials'
 
 /**
- * Scenario 5 (issue 12, item 6): the p99 of a legitimate `client_credentials` token request, alone and while
+ * Scenario 7 (issue 12, item 6): the p99 of a legitimate `client_credentials` token request, alone and while
  * `connections` other connections send the confidential `web` client's id with wrong secrets. Every flood request
  * must be refused (401 `invalid_client`, then 429 once the failures per client and source pass the limit); any
  * other answer aborts the run. The p99 column's ratio to the first row is the row to read.
@@ -73,13 +73,13 @@ export async function secretFlood(ctx: ScenarioContext): Promise<ThroughputTable
       },
     },
   ]
-  log('scenario 5: client-credentials latency during a wrong-secret flood')
+  log('scenario 7: client-credentials latency during a wrong-secret flood')
   const rows = await interleave(contenders, { ...profile, log })
   return [
     {
       kind: 'throughput',
       id: 'secret-flood',
-      title: `Scenario 5 — legitimate client-credentials requests (${LEGITIMATE_CONNECTIONS} connections) during a wrong-secret flood`,
+      title: `Scenario 7 — legitimate client-credentials requests (${LEGITIMATE_CONNECTIONS} connections) during a wrong-secret flood`,
       unit: 'tokens/s',
       rows,
       counted: 'wrong secrets refused (401/429)',

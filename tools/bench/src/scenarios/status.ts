@@ -38,7 +38,7 @@ const listRequests = (counts: RequestCounts) =>
   Object.entries(counts).reduce((sum, [path, n]) => sum + (isList(path) ? n : 0), 0)
 
 /**
- * Scenario 5 (issue 14): what checking the Token Status List costs an API. (1) Throughput with the check on and off,
+ * Scenario 6 (issue 14): what checking the Token Status List costs an API. (1) Throughput with the check on and off,
  * with the verified-token cache on and off, against the real auth-server and its tokens; the counted column is the
  * status-list requests the auth-server received. (2) Status-list fetches of one API under sustained load, per ttl.
  * (3) A list for 1,000,000 live tokens (1 % revoked): its size before and after compression, the time to build and
@@ -72,7 +72,7 @@ export async function statusCost(ctx: ScenarioContext): Promise<Array<Throughput
     { counted: listRequests, cpuOfAuthServer: false },
   )
   const requests = bearerRequests(RESOURCE_PATH, tokens)
-  log('scenario 5: status list check on vs off')
+  log('scenario 6: status list check on vs off')
   const rows = await interleave(contenders, { ...profile, log })
 
   // Sustained load on one API (cache on, status on, as the APIs run): how often it fetched the list.
@@ -98,7 +98,7 @@ export async function statusCost(ctx: ScenarioContext): Promise<Array<Throughput
     {
       kind: 'throughput',
       id: 'status',
-      title: `Scenario 5 — status list check on vs off (RS256, list ttl ${ttl} s)`,
+      title: `Scenario 6 — status list check on vs off (RS256, list ttl ${ttl} s)`,
       unit: 'req/s',
       rows,
       counted: 'status-list requests at the auth-server',
@@ -106,7 +106,7 @@ export async function statusCost(ctx: ScenarioContext): Promise<Array<Throughput
     {
       kind: 'figures',
       id: 'status-figures',
-      title: 'Scenario 5 — status list fetches and size',
+      title: 'Scenario 6 — status list fetches and size',
       rows: [
         {
           label: `list fetches by one API under ${count(sustained.ok)} requests in ${sustained.seconds.toFixed(1)} s (${profile.connections} connections), ttl ${ttl} s`,
