@@ -57,15 +57,18 @@ async function setUp(alg: SupportedAlgorithm, modulusLength?: number, requiredCl
 }
 
 describe('JWS signatures', () => {
-  it.each(SUPPORTED_ALGORITHMS)('accepts %s, and refuses it with one bit of the signature flipped', async (alg) => {
-    const { good, code } = await setUp(alg)
-    expect(await code(good)).toBe('accepted')
-    const sig = Buffer.from(good.split('.')[2]!, 'base64url')
-    sig[sig.length >> 1]! ^= 1
-    expect(await code(`${good.slice(0, good.lastIndexOf('.'))}.${sig.toString('base64url')}`)).toBe(
-      'VERIFIER_ERR_SIGNATURE_INVALID',
-    )
-  })
+  it.each(SUPPORTED_ALGORITHMS)(
+    'accepts %s, and refuses it with one bit of the signature flipped',
+    async (alg) => {
+      const { good, code } = await setUp(alg)
+      expect(await code(good)).toBe('accepted')
+      const sig = Buffer.from(good.split('.')[2]!, 'base64url')
+      sig[sig.length >> 1]! ^= 1
+      expect(await code(`${good.slice(0, good.lastIndexOf('.'))}.${sig.toString('base64url')}`)).toBe(
+        'VERIFIER_ERR_SIGNATURE_INVALID',
+      )
+    },
+  )
 
   it('takes the RSA signature size from the key (RSA-3072)', async () => {
     const { good, code } = await setUp('RS256', 3072)
