@@ -4,7 +4,7 @@ import { StatusList as SdJwtStatusList } from '@sd-jwt/jwt-status-list'
 import { STATUS_LIST_BITS, StatusList, type StatusListBits } from '@stateless-auth/status-list'
 import { describe, expect, it } from 'vitest'
 import { LONG_VECTORS } from './fixtures/draft-vectors.js'
-import { randomInt, seededRandom } from './helpers/random.js'
+import { randomInt, seededRandom } from './helpers/random.mjs'
 
 function randomStatuses(seed: number, bits: StatusListBits, size: number): number[] {
   const random = seededRandom(seed)

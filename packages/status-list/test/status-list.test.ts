@@ -1,7 +1,7 @@
 import { STATUS_LIST_BITS, StatusList, type StatusListBits, StatusType } from '@stateless-auth/status-list'
 import { describe, expect, it } from 'vitest'
 import { codeOf } from './helpers/errors.js'
-import { randomInt, seededRandom } from './helpers/random.js'
+import { randomInt, seededRandom } from './helpers/random.mjs'
 
 describe('StatusList: size and defaults', () => {
   it.each(STATUS_LIST_BITS)(
