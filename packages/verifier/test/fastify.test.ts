@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
 import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+import { pluginApp } from './helpers/plugin.js'
 import { rawGet } from './helpers/raw-http.js'
 
 let key: TestKey
@@ -22,8 +23,7 @@ const bearer = (claims: Record<string, unknown> = {}) => ({
 })
 
 async function build(extra: Record<string, unknown> = {}) {
-  app = Fastify()
-  await app.register(verifierPlugin, { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri, ...extra })
+  app = await pluginApp(as, extra)
   app.get('/public', async (request) => ({ auth: request.auth }))
   app.get('/me', { preHandler: app.authenticate }, async (request) => ({ sub: request.auth?.sub }))
   app.get('/orders', { preHandler: requireScopes('orders:read') }, async (request) => ({
@@ -180,13 +180,7 @@ describe('Fastify plugin', () => {
   })
 
   it('continues synchronously on a verified-token cache hit, and gives a promise to a caller without done', async () => {
-    app = Fastify()
-    await app.register(verifierPlugin, {
-      issuer: as.issuer,
-      audience: AUDIENCE,
-      jwksUri: as.jwksUri,
-      cache: { max: 10 },
-    })
+    app = await pluginApp(as, { cache: { max: 10 } })
     const synchronous: boolean[] = []
     app.get(
       '/sync',
@@ -221,13 +215,7 @@ describe('Fastify plugin', () => {
   })
 
   it('claimsOf(request) returns the verified claims, and answers 401 with a challenge on a route without a guard', async () => {
-    app = Fastify()
-    await app.register(verifierPlugin, {
-      issuer: as.issuer,
-      audience: AUDIENCE,
-      jwksUri: as.jwksUri,
-      realm: 'r',
-    })
+    app = await pluginApp(as, { realm: 'r' })
     app.setErrorHandler((err, _request, reply) => {
       const { statusCode, headers, body } = errorResponse(err, { realm: 'r' })
       return reply.code(statusCode).headers(headers).send(body)
@@ -250,8 +238,7 @@ describe('Fastify plugin', () => {
   })
 
   it('no longer registers @fastify/jwt: request.jwtVerify() is gone, request.auth is ours', async () => {
-    app = Fastify()
-    await app.register(verifierPlugin, { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    app = await pluginApp(as)
     expect(app.hasPlugin('@fastify/jwt')).toBe(false)
     app.get('/probe', async (request) => ({
       jwtVerify: typeof (request as unknown as { jwtVerify?: unknown }).jwtVerify,

@@ -1,8 +1,9 @@
 import { createVerifier, type VerifierEvent, type VerifierOptions } from '@stateless-auth/verifier'
-import verifierPlugin, { claimsOf } from '@stateless-auth/verifier/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { claimsOf } from '@stateless-auth/verifier/fastify'
+import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AUDIENCE, accessClaims, signToken } from './helpers/keys.js'
+import { pluginApp } from './helpers/plugin.js'
 import { type StatusIssuer, startStatusIssuer } from './helpers/status-issuer.js'
 
 let as: StatusIssuer
@@ -318,14 +319,7 @@ describe('through the Fastify adapter', () => {
   afterEach(() => app?.close())
 
   const build = async (extra: Partial<VerifierOptions> = {}) => {
-    app = Fastify()
-    await app.register(verifierPlugin, {
-      issuer: as.issuer,
-      audience: AUDIENCE,
-      jwksUri: as.jwksUri,
-      status: { maxStale: 0, refreshAhead: 0 },
-      ...extra,
-    })
+    app = await pluginApp(as, { status: { maxStale: 0, refreshAhead: 0 }, ...extra })
     app.get('/me', { preHandler: app.authenticate }, async (request) => ({ sub: claimsOf(request).sub }))
     return app
   }
