@@ -2,6 +2,7 @@ import { createVerifier, type VerifierEvent, type VerifierOptions } from '@state
 import { claimsOf } from '@stateless-auth/verifier/fastify'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { trusting } from './helpers/jwks-server.js'
 import { AUDIENCE, accessClaims, signToken } from './helpers/keys.js'
 import { pluginApp } from './helpers/plugin.js'
 import { type StatusIssuer, startStatusIssuer } from './helpers/status-issuer.js'
@@ -20,14 +21,7 @@ afterEach(async () => {
 
 const make = (status: VerifierOptions['status'] = true, extra: Partial<VerifierOptions> = {}) => {
   const events: VerifierEvent[] = []
-  const verifier = createVerifier({
-    issuer: as.issuer,
-    audience: AUDIENCE,
-    jwksUri: as.jwksUri,
-    status,
-    onEvent: (e) => events.push(e),
-    ...extra,
-  })
+  const verifier = createVerifier({ ...trusting(as), status, onEvent: (e) => events.push(e), ...extra })
   verifiers.push(verifier)
   return { verifier, events }
 }
@@ -44,7 +38,7 @@ const REVOKED = {
 describe('status option', () => {
   it('is off by default: the status claim is ignored and nothing is fetched', async () => {
     as.list.set(3, 1)
-    const verifier = createVerifier({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    const verifier = createVerifier(trusting(as))
     verifiers.push(verifier)
     await expect(verifier.verify(tokenAt(3))).resolves.toMatchObject({ sub: 'alice' })
     expect(as.listHits).toBe(0)

@@ -1,7 +1,7 @@
 import type { VerifierOptions } from '@stateless-auth/verifier'
 import verifierPlugin from '@stateless-auth/verifier/fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { AUDIENCE } from './keys.js'
+import { trusting } from './jwks-server.js'
 
 /**
  * A Fastify app with the verifier plugin registered for a test authorization server (its issuer and JWKS, for
@@ -12,6 +12,6 @@ export async function pluginApp(
   extra: Partial<VerifierOptions> & { realm?: string } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify()
-  await app.register(verifierPlugin, { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri, ...extra })
+  await app.register(verifierPlugin, { ...trusting(as), ...extra })
   return app
 }
