@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { trusting } from './helpers/jwks-server.js'
 import { AUDIENCE, accessClaims, signToken } from './helpers/keys.js'
-import { pluginApp } from './helpers/plugin.js'
+import { expectBearerRefusal, pluginApp } from './helpers/plugin.js'
 import { type StatusIssuer, startStatusIssuer } from './helpers/status-issuer.js'
 
 let as: StatusIssuer
@@ -324,14 +324,7 @@ describe('through the Fastify adapter', () => {
     const ok = await app.inject({ url: '/me', headers: { authorization: `Bearer ${tokenAt(6)}` } })
     expect(ok.statusCode).toBe(200)
     const res = await app.inject({ url: '/me', headers: { authorization: `Bearer ${tokenAt(5)}` } })
-    expect(res.statusCode).toBe(401)
-    expect(res.headers['www-authenticate']).toBe(
-      'Bearer realm="urn:stateless-auth:orders-api", error="invalid_token", error_description="The access token has been revoked"',
-    )
-    expect(res.json()).toEqual({
-      error: 'invalid_token',
-      error_description: 'The access token has been revoked',
-    })
+    expectBearerRefusal(res, 401, 'invalid_token', 'The access token has been revoked')
   })
 
   it('answers 503 with Retry-After when no usable list can be had', async () => {
