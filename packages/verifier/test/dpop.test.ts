@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto'
-import { createServer, request as httpRequest, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { request as httpRequest } from 'node:http'
 import { createVerifier, type DpopOptions } from '@stateless-auth/verifier'
 import verifierPlugin from '@stateless-auth/verifier/fastify'
-import { type AuthenticatedRequest, createAuthMiddleware } from '@stateless-auth/verifier/node'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NonceIssuer } from '../src/dpop/nonce.js'
+import { REALM, serveMiddleware } from './helpers/adapters.js'
 import { ath, makeProof, publicJwk, thumbprint } from './helpers/dpop.js'
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
 import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
@@ -14,7 +13,6 @@ import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './
 // RFC 9449 at the resource server, attacked over HTTP through both adapters: each case asserts the exact status,
 // body and WWW-Authenticate challenge (§7.1), and none may pass or 500.
 
-const REALM = 'orders'
 const ALGS = 'ES256 EdDSA PS256 RS256'
 const NONCE_SECRET = 'n'.repeat(32)
 const NONCE_LIFETIME = 300
@@ -66,11 +64,6 @@ function dpopOptions(mode: Mode): DpopOptions {
   return { mode }
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
 async function build(adapter: 'fastify' | 'node:http', mode: Mode, as: JwksServer): Promise<Harness> {
   const options = { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri, dpop: dpopOptions(mode) }
   if (adapter === 'fastify') {
@@ -82,24 +75,8 @@ async function build(adapter: 'fastify' | 'node:http', mode: Mode, as: JwksServe
     const origin = await app.listen({ port: 0, host: '127.0.0.1' })
     return { origin, call: (c) => send(origin, c), close: () => app.close() }
   }
-  const verifier = createVerifier(options)
-  const auth = createAuthMiddleware(verifier, { scopes: ['orders:read'], realm: REALM })
-  const server = createServer(async (req, res) => {
-    if (!(await auth(req, res))) return
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ sub: (req as AuthenticatedRequest).auth?.sub }))
-  })
-  const origin = await listen(server)
-  return {
-    origin,
-    call: (c) => send(origin, c),
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      await verifier.close()
-    },
-  }
+  const { origin, close } = await serveMiddleware(createVerifier(options), 'node:http')
+  return { origin, call: (c) => send(origin, c), close }
 }
 
 interface Ctx {
