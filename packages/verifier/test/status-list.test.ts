@@ -29,6 +29,19 @@ const make = (status: VerifierOptions['status'] = true, extra: Partial<VerifierO
 const tokenAt = (idx: number, uri = as.listUri, extra: Record<string, unknown> = {}) =>
   signToken(as.key, accessClaims(as.issuer, { status: { status_list: { idx, uri } }, ...extra }))
 
+// With Date faked, a verifier that has read the list once for token `idx`: where each lifetime test starts.
+async function afterFirstRead(
+  idx: number,
+  status: VerifierOptions['status'],
+  extra?: Partial<VerifierOptions>,
+) {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  const made = make(status, extra)
+  const token = tokenAt(idx)
+  await made.verifier.verify(token)
+  return { ...made, token }
+}
+
 const REVOKED = {
   code: 'VERIFIER_ERR_TOKEN_REVOKED',
   statusCode: 401,
@@ -128,10 +141,7 @@ describe('status checks', () => {
 
 describe('list lifetime', () => {
   it('keeps the list for ttl, then revalidates with If-None-Match (304) and sees a revocation after ttl', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    const { verifier } = make({ refreshAhead: 0 })
-    const token = tokenAt(7)
-    await verifier.verify(token)
+    const { verifier, token } = await afterFirstRead(7, { refreshAhead: 0 })
     vi.setSystemTime(Date.now() + 30_000)
     await verifier.verify(token)
     expect(as.listHits).toBe(1)
@@ -149,10 +159,7 @@ describe('list lifetime', () => {
   })
 
   it('refreshes in the background shortly before expiry, so requests do not wait', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    const { verifier } = make({ refreshAhead: 5 })
-    const token = tokenAt(7)
-    await verifier.verify(token)
+    const { verifier, token } = await afterFirstRead(7, { refreshAhead: 5 })
     vi.setSystemTime(Date.now() + 56_000)
     as.list.set(7, 1)
     const release = as.hold()
@@ -165,10 +172,7 @@ describe('list lifetime', () => {
   })
 
   it('a cached token is checked against the current list on every use', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    const { verifier } = make({ refreshAhead: 0 }, { cache: { max: 100 } })
-    const token = tokenAt(9)
-    await verifier.verify(token)
+    const { verifier, token } = await afterFirstRead(9, { refreshAhead: 0 }, { cache: { max: 100 } })
     await verifier.verify(token)
     expect(verifier.stats().tokenCacheHits).toBe(1)
     as.list.set(9, 1)
@@ -182,10 +186,11 @@ describe('list lifetime', () => {
 
   for (const fault of ['typ', 'sub', 'signature', 'expired', 'down'] as const) {
     it(`a list that is unusable (${fault}) leaves the last good one in use up to maxStale, then 503`, async () => {
-      vi.useFakeTimers({ toFake: ['Date'] })
-      const { verifier, events } = make({ maxStale: 30, refreshAhead: 0, minRefetchInterval: 5 })
-      const token = tokenAt(4)
-      await verifier.verify(token)
+      const { verifier, events, token } = await afterFirstRead(4, {
+        maxStale: 30,
+        refreshAhead: 0,
+        minRefetchInterval: 5,
+      })
       as.fault = fault
       // Past ttl: the refetch fails, the last good list answers (stale).
       vi.setSystemTime(Date.now() + 61_000)
