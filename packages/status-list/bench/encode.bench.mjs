@@ -3,21 +3,10 @@
 import { performance } from 'node:perf_hooks'
 import { versions } from 'node:process'
 import { StatusList, StatusType, statusListTokenClaims } from '../dist/index.js'
+import { randomInt, seededRandom } from '../test/helpers/random.mjs'
 
 const SIZE = 1_000_000
 const RUNS = 21
-
-// mulberry32, seeded, so every run revokes the same indices.
-function seededRandom(seed) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A 1-bit list of SIZE entries with exactly `rate × SIZE` distinct random entries INVALID. */
 function listWith(rate, seed) {
@@ -25,7 +14,7 @@ function listWith(rate, seed) {
   const list = new StatusList(SIZE, 1)
   let revoked = 0
   while (revoked < Math.round(rate * SIZE)) {
-    const i = Math.floor(random() * SIZE)
+    const i = randomInt(random, SIZE)
     if (list.get(i) === StatusType.VALID) {
       list.set(i, StatusType.INVALID)
       revoked++
@@ -75,7 +64,7 @@ for (const rate of [0.0001, 0.001, 0.01, 0.1]) {
 // One status lookup, as the verifier does per request.
 const list = listWith(0.01, 2026)
 const random = seededRandom(7)
-const indices = Uint32Array.from({ length: 1 << 20 }, () => Math.floor(random() * SIZE))
+const indices = Uint32Array.from({ length: 1 << 20 }, () => randomInt(random, SIZE))
 let sink = 0
 const lookups = 20_000_000
 const start = performance.now()

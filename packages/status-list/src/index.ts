@@ -25,3 +25,4 @@ export {
   type StatusListTokenInput,
   statusListTokenClaims,
 } from './token.js'
+export { parseHttpUrl } from './uri.js'

@@ -8,13 +8,8 @@ export function parseStatusListUri(value: unknown): URL | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > 2048 || hasSpaceOrControl(value)) {
     return undefined
   }
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return undefined
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined
+  const url = parseHttpUrl(value)
+  if (url === undefined) return undefined
   if (url.username !== '' || url.password !== '' || value.includes('#')) return undefined
   return url
 }
@@ -26,4 +21,24 @@ function hasSpaceOrControl(value: string): boolean {
     if (c <= 0x20 || c === 0x7f) return true
   }
   return false
+}
+
+/**
+ * `value` parsed by WHATWG URL when it is an absolute `https:` or `http:` URL, else `undefined`. The one place
+ * that says which URLs can be fetched with an HTTP GET; the verifier reads a DPoP proof's `htu` with it too.
+ *
+ * @example
+ * ```ts
+ * parseHttpUrl('https://as.example/statuslists/1')?.host // 'as.example'
+ * parseHttpUrl('ftp://as.example/1') // undefined
+ * ```
+ */
+export function parseHttpUrl(value: string): URL | undefined {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return undefined
+  }
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined
 }

@@ -1,7 +1,7 @@
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, StatusList, StatusListError } from '@stateless-auth/status-list'
 import { describe, expect, it } from 'vitest'
-import { seededRandom } from './helpers/random.js'
+import { seededRandom } from './helpers/random.mjs'
 
 const b64u = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url')
 const VALID = 'eNrbuRgAAhcBXQ' // draft §4.2, bytes b9 a3

@@ -1,14 +1,6 @@
-import { readStatusClaim, StatusListError, type StatusListErrorCode } from '@stateless-auth/status-list'
+import { readStatusClaim } from '@stateless-auth/status-list'
 import { describe, expect, it } from 'vitest'
-
-function codeOf(fn: () => unknown): StatusListErrorCode | string {
-  try {
-    fn()
-  } catch (err) {
-    return err instanceof StatusListError ? err.code : `untyped ${String(err)}`
-  }
-  return 'no error'
-}
+import { codeOf } from './helpers/errors.js'
 
 const ref = (statusList: unknown) => ({ sub: 'alice', status: { status_list: statusList } })
 

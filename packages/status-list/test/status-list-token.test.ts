@@ -5,12 +5,11 @@ import {
   STATUS_LIST_JWT_MEDIA_TYPE,
   STATUS_LIST_JWT_TYP,
   StatusList,
-  StatusListError,
-  type StatusListErrorCode,
   StatusType,
   statusListTokenClaims,
 } from '@stateless-auth/status-list'
 import { describe, expect, it } from 'vitest'
+import { codeOf } from './helpers/errors.js'
 
 const URI = 'https://example.com/statuslists/1'
 
@@ -23,15 +22,6 @@ const DRAFT_PAYLOAD = {
   ttl: 43200,
 }
 const DRAFT_NOW = (DRAFT_PAYLOAD.iat + 60) * 1000
-
-function codeOf(fn: () => unknown): StatusListErrorCode | string {
-  try {
-    fn()
-  } catch (err) {
-    return err instanceof StatusListError ? err.code : `untyped ${String(err)}`
-  }
-  return 'no error'
-}
 
 describe('constants', () => {
   it('are the draft names', () => {

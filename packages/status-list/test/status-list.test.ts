@@ -1,21 +1,7 @@
-import {
-  STATUS_LIST_BITS,
-  StatusList,
-  type StatusListBits,
-  type StatusListErrorCode,
-  StatusType,
-} from '@stateless-auth/status-list'
+import { STATUS_LIST_BITS, StatusList, type StatusListBits, StatusType } from '@stateless-auth/status-list'
 import { describe, expect, it } from 'vitest'
-import { randomInt, seededRandom } from './helpers/random.js'
-
-function codeOf(fn: () => unknown): StatusListErrorCode | string {
-  try {
-    fn()
-  } catch (err) {
-    return (err as { code?: string }).code ?? `untyped ${String(err)}`
-  }
-  return 'no error'
-}
+import { codeOf } from './helpers/errors.js'
+import { randomInt, seededRandom } from './helpers/random.mjs'
 
 describe('StatusList: size and defaults', () => {
   it.each(STATUS_LIST_BITS)(

@@ -5,11 +5,11 @@
 // machine), plus throughput. Rounds are interleaved with a rotating order and medians are reported.
 // Run: pnpm --filter @stateless-auth/verifier bench:fastify [--quick] [--cpu-prof DIR] [--only a,b]
 import { fork } from 'node:child_process'
-import { generateKeyPairSync, randomUUID, sign } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { resolve } from 'node:path'
 import autocannon from 'autocannon'
+import { AUDIENCE, makeKey, signToken } from './tokens.mjs'
 
 const args = process.argv.slice(2)
 const arg = (name) => {
@@ -22,7 +22,6 @@ const ROUNDS = Number(arg('--rounds') ?? (quick ? 2 : 5))
 const SECONDS = Number(arg('--seconds') ?? (quick ? 1 : 3))
 const CONNECTIONS = 32
 const TOKENS = 200
-const AUDIENCE = 'urn:stateless-auth:orders-api'
 const ALL = [
   'none',
   'hooks',
@@ -53,10 +52,8 @@ const LABELS = {
   jose: 'jose jwtVerify + remote JWKS',
 }
 
-const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url')
-const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-const kid = 'bench-rs256'
-const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' }
+const key = makeKey('RS256')
+const { publicKey, jwk } = key
 const jwks = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }))
 })
@@ -64,24 +61,10 @@ jwks.listen(0, '127.0.0.1')
 await once(jwks, 'listening')
 const issuer = `http://127.0.0.1:${jwks.address().port}`
 
-function token() {
-  const now = Math.floor(Date.now() / 1000)
-  const input = `${b64({ alg: 'RS256', typ: 'at+jwt', kid })}.${b64({
-    iss: issuer,
-    sub: 'alice',
-    aud: AUDIENCE,
-    exp: now + 3600,
-    iat: now,
-    jti: randomUUID(),
-    client_id: 'web',
-    scope: 'orders:read orders:write',
-  })}`
-  return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`
-}
 const requests = Array.from({ length: TOKENS }, () => ({
   method: 'GET',
   path: '/resource',
-  headers: { authorization: `Bearer ${token()}` },
+  headers: { authorization: `Bearer ${signToken(key, issuer, { scope: 'orders:read orders:write' })}` },
 }))
 
 const config = JSON.stringify({

@@ -16,6 +16,7 @@ import Fastify from 'fastify'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import verifierPlugin from '../dist/adapters/fastify.js'
 import { createVerifier } from '../dist/index.js'
+import { AUDIENCE, b64, makeKey, signToken } from './tokens.mjs'
 
 const quick = process.argv.includes('--quick')
 // --dpop: only the DPoP section (Bearer vs DPoP vs one ES256 signature check).
@@ -28,45 +29,6 @@ const baselinePlugin =
 const ROUNDS = quick ? 5 : 15
 const BATCH_MS = quick ? 60 : 150
 const TOKENS = 2000
-const AUDIENCE = 'urn:stateless-auth:orders-api'
-
-const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url')
-
-function makeKey(alg) {
-  const pair =
-    alg === 'RS256'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-      : alg === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : generateKeyPairSync('ed25519')
-  const kid = `bench-${alg}`
-  return { alg, kid, ...pair, jwk: { ...pair.publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } }
-}
-
-function signToken(key, issuer, extra = {}) {
-  const now = Math.floor(Date.now() / 1000)
-  const input = `${b64({ alg: key.alg, typ: 'at+jwt', kid: key.kid })}.${b64({
-    iss: issuer,
-    sub: 'alice',
-    aud: AUDIENCE,
-    exp: now + 3600,
-    iat: now,
-    jti: randomUUID(),
-    client_id: 'web',
-    scope: 'orders:read',
-    ...extra,
-  })}`
-  const data = Buffer.from(input)
-  const sig =
-    key.alg === 'EdDSA'
-      ? sign(null, data, key.privateKey)
-      : sign(
-          'sha256',
-          data,
-          key.alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey,
-        )
-  return `${input}.${sig.toString('base64url')}`
-}
 
 // Verifications per second with CONCURRENCY of them in flight, as a server under load has: a verifier that hands the
 // signature check to the thread pool (this package's core, jose's WebCrypto) is measured by its throughput, not by

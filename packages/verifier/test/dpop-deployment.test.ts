@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { makeProof, thumbprint } from './helpers/dpop.js'
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
 import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+import { pluginApp } from './helpers/plugin.js'
 
 // What a deployment configures: the URL clients use behind a proxy, and where proof jtis are remembered.
 
@@ -26,14 +27,7 @@ afterEach(async () => {
 })
 
 async function api(dpop: DpopOptions) {
-  app = Fastify()
-  await app.register(verifierPlugin, {
-    issuer: as.issuer,
-    audience: AUDIENCE,
-    jwksUri: as.jwksUri,
-    realm: 'r',
-    dpop,
-  })
+  app = await pluginApp(as, { realm: 'r', dpop })
   app.get('/orders', { config: { auth: true } }, async (request) => ({ sub: request.auth?.sub }))
   await app.ready()
   const token = signToken(signer, accessClaims(as.issuer, { cnf: { jkt: thumbprint(client) } }))

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto'
-import { createServer, request as httpRequest, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { request as httpRequest } from 'node:http'
 import { createVerifier, type DpopOptions } from '@stateless-auth/verifier'
 import verifierPlugin from '@stateless-auth/verifier/fastify'
-import { type AuthenticatedRequest, createAuthMiddleware } from '@stateless-auth/verifier/node'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NonceIssuer } from '../src/dpop/nonce.js'
+import { REALM, serveMiddleware } from './helpers/adapters.js'
 import { ath, makeProof, publicJwk, thumbprint } from './helpers/dpop.js'
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
 import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
@@ -14,7 +13,6 @@ import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './
 // RFC 9449 at the resource server, attacked over HTTP through both adapters: each case asserts the exact status,
 // body and WWW-Authenticate challenge (§7.1), and none may pass or 500.
 
-const REALM = 'orders'
 const ALGS = 'ES256 EdDSA PS256 RS256'
 const NONCE_SECRET = 'n'.repeat(32)
 const NONCE_LIFETIME = 300
@@ -66,11 +64,6 @@ function dpopOptions(mode: Mode): DpopOptions {
   return { mode }
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
 async function build(adapter: 'fastify' | 'node:http', mode: Mode, as: JwksServer): Promise<Harness> {
   const options = { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri, dpop: dpopOptions(mode) }
   if (adapter === 'fastify') {
@@ -82,24 +75,8 @@ async function build(adapter: 'fastify' | 'node:http', mode: Mode, as: JwksServe
     const origin = await app.listen({ port: 0, host: '127.0.0.1' })
     return { origin, call: (c) => send(origin, c), close: () => app.close() }
   }
-  const verifier = createVerifier(options)
-  const auth = createAuthMiddleware(verifier, { scopes: ['orders:read'], realm: REALM })
-  const server = createServer(async (req, res) => {
-    if (!(await auth(req, res))) return
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ sub: (req as AuthenticatedRequest).auth?.sub }))
-  })
-  const origin = await listen(server)
-  return {
-    origin,
-    call: (c) => send(origin, c),
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      await verifier.close()
-    },
-  }
+  const { origin, close } = await serveMiddleware(createVerifier(options), 'node:http')
+  return { origin, call: (c) => send(origin, c), close }
 }
 
 interface Ctx {
@@ -148,6 +125,13 @@ const proofInvalid = (description: string) => ({
   error: 'invalid_dpop_proof',
   description,
   on: 'DPoP' as const,
+})
+/** The bound token with the proof `dpop` makes, in 'allowed' mode: refused as an invalid proof with `description`. */
+const badProof = (name: string, dpop: (c: Ctx) => Call['dpop'], description: string): Case => ({
+  name,
+  mode: 'allowed',
+  call: (c) => ({ authorization: dpopAuth(c.bound), dpop: dpop(c) }),
+  ...proofInvalid(description),
 })
 const oldNonce = () => {
   const key = createHash('sha256').update('stateless-auth dpop nonce\0').update(NONCE_SECRET).digest()
@@ -248,175 +232,100 @@ const CASES: Case[] = [
     call: (c) => ({ authorization: dpopAuth(c.bound) }),
     ...proofInvalid('A DPoP proof is required with the DPoP scheme'),
   },
-  {
-    name: 'two DPoP headers',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: [c.proof(), c.proof()] }),
-    ...proofInvalid('Only one DPoP header may be sent'),
-  },
-  {
-    name: 'oversize proof',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ claims: { pad: 'x'.repeat(5000) } }) }),
-    ...proofInvalid('The DPoP proof is too large'),
-  },
-  {
-    name: 'proof that is not a JWS',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: 'not-a-jws' }),
-    ...proofInvalid('The DPoP proof is not a JWS compact token'),
-  },
-  {
-    name: 'typ JWT instead of dpop+jwt',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ header: { typ: 'JWT' } }) }),
-    ...proofInvalid('The DPoP proof type (typ) must be dpop+jwt'),
-  },
-  {
-    name: 'no typ',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ header: { typ: undefined } }) }),
-    ...proofInvalid('The DPoP proof type (typ) must be dpop+jwt'),
-  },
-  {
-    name: 'alg none, unsigned',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ alg: 'none' }) }),
-    ...proofInvalid('The DPoP proof algorithm is not allowed'),
-  },
-  {
-    name: 'HS256 with the public key as the MAC secret',
-    mode: 'allowed',
-    call: (c) => ({
-      authorization: dpopAuth(c.bound),
-      dpop: c.proof({ alg: 'HS256', signWith: JSON.stringify(publicJwk(c.client)) }),
-    }),
-    ...proofInvalid('The DPoP proof algorithm is not allowed'),
-  },
-  {
-    name: 'private key in the jwk',
-    mode: 'allowed',
-    call: (c) => ({
-      authorization: dpopAuth(c.bound),
-      dpop: c.proof({ header: { jwk: c.client.privateKey.export({ format: 'jwk' }) } }),
-    }),
-    ...proofInvalid('The DPoP proof jwk must be a public key'),
-  },
-  {
-    name: 'symmetric jwk (kty oct)',
-    mode: 'allowed',
-    call: (c) => ({
-      authorization: dpopAuth(c.bound),
-      dpop: c.proof({ header: { jwk: { kty: 'oct', k: 'c2VjcmV0' } } }),
-    }),
-    ...proofInvalid('The DPoP proof jwk must be a public key'),
-  },
-  {
-    name: 'no jwk',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ header: { jwk: undefined } }) }),
-    ...proofInvalid('The DPoP proof header must carry the public key (jwk)'),
-  },
-  {
-    name: 'jwk of an unknown key type',
-    mode: 'allowed',
-    call: (c) => ({
-      authorization: dpopAuth(c.bound),
-      dpop: c.proof({ header: { jwk: { kty: 'XYZ', x: 'AA' } } }),
-    }),
-    ...proofInvalid('The DPoP proof jwk is not a usable public key'),
-  },
-  {
-    name: 'crit header',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ header: { crit: ['exp'] } }) }),
-    ...proofInvalid('The DPoP proof has an unsupported critical header'),
-  },
-  {
-    name: 'signature altered',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: flip(c.proof()) }),
-    ...proofInvalid('The DPoP proof signature is invalid'),
-  },
-  {
-    name: 'jwk of the client, signed by the thief',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ signWith: c.thief.privateKey }) }),
-    ...proofInvalid('The DPoP proof signature is invalid'),
-  },
-  {
-    name: 'alg that does not fit the jwk (EdDSA header, P-256 key)',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ header: { alg: 'EdDSA' } }) }),
-    ...proofInvalid('The DPoP proof signature is invalid'),
-  },
+  badProof('two DPoP headers', (c) => [c.proof(), c.proof()], 'Only one DPoP header may be sent'),
+  badProof(
+    'oversize proof',
+    (c) => c.proof({ claims: { pad: 'x'.repeat(5000) } }),
+    'The DPoP proof is too large',
+  ),
+  badProof('proof that is not a JWS', () => 'not-a-jws', 'The DPoP proof is not a JWS compact token'),
+  badProof(
+    'typ JWT instead of dpop+jwt',
+    (c) => c.proof({ header: { typ: 'JWT' } }),
+    'The DPoP proof type (typ) must be dpop+jwt',
+  ),
+  badProof(
+    'no typ',
+    (c) => c.proof({ header: { typ: undefined } }),
+    'The DPoP proof type (typ) must be dpop+jwt',
+  ),
+  badProof('alg none, unsigned', (c) => c.proof({ alg: 'none' }), 'The DPoP proof algorithm is not allowed'),
+  badProof(
+    'HS256 with the public key as the MAC secret',
+    (c) => c.proof({ alg: 'HS256', signWith: JSON.stringify(publicJwk(c.client)) }),
+    'The DPoP proof algorithm is not allowed',
+  ),
+  badProof(
+    'private key in the jwk',
+    (c) => c.proof({ header: { jwk: c.client.privateKey.export({ format: 'jwk' }) } }),
+    'The DPoP proof jwk must be a public key',
+  ),
+  badProof(
+    'symmetric jwk (kty oct)',
+    (c) => c.proof({ header: { jwk: { kty: 'oct', k: 'c2VjcmV0' } } }),
+    'The DPoP proof jwk must be a public key',
+  ),
+  badProof(
+    'no jwk',
+    (c) => c.proof({ header: { jwk: undefined } }),
+    'The DPoP proof header must carry the public key (jwk)',
+  ),
+  badProof(
+    'jwk of an unknown key type',
+    (c) => c.proof({ header: { jwk: { kty: 'XYZ', x: 'AA' } } }),
+    'The DPoP proof jwk is not a usable public key',
+  ),
+  badProof(
+    'crit header',
+    (c) => c.proof({ header: { crit: ['exp'] } }),
+    'The DPoP proof has an unsupported critical header',
+  ),
+  badProof('signature altered', (c) => flip(c.proof()), 'The DPoP proof signature is invalid'),
+  badProof(
+    'jwk of the client, signed by the thief',
+    (c) => c.proof({ signWith: c.thief.privateKey }),
+    'The DPoP proof signature is invalid',
+  ),
+  badProof(
+    'alg that does not fit the jwk (EdDSA header, P-256 key)',
+    (c) => c.proof({ header: { alg: 'EdDSA' } }),
+    'The DPoP proof signature is invalid',
+  ),
   // The proof's claims
-  {
-    name: 'wrong htm',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ htm: 'POST' }) }),
-    ...proofInvalid('The DPoP proof is for another HTTP method (htm)'),
-  },
-  {
-    name: 'htm in lower case',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ htm: 'get' }) }),
-    ...proofInvalid('The DPoP proof is for another HTTP method (htm)'),
-  },
-  {
-    name: 'wrong htu path',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ htu: c.htu('/admin') }) }),
-    ...proofInvalid('The DPoP proof is for another URL (htu)'),
-  },
-  {
-    name: 'wrong htu host',
-    mode: 'allowed',
-    call: (c) => ({
-      authorization: dpopAuth(c.bound),
-      dpop: c.proof({ htu: 'http://api.example.com/orders' }),
-    }),
-    ...proofInvalid('The DPoP proof is for another URL (htu)'),
-  },
-  {
-    name: 'wrong htu scheme',
-    mode: 'allowed',
-    call: (c) => ({
-      authorization: dpopAuth(c.bound),
-      dpop: c.proof({ htu: c.htu().replace('http:', 'https:') }),
-    }),
-    ...proofInvalid('The DPoP proof is for another URL (htu)'),
-  },
-  {
-    name: 'htu that is not a URL',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ htu: '/orders' }) }),
-    ...proofInvalid('The DPoP proof is for another URL (htu)'),
-  },
-  {
-    name: 'stale iat',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ claims: { iat: now() - 120 } }) }),
-    ...proofInvalid('The DPoP proof is too old'),
-  },
-  {
-    name: 'future iat',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ claims: { iat: now() + 60 } }) }),
-    ...proofInvalid('The DPoP proof was issued in the future'),
-  },
-  {
-    name: 'no iat',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ claims: { iat: undefined } }) }),
-    ...proofInvalid('The DPoP proof needs an iat'),
-  },
-  {
-    name: 'no jti',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ claims: { jti: undefined } }) }),
-    ...proofInvalid('The DPoP proof needs a jti'),
-  },
+  badProof('wrong htm', (c) => c.proof({ htm: 'POST' }), 'The DPoP proof is for another HTTP method (htm)'),
+  badProof(
+    'htm in lower case',
+    (c) => c.proof({ htm: 'get' }),
+    'The DPoP proof is for another HTTP method (htm)',
+  ),
+  badProof(
+    'wrong htu path',
+    (c) => c.proof({ htu: c.htu('/admin') }),
+    'The DPoP proof is for another URL (htu)',
+  ),
+  badProof(
+    'wrong htu host',
+    (c) => c.proof({ htu: 'http://api.example.com/orders' }),
+    'The DPoP proof is for another URL (htu)',
+  ),
+  badProof(
+    'wrong htu scheme',
+    (c) => c.proof({ htu: c.htu().replace('http:', 'https:') }),
+    'The DPoP proof is for another URL (htu)',
+  ),
+  badProof(
+    'htu that is not a URL',
+    (c) => c.proof({ htu: '/orders' }),
+    'The DPoP proof is for another URL (htu)',
+  ),
+  badProof('stale iat', (c) => c.proof({ claims: { iat: now() - 120 } }), 'The DPoP proof is too old'),
+  badProof(
+    'future iat',
+    (c) => c.proof({ claims: { iat: now() + 60 } }),
+    'The DPoP proof was issued in the future',
+  ),
+  badProof('no iat', (c) => c.proof({ claims: { iat: undefined } }), 'The DPoP proof needs an iat'),
+  badProof('no jti', (c) => c.proof({ claims: { jti: undefined } }), 'The DPoP proof needs a jti'),
   {
     name: 'replayed jti',
     mode: 'allowed',
@@ -427,24 +336,21 @@ const CASES: Case[] = [
     },
     ...proofInvalid('The DPoP proof has already been used'),
   },
-  {
-    name: 'no ath',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ claims: { ath: undefined } }) }),
-    ...proofInvalid('The DPoP proof is for another access token (ath)'),
-  },
-  {
-    name: 'proof made for another token',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ token: c.unbound }) }),
-    ...proofInvalid('The DPoP proof is for another access token (ath)'),
-  },
-  {
-    name: 'ath that is the token itself, not its hash',
-    mode: 'allowed',
-    call: (c) => ({ authorization: dpopAuth(c.bound), dpop: c.proof({ claims: { ath: c.bound } }) }),
-    ...proofInvalid('The DPoP proof is for another access token (ath)'),
-  },
+  badProof(
+    'no ath',
+    (c) => c.proof({ claims: { ath: undefined } }),
+    'The DPoP proof is for another access token (ath)',
+  ),
+  badProof(
+    'proof made for another token',
+    (c) => c.proof({ token: c.unbound }),
+    'The DPoP proof is for another access token (ath)',
+  ),
+  badProof(
+    'ath that is the token itself, not its hash',
+    (c) => c.proof({ claims: { ath: c.bound } }),
+    'The DPoP proof is for another access token (ath)',
+  ),
   // Server nonces
   {
     name: 'nonce missing',

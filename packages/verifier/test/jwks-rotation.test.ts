@@ -1,9 +1,9 @@
 import type { VerifierEvent } from '@stateless-auth/verifier'
-import verifierPlugin from '@stateless-auth/verifier/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
-import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+import { accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+import { pluginApp } from './helpers/plugin.js'
 import { waitFor } from './helpers/wait.js'
 
 // Issue 12 item 2: 25 rotations in a few seconds left the APIs refusing every new token, because the verifier kept
@@ -25,14 +25,7 @@ const rotations = (n: number) => Array.from({ length: n }, (_, i) => generateKey
 async function api(keys: TestKey[], options: Record<string, unknown> = {}) {
   as = await startJwksServer(keys)
   const events: VerifierEvent[] = []
-  app = Fastify()
-  await app.register(verifierPlugin, {
-    issuer: as.issuer,
-    audience: AUDIENCE,
-    jwksUri: as.jwksUri,
-    onEvent: (e) => events.push(e),
-    ...options,
-  })
+  app = await pluginApp(as, { onEvent: (e) => events.push(e), ...options })
   app.get('/orders', { config: { auth: { scopes: ['orders:read'] } } }, async (request) => ({
     sub: request.auth?.sub,
   }))

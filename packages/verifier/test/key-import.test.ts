@@ -1,41 +1,21 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { createVerifier, type SupportedAlgorithm, type Verifier } from '@stateless-auth/verifier'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
-import { AUDIENCE, accessClaims, generateKey, signToken, type TestAlg, type TestKey } from './helpers/keys.js'
-import { outcome } from './helpers/wait.js'
+import type { SupportedAlgorithm } from '@stateless-auth/verifier'
+import { describe, expect, it } from 'vitest'
+import { accessClaims, generateKey, signToken, type TestAlg, type TestKey } from './helpers/keys.js'
+import { publishPerTest } from './helpers/publish.js'
 
 // Which JWKS entries become verification keys (RFC 7517 §4, RFC 7518 §3, RFC 8037, RFC 8725 §3.1).
 
-let as: JwksServer | undefined
-let verifier: Verifier | undefined
-
-afterEach(async () => {
-  await verifier?.close()
-  await as?.close()
-  verifier = undefined
-  as = undefined
-})
+const start = publishPerTest()
 
 function keyFrom(kid: string, alg: TestAlg, pair: { privateKey: KeyObject; publicKey: KeyObject }): TestKey {
   return { kid, alg, ...pair, jwk: { ...pair.publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } }
 }
 
+/** Publishes `jwks`; the answer tells how the verifier takes a token signed with `key` (under `alg`). */
 async function publish(jwks: object[], algorithms?: SupportedAlgorithm[]) {
-  as = await startJwksServer([])
-  as.setKeys(jwks)
-  verifier = createVerifier({
-    issuer: as.issuer,
-    audience: AUDIENCE,
-    jwksUri: as.jwksUri,
-    ...(algorithms ? { algorithms } : {}),
-  })
-  const server = as
-  const v = verifier
-  return async (key: TestKey, alg: string = key.alg) => {
-    const result = await outcome(v.verify(signToken(key, accessClaims(server.issuer), { alg })))
-    return 'value' in result ? 'accepted' : (result.error as { code: string }).code
-  }
+  const { as, code } = await start(jwks, algorithms ? { algorithms } : {})
+  return (key: TestKey, alg: string = key.alg) => code(signToken(key, accessClaims(as.issuer), { alg }))
 }
 
 describe('which JWKS keys verify tokens', () => {
@@ -87,10 +67,10 @@ describe('which JWKS keys verify tokens', () => {
 
   it('is not ready while the JWKS holds no key it can use', async () => {
     const ed448 = keyFrom('ed448', 'EdDSA', generateKeyPairSync('ed448'))
-    await publish([ed448.jwk])
-    await expect(verifier!.ready()).rejects.toMatchObject({ code: 'VERIFIER_ERR_JWKS_UNAVAILABLE' })
+    const { as, verifier } = await start([ed448.jwk])
+    await expect(verifier.ready()).rejects.toMatchObject({ code: 'VERIFIER_ERR_JWKS_UNAVAILABLE' })
     const usable = generateKey('EdDSA', 'usable')
-    as!.setKeys([ed448.jwk, usable.jwk])
-    await expect(verifier!.ready()).resolves.toBeUndefined()
+    as.setKeys([ed448.jwk, usable.jwk])
+    await expect(verifier.ready()).resolves.toBeUndefined()
   })
 })

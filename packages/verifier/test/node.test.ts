@@ -1,20 +1,13 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type AuthenticatedRequest, createAuthMiddleware } from '@stateless-auth/verifier/node'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
-import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import { sharedJwksServer, trusting } from './helpers/jwks-server.js'
+import { AUDIENCE, accessClaims, signToken } from './helpers/keys.js'
 import { rawGet } from './helpers/raw-http.js'
 
-let key: TestKey
-let as: JwksServer
+const file = sharedJwksServer('RS256')
 let server: Server | undefined
-
-beforeAll(async () => {
-  key = generateKey('RS256')
-  as = await startJwksServer([key])
-})
-afterAll(() => as.close())
 afterEach(async () => {
   server?.closeAllConnections()
   await new Promise((resolve) => server?.close(resolve))
@@ -27,11 +20,12 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<strin
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-const token = (claims: Record<string, unknown> = {}) => signToken(key, accessClaims(as.issuer, claims))
+const token = (claims: Record<string, unknown> = {}) =>
+  signToken(file.key, accessClaims(file.as.issuer, claims))
 
 describe('node:http / Express middleware', () => {
   it('builds its own verifier from options and guards a plain node:http handler', async () => {
-    const auth = createAuthMiddleware({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    const auth = createAuthMiddleware(trusting(file.as))
     let nextCalled = false
     const base = await serve(async (req, res) => {
       if (!(await auth(req as AuthenticatedRequest, res))) return
@@ -54,10 +48,7 @@ describe('node:http / Express middleware', () => {
   })
 
   it('calls next() Express-style only on success and sets req.auth', async () => {
-    const auth = createAuthMiddleware(
-      { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri },
-      { scopes: ['orders:read'], realm: 'shop' },
-    )
+    const auth = createAuthMiddleware(trusting(file.as), { scopes: ['orders:read'], realm: 'shop' })
     const calls: string[] = []
     const base = await serve((req, res) => {
       void auth(req as AuthenticatedRequest, res, () => {
@@ -78,7 +69,7 @@ describe('node:http / Express middleware', () => {
   })
 
   it('refuses a request carrying two Authorization headers (RFC 6750 §3.1), even when the first is valid', async () => {
-    const auth = createAuthMiddleware({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    const auth = createAuthMiddleware(trusting(file.as))
     const base = await serve(async (req, res) => {
       if (await auth(req as AuthenticatedRequest, res)) res.end('ok')
     })
@@ -90,7 +81,7 @@ describe('node:http / Express middleware', () => {
   })
 
   it('never writes into a response that was already started, and never throws', async () => {
-    const auth = createAuthMiddleware({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    const auth = createAuthMiddleware(trusting(file.as))
     const outcomes: Array<boolean | string> = []
     const uncaught: unknown[] = []
     const onUncaught = (err: unknown) => uncaught.push(err)

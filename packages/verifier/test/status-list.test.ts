@@ -1,8 +1,10 @@
 import { createVerifier, type VerifierEvent, type VerifierOptions } from '@stateless-auth/verifier'
-import verifierPlugin, { claimsOf } from '@stateless-auth/verifier/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { claimsOf } from '@stateless-auth/verifier/fastify'
+import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { trusting } from './helpers/jwks-server.js'
 import { AUDIENCE, accessClaims, signToken } from './helpers/keys.js'
+import { expectBearerRefusal, pluginApp } from './helpers/plugin.js'
 import { type StatusIssuer, startStatusIssuer } from './helpers/status-issuer.js'
 
 let as: StatusIssuer
@@ -19,20 +21,26 @@ afterEach(async () => {
 
 const make = (status: VerifierOptions['status'] = true, extra: Partial<VerifierOptions> = {}) => {
   const events: VerifierEvent[] = []
-  const verifier = createVerifier({
-    issuer: as.issuer,
-    audience: AUDIENCE,
-    jwksUri: as.jwksUri,
-    status,
-    onEvent: (e) => events.push(e),
-    ...extra,
-  })
+  const verifier = createVerifier({ ...trusting(as), status, onEvent: (e) => events.push(e), ...extra })
   verifiers.push(verifier)
   return { verifier, events }
 }
 
 const tokenAt = (idx: number, uri = as.listUri, extra: Record<string, unknown> = {}) =>
   signToken(as.key, accessClaims(as.issuer, { status: { status_list: { idx, uri } }, ...extra }))
+
+// With Date faked, a verifier that has read the list once for token `idx`: where each lifetime test starts.
+async function afterFirstRead(
+  idx: number,
+  status: VerifierOptions['status'],
+  extra?: Partial<VerifierOptions>,
+) {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  const made = make(status, extra)
+  const token = tokenAt(idx)
+  await made.verifier.verify(token)
+  return { ...made, token }
+}
 
 const REVOKED = {
   code: 'VERIFIER_ERR_TOKEN_REVOKED',
@@ -43,7 +51,7 @@ const REVOKED = {
 describe('status option', () => {
   it('is off by default: the status claim is ignored and nothing is fetched', async () => {
     as.list.set(3, 1)
-    const verifier = createVerifier({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
+    const verifier = createVerifier(trusting(as))
     verifiers.push(verifier)
     await expect(verifier.verify(tokenAt(3))).resolves.toMatchObject({ sub: 'alice' })
     expect(as.listHits).toBe(0)
@@ -133,10 +141,7 @@ describe('status checks', () => {
 
 describe('list lifetime', () => {
   it('keeps the list for ttl, then revalidates with If-None-Match (304) and sees a revocation after ttl', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    const { verifier } = make({ refreshAhead: 0 })
-    const token = tokenAt(7)
-    await verifier.verify(token)
+    const { verifier, token } = await afterFirstRead(7, { refreshAhead: 0 })
     vi.setSystemTime(Date.now() + 30_000)
     await verifier.verify(token)
     expect(as.listHits).toBe(1)
@@ -154,10 +159,7 @@ describe('list lifetime', () => {
   })
 
   it('refreshes in the background shortly before expiry, so requests do not wait', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    const { verifier } = make({ refreshAhead: 5 })
-    const token = tokenAt(7)
-    await verifier.verify(token)
+    const { verifier, token } = await afterFirstRead(7, { refreshAhead: 5 })
     vi.setSystemTime(Date.now() + 56_000)
     as.list.set(7, 1)
     const release = as.hold()
@@ -170,10 +172,7 @@ describe('list lifetime', () => {
   })
 
   it('a cached token is checked against the current list on every use', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    const { verifier } = make({ refreshAhead: 0 }, { cache: { max: 100 } })
-    const token = tokenAt(9)
-    await verifier.verify(token)
+    const { verifier, token } = await afterFirstRead(9, { refreshAhead: 0 }, { cache: { max: 100 } })
     await verifier.verify(token)
     expect(verifier.stats().tokenCacheHits).toBe(1)
     as.list.set(9, 1)
@@ -187,10 +186,11 @@ describe('list lifetime', () => {
 
   for (const fault of ['typ', 'sub', 'signature', 'expired', 'down'] as const) {
     it(`a list that is unusable (${fault}) leaves the last good one in use up to maxStale, then 503`, async () => {
-      vi.useFakeTimers({ toFake: ['Date'] })
-      const { verifier, events } = make({ maxStale: 30, refreshAhead: 0, minRefetchInterval: 5 })
-      const token = tokenAt(4)
-      await verifier.verify(token)
+      const { verifier, events, token } = await afterFirstRead(4, {
+        maxStale: 30,
+        refreshAhead: 0,
+        minRefetchInterval: 5,
+      })
       as.fault = fault
       // Past ttl: the refetch fails, the last good list answers (stale).
       vi.setSystemTime(Date.now() + 61_000)
@@ -318,14 +318,7 @@ describe('through the Fastify adapter', () => {
   afterEach(() => app?.close())
 
   const build = async (extra: Partial<VerifierOptions> = {}) => {
-    app = Fastify()
-    await app.register(verifierPlugin, {
-      issuer: as.issuer,
-      audience: AUDIENCE,
-      jwksUri: as.jwksUri,
-      status: { maxStale: 0, refreshAhead: 0 },
-      ...extra,
-    })
+    app = await pluginApp(as, { status: { maxStale: 0, refreshAhead: 0 }, ...extra })
     app.get('/me', { preHandler: app.authenticate }, async (request) => ({ sub: claimsOf(request).sub }))
     return app
   }
@@ -336,14 +329,7 @@ describe('through the Fastify adapter', () => {
     const ok = await app.inject({ url: '/me', headers: { authorization: `Bearer ${tokenAt(6)}` } })
     expect(ok.statusCode).toBe(200)
     const res = await app.inject({ url: '/me', headers: { authorization: `Bearer ${tokenAt(5)}` } })
-    expect(res.statusCode).toBe(401)
-    expect(res.headers['www-authenticate']).toBe(
-      'Bearer realm="urn:stateless-auth:orders-api", error="invalid_token", error_description="The access token has been revoked"',
-    )
-    expect(res.json()).toEqual({
-      error: 'invalid_token',
-      error_description: 'The access token has been revoked',
-    })
+    expectBearerRefusal(res, 401, 'invalid_token', 'The access token has been revoked')
   })
 
   it('answers 503 with Retry-After when no usable list can be had', async () => {

@@ -1,26 +1,18 @@
 import { createVerifier } from '@stateless-auth/verifier'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { adapterApi } from '../src/internal/adapter-api.js'
-import { type JwksServer, startJwksServer } from './helpers/jwks-server.js'
-import { AUDIENCE, accessClaims, generateKey, signToken, type TestKey } from './helpers/keys.js'
+import { sharedJwksServer, trusting } from './helpers/jwks-server.js'
+import { accessClaims, signToken } from './helpers/keys.js'
 
-let key: TestKey
-let as: JwksServer
-
-beforeAll(async () => {
-  key = generateKey('ES256')
-  as = await startJwksServer([key])
-})
-afterAll(() => as.close())
+const file = sharedJwksServer('ES256')
 afterEach(() => vi.useRealTimers())
 
-const make = (max?: number) =>
-  createVerifier({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri, cache: max ? { max } : {} })
+const make = (max?: number) => createVerifier({ ...trusting(file.as), cache: max ? { max } : {} })
 
 describe('verified-token cache', () => {
   it('is off by default', async () => {
-    const verifier = createVerifier({ issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri })
-    const token = signToken(key, accessClaims(as.issuer))
+    const verifier = createVerifier(trusting(file.as))
+    const token = signToken(file.key, accessClaims(file.as.issuer))
     await verifier.verify(token)
     await verifier.verify(token)
     expect(verifier.stats().tokenCacheHits).toBe(0)
@@ -29,7 +21,7 @@ describe('verified-token cache', () => {
 
   it('answers a repeated token from the cache with the same, frozen claims', async () => {
     const verifier = make()
-    const token = signToken(key, accessClaims(as.issuer))
+    const token = signToken(file.key, accessClaims(file.as.issuer))
     const first = await verifier.verify(token)
     const second = await verifier.verify(token)
     expect(second).toBe(first)
@@ -47,7 +39,7 @@ describe('verified-token cache', () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const verifier = make()
     const exp = Math.floor(Date.now() / 1000) + 60
-    const token = signToken(key, accessClaims(as.issuer, { exp }))
+    const token = signToken(file.key, accessClaims(file.as.issuer, { exp }))
     await verifier.verify(token)
     vi.setSystemTime(exp * 1000)
     // The verifier's clockTolerance would still accept it on a full check; the cache entry must already be gone.
@@ -61,7 +53,7 @@ describe('verified-token cache', () => {
 
   it('is bounded (least recently used entries go first)', async () => {
     const verifier = make(2)
-    const [t1, t2, t3] = [1, 2, 3].map(() => signToken(key, accessClaims(as.issuer)))
+    const [t1, t2, t3] = [1, 2, 3].map(() => signToken(file.key, accessClaims(file.as.issuer)))
     for (const t of [t1, t2, t1, t3]) await verifier.verify(t!)
     expect(verifier.stats().tokenCacheHits).toBe(1)
     await verifier.verify(t1!) // still cached: it was used after t2
@@ -73,7 +65,7 @@ describe('verified-token cache', () => {
 
   it('does not cache failures, and refuses oversized tokens before hashing them', async () => {
     const verifier = make()
-    const bad = signToken(key, accessClaims(as.issuer, { aud: 'other' }))
+    const bad = signToken(file.key, accessClaims(file.as.issuer, { aud: 'other' }))
     await expect(verifier.verify(bad)).rejects.toMatchObject({ code: 'VERIFIER_ERR_AUDIENCE_INVALID' })
     await expect(verifier.verify(bad)).rejects.toMatchObject({ code: 'VERIFIER_ERR_AUDIENCE_INVALID' })
     await expect(verifier.verify('a'.repeat(8193))).rejects.toMatchObject({
@@ -88,7 +80,7 @@ describe('verified-token cache', () => {
 
   it('never lets a cached token past the Authorization header rules (RFC 6750 §2.1, §3.1)', async () => {
     const verifier = make()
-    const token = signToken(key, accessClaims(as.issuer))
+    const token = signToken(file.key, accessClaims(file.as.issuer))
     await verifier.authenticate(`Bearer ${token}`)
     expect(adapterApi(verifier).check(`Bearer ${token}`)).toMatchObject({ sub: 'alice' }) // a hit, answered synchronously
     for (const [header, code] of [

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto'
+import { parseHttpUrl } from '@stateless-auth/status-list'
 import { verifierError } from '../errors.js'
 import { type CompactJws, decodeSegment, type SignatureCheck, signatureCheck, splitCompact } from '../jws.js'
 import type { ResolvedDpop, SupportedAlgorithm } from '../options.js'
@@ -69,13 +70,8 @@ function sha256(value: string): string {
 // RFC 3986 §6.2.2–6.2.3 via WHATWG URL: scheme and host lowercased, default port dropped, dot segments resolved,
 // percent-encodings uppercased; query and fragment dropped (RFC 9449 §4.3 step 9).
 function normalizeHtu(value: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return undefined
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined
+  const url = parseHttpUrl(value)
+  if (url === undefined) return undefined
   return `${url.protocol}//${url.host}${url.pathname.replace(/%[0-9a-f]{2}/gi, (e) => e.toUpperCase())}`
 }
 

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   createVerifier,
@@ -105,30 +105,38 @@ export async function buildHarness(name: AdapterName, options: VerifierOptions):
       },
     }
   }
+  const { origin, close } = await serveMiddleware(verifier, name)
+  return { name, verifier, codes, call: (authorization) => httpCall(origin, authorization), close }
+}
+
+/**
+ * Guards every path of a node:http server on 127.0.0.1:0 with the middleware (`orders:read`, realm REALM), called
+ * as node:http does or as Express does (with `next`), and answers `{ sub }`. `close` closes server and verifier.
+ */
+export async function serveMiddleware(
+  verifier: Verifier,
+  style: 'node:http' | 'express-style',
+): Promise<{ origin: string; close(): Promise<void> }> {
   const auth = createAuthMiddleware(verifier, { scopes: ['orders:read'], realm: REALM })
+  const answer = (req: IncomingMessage, res: ServerResponse) =>
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ sub: (req as AuthenticatedRequest).auth?.sub }))
   const server =
-    name === 'node:http'
+    style === 'node:http'
       ? createServer(async (req, res) => {
-          if (!(await auth(req, res))) return
-          res
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ sub: (req as AuthenticatedRequest).auth?.sub }))
+          if (await auth(req, res)) answer(req, res)
         })
       : createServer((req, res) => {
           // Express calls middleware as (req, res, next) and ignores its return value.
           void auth(req, res, (err?: unknown) => {
             if (err) throw err
-            res
-              .writeHead(200, { 'content-type': 'application/json' })
-              .end(JSON.stringify({ sub: (req as AuthenticatedRequest).auth?.sub }))
+            answer(req, res)
           })
         })
-  const base = await listen(server)
+  const origin = await listen(server)
   return {
-    name,
-    verifier,
-    codes,
-    call: (authorization) => httpCall(base, authorization),
+    origin,
     close: async () => {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll } from 'vitest'
 import { answerGate } from './gate.js'
-import type { TestKey } from './keys.js'
+import { AUDIENCE, generateKey, type TestAlg, type TestKey } from './keys.js'
 
 export type JwksMode = 'ok' | 'down' | 'hang' | 'error' | 'html'
 
@@ -100,4 +101,27 @@ export async function startJwksServer(keys: TestKey[] = [], issuerPath = ''): Pr
     },
   }
   return api
+}
+
+/**
+ * One stand-in authorization server publishing one fresh `alg` key, shared by a whole test file: started before
+ * its tests, closed after them. Read `as` and `key` inside tests and hooks, once they have been set.
+ */
+export function sharedJwksServer(alg: TestAlg): { as: JwksServer; key: TestKey } {
+  const file = {} as { as: JwksServer; key: TestKey }
+  beforeAll(async () => {
+    file.key = generateKey(alg)
+    file.as = await startJwksServer([file.key])
+  })
+  afterAll(() => file.as.close())
+  return file
+}
+
+/** Verifier options that trust `as`: its issuer and its JWKS, for AUDIENCE. */
+export function trusting(as: { issuer: string; jwksUri: string }): {
+  issuer: string
+  audience: string
+  jwksUri: string
+} {
+  return { issuer: as.issuer, audience: AUDIENCE, jwksUri: as.jwksUri }
 }
