@@ -340,3 +340,15 @@ export async function redeemedCode() {
   expect(first.status).toBe(200)
   return { server, code, tokens: (await first.json()) as { access_token: string; refresh_token: string } }
 }
+
+/** Obtains a code with `options` and redeems it (with `extra` token-request parameters): the tokens of its 200. */
+export async function codeTokens(url: string, options: Parameters<typeof obtainCode>[1] = {}, extra = {}) {
+  const response = await redeem(url, await obtainCode(url, options), extra)
+  expect(response.status).toBe(200)
+  return (await response.json()) as {
+    access_token: string
+    refresh_token: string
+    scope: string
+    id_token?: string
+  }
+}
