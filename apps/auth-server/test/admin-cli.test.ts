@@ -24,12 +24,17 @@ describe('operator commands', () => {
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
+  /** The server on a SQLite file of its own, removed after the test, so the CLI can open the same database. */
+  async function startOnFile() {
+    dir = mkdtempSync(join(tmpdir(), 'auth-cli-'))
+    const DATABASE_URL = join(dir, 'auth.sqlite')
+    return { DATABASE_URL, server: await start({ DATABASE_URL }) }
+  }
+
   it(
     'disables and enables a user from the command line, against the server database',
     async () => {
-      dir = mkdtempSync(join(tmpdir(), 'auth-cli-'))
-      const DATABASE_URL = join(dir, 'auth.sqlite')
-      const server = await start({ DATABASE_URL })
+      const { DATABASE_URL, server } = await startOnFile()
       const disabled = await cli(['users', 'disable', 'bob'], { DATABASE_URL })
       expect(disabled.stdout).toBe('bob disabled\n')
       await expect(obtainCode(server.url, { username: 'bob' })).rejects.toThrow(
@@ -46,9 +51,7 @@ describe('operator commands', () => {
   it(
     'rotates keys from the command line; the running server publishes the new key',
     async () => {
-      dir = mkdtempSync(join(tmpdir(), 'auth-cli-'))
-      const DATABASE_URL = join(dir, 'auth.sqlite')
-      const server = await start({ DATABASE_URL })
+      const { DATABASE_URL, server } = await startOnFile()
       const { stdout } = await cli(['keys', 'rotate'], { DATABASE_URL })
       const kid = /new key (\S+)/.exec(stdout)?.[1]
       expect(stdout).toMatch(/pending/)

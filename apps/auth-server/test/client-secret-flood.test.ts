@@ -8,24 +8,30 @@ import { basic, freshStores } from './helpers.js'
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' }
 
-function clientCredentials(app: FastifyInstance, remoteAddress: string, secret = 'orders-api-secret') {
+/** A form POST from `remoteAddress`, authenticated as `client` with `secret` (client_secret_basic). */
+function postAs(
+  app: FastifyInstance,
+  remoteAddress: string,
+  url: string,
+  client: string,
+  secret: string,
+  payload: string,
+) {
   return app.inject({
     method: 'POST',
-    url: '/token',
+    url,
     remoteAddress,
-    headers: { ...basic('orders-api', secret), ...form },
-    payload: 'grant_type=client_credentials',
+    headers: { ...basic(client, secret), ...form },
+    payload,
   })
 }
 
+function clientCredentials(app: FastifyInstance, remoteAddress: string, secret = 'orders-api-secret') {
+  return postAs(app, remoteAddress, '/token', 'orders-api', secret, 'grant_type=client_credentials')
+}
+
 function revokeAsWeb(app: FastifyInstance, remoteAddress: string, secret: string) {
-  return app.inject({
-    method: 'POST',
-    url: '/revoke',
-    remoteAddress,
-    headers: { ...basic('web', secret), ...form },
-    payload: 'token=not-a-token',
-  })
+  return postAs(app, remoteAddress, '/revoke', 'web', secret, 'token=not-a-token')
 }
 
 describe.each(backends())('wrong client secrets on %s', (backend) => {

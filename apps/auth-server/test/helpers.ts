@@ -1,7 +1,7 @@
 import type { Backend, TestStore } from '@stateless-auth/sql/testing'
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose'
 import * as client from 'openid-client'
-import { afterEach } from 'vitest'
+import { afterEach, expect } from 'vitest'
 import type { AuthServerDeps } from '../src/app.js'
 import { createStorage, migrations, type Storage } from '../src/storage/index.js'
 import { type StartedAuthServer, startAuthServer } from '../src/testing.js'
@@ -309,4 +309,46 @@ export function refresh(url: string, refreshToken: string, extra: Record<string,
 
 export function admin(url: string, path: string, token = 'admin-token') {
   return fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+}
+
+/**
+ * Checks an OAuth error answer (RFC 6749 §5.2): `status`, a JSON body of exactly `error` and an
+ * `error_description` (matching `description` when given), and `Cache-Control: no-store`. Returns the body.
+ */
+export async function expectOAuthError(
+  response: Response,
+  status: number,
+  error: string,
+  description?: RegExp,
+) {
+  expect(response.status).toBe(status)
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/)
+  expect(response.headers.get('cache-control')).toBe('no-store')
+  const body = await response.json()
+  expect(body).toEqual({
+    error,
+    error_description: description ? expect.stringMatching(description) : expect.any(String),
+  })
+  return body as { error: string; error_description: string }
+}
+
+/** A server, a code for the web client, and the tokens of the code's one successful redemption. */
+export async function redeemedCode() {
+  const server = await start()
+  const code = await obtainCode(server.url)
+  const first = await redeem(server.url, code)
+  expect(first.status).toBe(200)
+  return { server, code, tokens: (await first.json()) as { access_token: string; refresh_token: string } }
+}
+
+/** Obtains a code with `options` and redeems it (with `extra` token-request parameters): the tokens of its 200. */
+export async function codeTokens(url: string, options: Parameters<typeof obtainCode>[1] = {}, extra = {}) {
+  const response = await redeem(url, await obtainCode(url, options), extra)
+  expect(response.status).toBe(200)
+  return (await response.json()) as {
+    access_token: string
+    refresh_token: string
+    scope: string
+    id_token?: string
+  }
 }

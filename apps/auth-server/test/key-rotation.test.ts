@@ -2,7 +2,7 @@ import { backends } from '@stateless-auth/sql/testing'
 import { decodeProtectedHeader, type JWK } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+import { type AuthServerConfig, loadConfig } from '../src/config.js'
 import {
   admin,
   basic,
@@ -113,39 +113,44 @@ describe.each(backends())('replicas sharing one %s store', (backend) => {
   // Replicas share PostgreSQL; SQLite is the single-node store. Three SQLite connections in one process would
   // also block each other synchronously (better-sqlite3 waits on the lock inside the event loop), so this
   // scenario is meaningful, and run, on PostgreSQL only.
-  it.skipIf(backend.name === 'sqlite')(
-    'agree on one first key when they start at the same moment',
-    async () => {
-      const store = await newStore()
-      const config = loadConfig({ DATABASE_URL: store.url, ISSUER: 'http://127.0.0.1:4000' })
-      // Migrate once first: concurrent first migrations are the sql package's concern, keys are ours.
-      await (await buildApp(config)).close()
-      const { openDatabase } = await import('@stateless-auth/sql')
-      const db = await openDatabase(store.url)
-      await db.execute('DELETE FROM signing_keys')
-      await db.close()
-      const apps = await Promise.all([buildApp(config), buildApp(config), buildApp(config)])
-      const sets = await Promise.all(apps.map((app) => app.authServer.keys.jwks()))
-      expect(sets[0]!.keys).toHaveLength(1)
-      expect(sets[1]).toEqual(sets[0])
-      expect(sets[2]).toEqual(sets[0])
-      await Promise.all(apps.map((app) => app.close()))
-    },
-  )
+  const onPostgres = it.skipIf(backend.name === 'sqlite')
 
-  it.skipIf(backend.name === 'sqlite')(
-    'add one key, not one each, when they start together with a new SIGNING_ALG',
-    async () => {
-      const store = await newStore()
-      const rs256 = loadConfig({ DATABASE_URL: store.url, ISSUER: 'http://127.0.0.1:4000' })
-      await (await buildApp(rs256)).close()
-      const es256 = { ...rs256, signingAlg: 'ES256' as const }
-      const apps = await Promise.all([buildApp(es256), buildApp(es256), buildApp(es256)])
-      const { keys } = await apps[0]!.authServer.keys.jwks()
-      expect(keys.map((k) => k.alg)).toEqual(['RS256', 'ES256'])
-      await Promise.all(apps.map((app) => app.close()))
-    },
-  )
+  /**
+   * A config on a fresh store that one replica has started on and left: migrated once (concurrent first
+   * migrations are the sql package's concern, keys are ours), with one RS256 key.
+   */
+  async function startedOnce() {
+    const store = await newStore()
+    const config = loadConfig({ DATABASE_URL: store.url, ISSUER: 'http://127.0.0.1:4000' })
+    await (await buildApp(config)).close()
+    return { config, url: store.url }
+  }
+
+  /** Three replicas starting at the same moment. */
+  const threeReplicas = (config: AuthServerConfig) =>
+    Promise.all([buildApp(config), buildApp(config), buildApp(config)])
+
+  onPostgres('agree on one first key when they start at the same moment', async () => {
+    const { config, url } = await startedOnce()
+    const { openDatabase } = await import('@stateless-auth/sql')
+    const db = await openDatabase(url)
+    await db.execute('DELETE FROM signing_keys')
+    await db.close()
+    const apps = await threeReplicas(config)
+    const sets = await Promise.all(apps.map((app) => app.authServer.keys.jwks()))
+    expect(sets[0]!.keys).toHaveLength(1)
+    expect(sets[1]).toEqual(sets[0])
+    expect(sets[2]).toEqual(sets[0])
+    await Promise.all(apps.map((app) => app.close()))
+  })
+
+  onPostgres('add one key, not one each, when they start together with a new SIGNING_ALG', async () => {
+    const { config: rs256 } = await startedOnce()
+    const apps = await threeReplicas({ ...rs256, signingAlg: 'ES256' })
+    const { keys } = await apps[0]!.authServer.keys.jwks()
+    expect(keys.map((k) => k.alg)).toEqual(['RS256', 'ES256'])
+    await Promise.all(apps.map((app) => app.close()))
+  })
 
   it('move to a new SIGNING_ALG by rotation, without breaking tokens signed with the old one', async () => {
     const store = await newStore()

@@ -2,6 +2,7 @@ import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
 import {
   admin,
+  codeTokens,
   discover,
   fakeClock,
   INVENTORY,
@@ -50,9 +51,7 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
     expect(cli.refresh_token).toBeUndefined()
 
     // With offline_access, a refresh asking for less than the grant still rotates its refresh token.
-    const offline = (await (
-      await redeem(server.url, await obtainCode(server.url, { scope: 'offline_access orders:read' }))
-    ).json()) as Tokens
+    const offline = await codeTokens(server.url, { scope: 'offline_access orders:read' })
     const narrowed = (await (
       await refresh(server.url, offline.refresh_token, { scope: 'orders:read' })
     ).json()) as Tokens
@@ -63,8 +62,7 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
 
   it('revokes the whole family when a rotated refresh token is used again (RFC 9700 §4.14.2)', async () => {
     const server = await start()
-    const code = await obtainCode(server.url)
-    const original = (await (await redeem(server.url, code)).json()) as Tokens
+    const original = await codeTokens(server.url)
     const rotated = (await (await refresh(server.url, original.refresh_token)).json()) as Tokens
 
     const reuse = await refresh(server.url, original.refresh_token)
@@ -81,11 +79,10 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
 
   it('narrows scope and switches audience within the grant, never widens them', async () => {
     const server = await start()
-    const code = await obtainCode(server.url, {
+    let tokens = await codeTokens(server.url, {
       scope: 'openid offline_access orders:read inventory:read',
       resources: [ORDERS, INVENTORY],
     })
-    let tokens = (await (await redeem(server.url, code)).json()) as Tokens
     const narrowed = await refresh(server.url, tokens.refresh_token, { scope: 'orders:read' })
     expect(narrowed.status).toBe(200)
     tokens = (await narrowed.json()) as Tokens
@@ -105,16 +102,14 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
     expect(await widened.json()).toMatchObject({ error: 'invalid_scope' })
 
     // Only the resources granted at authorization may be asked for (RFC 8707 §2.2).
-    const code2 = await obtainCode(server.url, { scope: 'offline_access inventory:read' })
-    const other = (await (await redeem(server.url, code2)).json()) as Tokens
+    const other = await codeTokens(server.url, { scope: 'offline_access inventory:read' })
     const wrongTarget = await refresh(server.url, other.refresh_token, { resource: INVENTORY })
     expect(await wrongTarget.json()).toMatchObject({ error: 'invalid_target' })
   })
 
   it('refuses a refresh once the user is disabled, and the admin can enable them again', async () => {
     const server = await start()
-    const code = await obtainCode(server.url, { username: 'bob' })
-    const tokens = (await (await redeem(server.url, code)).json()) as Tokens
+    const tokens = await codeTokens(server.url, { username: 'bob' })
     expect((await admin(server.adminUrl, '/admin/users/bob/disable')).status).toBe(200)
     const refused = await refresh(server.url, tokens.refresh_token)
     expect(refused.status).toBe(400)
@@ -124,8 +119,7 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
     })
     expect((await admin(server.adminUrl, '/admin/users/bob/enable')).status).toBe(200)
     // Bob signs in afresh and gets tokens again.
-    const again = await obtainCode(server.url, { username: 'bob' })
-    expect((await redeem(server.url, again)).status).toBe(200)
+    await codeTokens(server.url, { username: 'bob' })
   })
 
   it('expires a refresh token left idle, and every token past the absolute lifetime', async () => {
@@ -134,8 +128,8 @@ describe('refresh tokens: rotation, reuse detection, lifetimes, the user re-chec
       { REFRESH_TOKEN_IDLE_TTL: '3600', REFRESH_TOKEN_TTL: '7200' },
       { now: clock.now },
     )
-    const idle = (await (await redeem(server.url, await obtainCode(server.url))).json()) as Tokens
-    let active = (await (await redeem(server.url, await obtainCode(server.url))).json()) as Tokens
+    const idle = await codeTokens(server.url)
+    let active = await codeTokens(server.url)
     for (let i = 0; i < 3; i++) {
       clock.advance(3000)
       const response = await refresh(server.url, active.refresh_token)

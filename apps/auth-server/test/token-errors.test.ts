@@ -1,22 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { basic, fakeClock, obtainCode, post, redeem, start } from './helpers.js'
-
-async function expectOAuthError(response: Response, status: number, error: string) {
-  expect(response.status).toBe(status)
-  expect(response.headers.get('content-type')).toMatch(/^application\/json/)
-  expect(response.headers.get('cache-control')).toBe('no-store')
-  const body = await response.json()
-  expect(body).toEqual({ error, error_description: expect.any(String) })
-  return body as { error: string; error_description: string }
-}
+import {
+  basic,
+  expectOAuthError,
+  fakeClock,
+  obtainCode,
+  post,
+  redeem,
+  redeemedCode,
+  start,
+} from './helpers.js'
 
 describe('the token endpoint refuses bad requests (RFC 6749 §5.2)', () => {
   it('refuses a replayed code and revokes every token issued from it', async () => {
-    const server = await start()
-    const code = await obtainCode(server.url)
-    const first = await redeem(server.url, code)
-    expect(first.status).toBe(200)
-    const tokens = (await first.json()) as { access_token: string; refresh_token: string }
+    const { server, code, tokens } = await redeemedCode()
     const replay = await redeem(server.url, code)
     const body = await expectOAuthError(replay, 400, 'invalid_grant')
     expect(body.error_description).toMatch(/already used/)
@@ -168,36 +164,21 @@ describe('the token endpoint refuses bad requests (RFC 6749 §5.2)', () => {
   it('refuses unknown grant types and grants the client may not use', async () => {
     const server = await start()
     const web = basic('web', 'web-secret')
-    await expectOAuthError(
-      await post(`${server.url}/token`, { grant_type: 'password', username: 'alice', password: 'x' }, web),
-      400,
-      'unsupported_grant_type',
-    )
-    await expectOAuthError(
-      await post(`${server.url}/token`, { grant_type: 'implicit' }, web),
-      400,
-      'unsupported_grant_type',
-    )
-    await expectOAuthError(await post(`${server.url}/token`, {}, web), 400, 'invalid_request')
-    await expectOAuthError(
-      await post(`${server.url}/token`, { grant_type: 'client_credentials' }, web),
-      400,
-      'unauthorized_client',
-    )
-    await expectOAuthError(
-      await post(
-        `${server.url}/token`,
+    const cases: Array<[form: Record<string, string>, client: Record<string, string>, error: string]> = [
+      [{ grant_type: 'password', username: 'alice', password: 'x' }, web, 'unsupported_grant_type'],
+      [{ grant_type: 'implicit' }, web, 'unsupported_grant_type'],
+      [{}, web, 'invalid_request'],
+      [{ grant_type: 'client_credentials' }, web, 'unauthorized_client'],
+      [
         { grant_type: 'authorization_code', code: 'x', code_verifier: 'y', redirect_uri: 'z' },
         basic('orders-api', 'orders-api-secret'),
-      ),
-      400,
-      'unauthorized_client',
-    )
-    await expectOAuthError(
-      await post(`${server.url}/token`, { grant_type: '__proto__' }, web),
-      400,
-      'unsupported_grant_type',
-    )
+        'unauthorized_client',
+      ],
+      [{ grant_type: '__proto__' }, web, 'unsupported_grant_type'],
+    ]
+    for (const [form, client, error] of cases) {
+      await expectOAuthError(await post(`${server.url}/token`, form, client), 400, error)
+    }
   })
 
   it('reads a POST without a body as an empty form: the client is authenticated first, then parameters', async () => {

@@ -1,6 +1,17 @@
 import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
-import { authorizeUrl, Browser, basic, obtainCode, post, redeem, start, WEB_REDIRECT } from './helpers.js'
+import {
+  authorizeUrl,
+  Browser,
+  basic,
+  expectOAuthError,
+  obtainCode,
+  post,
+  redeem,
+  redeemedCode,
+  start,
+  WEB_REDIRECT,
+} from './helpers.js'
 
 /** The code flow for the web client (one registered redirect URI) with redirect_uri left out of /authorize. */
 async function codeWithoutRedirectUri(url: string) {
@@ -32,13 +43,6 @@ function redeemWith(url: string, code: { code: string; verifier: string }, redir
   )
 }
 
-async function expectError(response: Response, error: string, description: RegExp) {
-  expect(response.status).toBe(400)
-  expect(response.headers.get('cache-control')).toBe('no-store')
-  const body = (await response.json()) as { error: string; error_description: string }
-  expect(body).toEqual({ error, error_description: expect.stringMatching(description) })
-}
-
 describe('redirect_uri at the token endpoint (RFC 6749 §4.1.3)', () => {
   it('may be left out when the authorization request left it out', async () => {
     const server = await start()
@@ -57,30 +61,41 @@ describe('redirect_uri at the token endpoint (RFC 6749 §4.1.3)', () => {
   it('is refused when it differs, even if the authorization request left it out', async () => {
     const server = await start()
     const code = await codeWithoutRedirectUri(server.url)
-    await expectError(
+    await expectOAuthError(
       await redeemWith(server.url, code, 'http://localhost:3000/other'),
+      400,
       'invalid_grant',
       /does not match/,
     )
     // The mismatch burnt the code, as any mismatch with a code that may have been stolen does.
-    await expectError(await redeemWith(server.url, code), 'invalid_grant', /already used/)
+    await expectOAuthError(await redeemWith(server.url, code), 400, 'invalid_grant', /already used/)
   })
 
   it('is required when the authorization request included it: invalid_request, and the code survives', async () => {
     const server = await start()
     const code = await obtainCode(server.url)
-    await expectError(await redeemWith(server.url, code), 'invalid_request', /redirect_uri is required/)
-    await expectError(await redeemWith(server.url, code, ''), 'invalid_request', /redirect_uri is required/)
+    await expectOAuthError(
+      await redeemWith(server.url, code),
+      400,
+      'invalid_request',
+      /redirect_uri is required/,
+    )
+    await expectOAuthError(
+      await redeemWith(server.url, code, ''),
+      400,
+      'invalid_request',
+      /redirect_uri is required/,
+    )
     expect((await redeem(server.url, code)).status).toBe(200)
   })
 
   it('does not let a replay without redirect_uri escape replay detection', async () => {
-    const server = await start()
-    const code = await obtainCode(server.url)
-    const first = await redeem(server.url, code)
-    expect(first.status).toBe(200)
-    const { refresh_token } = (await first.json()) as { refresh_token: string }
-    await expectError(await redeemWith(server.url, code), 'invalid_grant', /already used/)
+    const {
+      server,
+      code,
+      tokens: { refresh_token },
+    } = await redeemedCode()
+    await expectOAuthError(await redeemWith(server.url, code), 400, 'invalid_grant', /already used/)
     // The replay revoked what the code issued (RFC 9700 §4.5).
     const refreshed = await post(
       `${server.url}/token`,

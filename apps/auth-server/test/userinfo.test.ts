@@ -3,12 +3,11 @@ import * as client from 'openid-client'
 import { describe, expect, it } from 'vitest'
 import {
   admin,
+  codeTokens,
   discover,
   INVENTORY,
   ORDERS,
-  obtainCode,
   post,
-  redeem,
   refresh,
   signIn,
   start,
@@ -59,8 +58,7 @@ describe('userinfo (OpenID Connect Core §5.3) and the ID token', () => {
   it('refuses an access token meant for another audience, as a resource server would (RFC 9068 §4)', async () => {
     const server = await start()
     // Without openid the token names only orders-api.
-    const code = await obtainCode(server.url, { scope: 'orders:read' })
-    const tokens = (await (await redeem(server.url, code)).json()) as { access_token: string }
+    const tokens = await codeTokens(server.url, { scope: 'orders:read' })
     const forOrders = await fetch(`${server.url}/userinfo`, {
       headers: { authorization: `Bearer ${tokens.access_token}` },
     })
@@ -74,16 +72,16 @@ describe('userinfo (OpenID Connect Core §5.3) and the ID token', () => {
 
   it('grants the userinfo resource only with openid', async () => {
     const server = await start()
-    const code = await obtainCode(server.url, { scope: 'orders:read offline_access' })
-    const tokens = (await (await redeem(server.url, code)).json()) as { refresh_token: string }
+    const tokens = await codeTokens(server.url, { scope: 'orders:read offline_access' })
     const response = await refresh(server.url, tokens.refresh_token, {
       resource: userinfoResource(server.url),
     })
     expect(await response.json()).toMatchObject({ error: 'invalid_target' })
-    const other = await obtainCode(server.url, { scope: 'openid orders:read' })
-    const withOpenid = await redeem(server.url, other, { resource: userinfoResource(server.url) })
-    expect(withOpenid.status).toBe(200)
-    const { access_token } = (await withOpenid.json()) as { access_token: string }
+    const { access_token } = await codeTokens(
+      server.url,
+      { scope: 'openid orders:read' },
+      { resource: userinfoResource(server.url) },
+    )
     expect(decodeJwt(access_token).aud).toBe(userinfoResource(server.url))
   })
 

@@ -41,8 +41,10 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
     await store.drop()
   })
 
+  /** Starts orders-api (with its first reservation held back when `gate`); returns a token of alice, who orders. */
   const start = async (options: { gate?: boolean } = {}) => {
     h = await harness(store.url, {}, options.gate ? { fetch: gated.fetch } : {})
+    return h.userToken('alice')
   }
   const post = (token: string, key: string | undefined, payload: object = { sku: 'gadget', quantity: 2 }) =>
     h.app.inject({
@@ -55,8 +57,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
     (await h.app.inject({ url: '/orders', headers: bearer(token) })).json().orders as { id: string }[]
 
   it('answers a retry with the first order again: same status, body and Location, no second order', async () => {
-    await start()
-    const alice = await h.userToken('alice')
+    const alice = await start()
     const first = await post(alice, '"8e03978e-40d5-43e8-bc93-6894a57f9324"')
     expect(first.statusCode).toBe(201)
     const again = await post(alice, '"8e03978e-40d5-43e8-bc93-6894a57f9324"')
@@ -68,8 +69,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
   })
 
   it('treats a bare key as the same key as its quoted form', async () => {
-    await start()
-    const alice = await h.userToken('alice')
+    const alice = await start()
     const quoted = await post(alice, '"order-2026-11-29.1"')
     const bare = await post(alice, 'order-2026-11-29.1')
     expect(bare.json()).toEqual(quoted.json())
@@ -77,8 +77,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
   })
 
   it('answers 422 idempotency_key_reused for the same key with another body, and places nothing', async () => {
-    await start()
-    const alice = await h.userToken('alice')
+    const alice = await start()
     await post(alice, '"k-1"')
     const other = await post(alice, '"k-1"', { sku: 'gadget', quantity: 3 })
     expect(other.statusCode).toBe(422)
@@ -92,8 +91,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
   })
 
   it('answers 409 idempotency_key_in_flight while the first request runs, then the first order', async () => {
-    await start({ gate: true })
-    const alice = await h.userToken('alice')
+    const alice = await start({ gate: true })
     const first = post(alice, '"k-1"')
     await gated.reached
     const concurrent = await post(alice, '"k-1"')
@@ -112,8 +110,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
 
   it('lets a retry take over a key whose request never finished (its lease ran out); the stale one places nothing', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
-    await start({ gate: true })
-    const alice = await h.userToken('alice')
+    const alice = await start({ gate: true })
     const stale = post(alice, '"k-1"')
     await gated.reached
     vi.setSystemTime(Date.now() + 61_000)
@@ -129,8 +126,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
   })
 
   it('scopes keys to the token subject: bob’s key never answers with alice’s order', async () => {
-    await start()
-    const alice = await h.userToken('alice')
+    const alice = await start()
     const bob = await h.userToken('bob')
     const hers = await post(alice, '"shared"')
     const his = await post(bob, '"shared"')
@@ -141,8 +137,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
   })
 
   it('remembers a key across a restart (it is stored with the order)', async () => {
-    await start()
-    const alice = await h.userToken('alice')
+    const alice = await start()
     const first = await post(alice, '"k-1"')
     await h.restart()
     expect((await post(alice, '"k-1"')).json()).toEqual(first.json())
@@ -164,8 +159,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
   })
 
   it('frees the key when the order fails, so a retry runs again', async () => {
-    await start()
-    const alice = await h.userToken('alice')
+    const alice = await start()
     const short = await post(alice, '"k-1"', { sku: 'gadget', quantity: 11 })
     expect(short.statusCode).toBe(409)
     expect(short.json().error).toBe('insufficient_stock')
@@ -179,8 +173,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
   })
 
   it('without the header, a repeated request places a second order (as before)', async () => {
-    await start()
-    const alice = await h.userToken('alice')
+    const alice = await start()
     expect((await post(alice, undefined)).statusCode).toBe(201)
     expect((await post(alice, undefined)).statusCode).toBe(201)
     expect(await ordersOf(alice)).toHaveLength(2)
@@ -197,8 +190,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
     ['a bare key with a comma (two keys joined)', 'a,b'],
     ['256 characters', `"${'k'.repeat(256)}"`],
   ])('answers 400 invalid_request for %s, and reserves nothing', async (_name, value) => {
-    await start()
-    const alice = await h.userToken('alice')
+    const alice = await start()
     const res = await post(alice, value)
     expect(res.statusCode).toBe(400)
     expect(res.json()).toEqual({
@@ -210,8 +202,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
   })
 
   it('answers 400 when the header is sent twice (over real HTTP, where both lines arrive)', async () => {
-    await start()
-    const alice = await h.userToken('alice')
+    const alice = await start()
     const url = new URL('/orders', await h.app.listen({ port: 0, host: '127.0.0.1' }))
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(url, { method: 'POST' }, (res) => {
@@ -236,8 +227,7 @@ describe.each(backends())('Idempotency-Key on POST /orders (%s)', (backend) => {
   })
 
   it('accepts 255 characters and escaped quotes and backslashes', async () => {
-    await start()
-    const alice = await h.userToken('alice')
+    const alice = await start()
     expect((await post(alice, `"${'k'.repeat(255)}"`)).statusCode).toBe(201)
     const escaped = await post(alice, '"a\\"b\\\\c"')
     expect(escaped.statusCode).toBe(201)

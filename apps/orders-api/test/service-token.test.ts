@@ -30,27 +30,25 @@ function source(expiresIn: number, clock: { now: number }) {
 }
 
 describe('service token cache', () => {
-  it('reuses a 300 s token until 30 s before it expires', async () => {
+  // `pnpm demo` runs the auth-server with 10-second tokens: a fixed 30 s margin would make every order fetch one.
+  it.each([
+    { life: 300, lastReuse: 269_000, renewal: 271_000, rule: 'a 300 s token until 30 s before it expires' },
+    {
+      life: 10,
+      lastReuse: 4_000,
+      renewal: 5_000,
+      rule: 'a token shorter-lived than the margin for half its life, instead of fetching one per call',
+    },
+  ])('reuses $rule', async ({ life, lastReuse, renewal }) => {
     const clock = { now: 0 }
-    const { tokens, issued } = source(300, clock)
+    const { tokens, issued } = source(life, clock)
     expect(await tokens.get()).toBe('token-1')
-    clock.now = 269_000
-    expect(await tokens.get()).toBe('token-1')
-    clock.now = 271_000
-    expect(await tokens.get()).toBe('token-2')
-    expect(issued()).toBe(2)
-  })
-
-  it('reuses a token shorter-lived than the margin for half its life, instead of fetching one per call', async () => {
-    // `pnpm demo` runs the auth-server with 10-second tokens: a fixed 30 s margin would make every order fetch one.
-    const clock = { now: 0 }
-    const { tokens, issued } = source(10, clock)
-    expect(await tokens.get()).toBe('token-1')
-    clock.now = 4_000
+    clock.now = lastReuse
     expect(await tokens.get()).toBe('token-1')
     expect(issued()).toBe(1)
-    clock.now = 5_000
+    clock.now = renewal
     expect(await tokens.get()).toBe('token-2')
+    expect(issued()).toBe(2)
   })
 
   it('shares one request among concurrent callers, and fetches anew after invalidate()', async () => {

@@ -9,9 +9,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { test } from '@fast-check/vitest'
 import type { Backend } from '@stateless-auth/sql/testing'
+import fc from 'fast-check'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
-import { afterEach, beforeEach, expect } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 
 export interface TestKey {
   kid: string
@@ -363,4 +366,126 @@ export function harnessPerTest<H extends { close(): Promise<void> }>(
     if (!current) throw new Error('harnessPerTest: the harness exists only while a test runs')
     return current.harness
   }
+}
+
+// Issue 15, scenario 6: the bad-input property suites of the resource servers share their setup, their rule and
+// their generators of request bodies, methods and paths; each API adds what is its own (SKUs, queries, headers).
+
+/** Cases per property: PROPERTY_RUNS=10000 for the full run (docs/properties.md). */
+const propertyRuns = Number(process.env.PROPERTY_RUNS) || 200
+/** A safety net, not a speed check: a loaded machine may take far longer than usual per case. */
+const propertyTimeout = 60_000 + propertyRuns * 500
+
+/** The rule of the bad-input properties: a 2xx or 3xx, or a 4xx with an OAuth-style JSON body; never a 5xx. */
+function expectAnswered(res: LightMyRequestResponse): void {
+  expect(res.statusCode, res.body).toBeLessThan(500)
+  if (res.statusCode < 400) return
+  expect(res.headers['content-type'], res.body).toMatch(/^application\/json/)
+  expect(res.json()).toMatchObject({ error: expect.any(String), error_description: expect.any(String) })
+}
+
+/** An app under a property suite, with the test issuer that signs its tokens. */
+interface PropertyHarness {
+  issuer: TestIssuer
+  app: FastifyInstance
+  close(): Promise<void>
+}
+
+/** A request of a property case; `headers` come on top of the suite's valid `authorization`. */
+type PropertyRequest = InjectOptions & { headers?: Record<string, string> }
+
+/** What a property suite runs against, usable once `beforeAll` has run. */
+export interface PropertySubject {
+  /** `test.prop` parameters: `propertyRuns` cases. */
+  readonly runs: { numRuns: number }
+  /** The timeout of one property, `propertyTimeout`. */
+  readonly timeout: number
+  /** Sends `request` with the suite's valid token and checks the answer with `expectAnswered`. */
+  answers(request: PropertyRequest): Promise<void>
+}
+
+/**
+ * Opens one harness for the whole file and signs one token with `claims`, valid for a day: a full run outlasts the
+ * default five minutes, and an expired token would turn every case into the same 401. After the last case, `probe`
+ * (a GET the token opens) must still answer 200, so no case was refused merely for want of a valid token.
+ */
+export function propertySubject(
+  open: () => Promise<PropertyHarness>,
+  claims: TestTokenClaims,
+  probe: string,
+): PropertySubject {
+  let h: PropertyHarness | undefined
+  let authorization = ''
+  beforeAll(async () => {
+    h = await open()
+    authorization = `Bearer ${await h.issuer.token(claims, { expiresIn: 86_400 })}`
+  })
+  afterAll(async () => {
+    if (!h) return
+    expect((await h.app.inject({ url: probe, headers: { authorization } })).statusCode).toBe(200)
+    await h.close()
+  })
+  return {
+    runs: { numRuns: propertyRuns },
+    timeout: propertyTimeout,
+    async answers(request) {
+      if (!h) throw new Error('propertySubject: the harness exists only while the suite runs')
+      expectAnswered(await h.app.inject({ ...request, headers: { ...request.headers, authorization } }))
+    },
+  }
+}
+
+/** A request body as sent. */
+export interface SentBody {
+  type: string
+  payload: string
+}
+
+/** A body as sent: `json` serialised, `json` cut short (broken JSON), or any text under any of a few content types. */
+export function sentBodies(json: fc.Arbitrary<unknown>): fc.Arbitrary<SentBody> {
+  return fc.oneof(
+    {
+      weight: 3,
+      arbitrary: json.map((v) => ({ type: 'application/json', payload: JSON.stringify(v) ?? '' })),
+    },
+    fc.tuple(json, fc.nat()).map(([v, cut]) => {
+      const text = JSON.stringify(v) ?? ''
+      return { type: 'application/json', payload: text.slice(0, cut % (text.length + 1)) }
+    }),
+    fc
+      .tuple(
+        fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'x/y'),
+        fc.string(),
+      )
+      .map(([type, payload]) => ({ type, payload })),
+  )
+}
+
+/**
+ * The property 'any method on any path': any method, on one of `paths` (near misses of the API's routes) or any
+ * string as a path, with any of `bodies` (none for GET), is answered by the rule of `expectAnswered`.
+ */
+export function anyMethodOnAnyPath(
+  subject: PropertySubject,
+  paths: string[],
+  bodies: fc.Arbitrary<SentBody>,
+): void {
+  test.prop(
+    [
+      fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
+      fc.oneof(fc.constantFrom(...paths), fc.string()),
+      bodies,
+    ],
+    subject.runs,
+  )(
+    'any method on any path',
+    (method, path, { type, payload }) =>
+      subject.answers({
+        method: method as 'GET',
+        url: path.startsWith('/') ? path : `/${encodeURIComponent(path)}`,
+        headers: { 'content-type': type },
+        ...(method === 'GET' ? {} : { payload }),
+      }),
+    subject.timeout,
+  )
 }

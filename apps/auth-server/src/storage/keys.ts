@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '@stateless-auth/sql'
+import { fromRow, insertRow, type Snaked } from './rows.js'
 
 export interface StoredKey {
   kid: string
@@ -15,43 +16,21 @@ export interface StoredKey {
   dropAfter: number | null
 }
 
-interface KeyRow {
-  kid: string
-  alg: string
-  public_jwk: string
-  private_key: string
-  created_at: number
-  activates_at: number
-  retires_at: number | null
-  drop_after: number | null
-}
-
-const toKey = (row: KeyRow): StoredKey => ({
-  kid: row.kid,
-  alg: row.alg,
-  publicJwk: row.public_jwk,
-  privateKey: row.private_key,
-  createdAt: row.created_at,
-  activatesAt: row.activates_at,
-  retiresAt: row.retires_at,
-  dropAfter: row.drop_after,
-})
-
 export class SigningKeyRepository {
   constructor(private readonly db: Database) {}
 
   /** Keys not yet dropped at `now`, oldest activation first. */
   async live(now: number, db: Queryable = this.db): Promise<StoredKey[]> {
-    const rows = await db.query<KeyRow>(
+    const rows = await db.query<Snaked<StoredKey>>(
       'SELECT * FROM signing_keys WHERE drop_after IS NULL OR drop_after > $1 ORDER BY activates_at, created_at',
       [now],
     )
-    return rows.map(toKey)
+    return rows.map(fromRow)
   }
 
   /** Every stored key, dropped ones included (they are deleted a day after they drop out). */
   async all(db: Queryable = this.db): Promise<StoredKey[]> {
-    return (await db.query<KeyRow>('SELECT * FROM signing_keys ORDER BY created_at')).map(toKey)
+    return (await db.query<Snaked<StoredKey>>('SELECT * FROM signing_keys ORDER BY created_at')).map(fromRow)
   }
 
   /** Replaces a key's stored private part, only if it still holds `previous` (another replica may have). */
@@ -82,19 +61,11 @@ export class SigningKeyRepository {
   }
 
   async insert(key: StoredKey, db: Queryable = this.db): Promise<void> {
-    await db.execute(
-      `INSERT INTO signing_keys (kid, alg, public_jwk, private_key, created_at, activates_at, retires_at, drop_after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        key.kid,
-        key.alg,
-        key.publicJwk,
-        key.privateKey,
-        key.createdAt,
-        key.activatesAt,
-        key.retiresAt,
-        key.dropAfter,
-      ],
+    await insertRow(
+      db,
+      'signing_keys',
+      ['kid', 'alg', 'publicJwk', 'privateKey', 'createdAt', 'activatesAt', 'retiresAt', 'dropAfter'],
+      key,
     )
   }
 

@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '@stateless-auth/sql'
+import { fromRow, insertRow, oneRecord, type Snaked } from './rows.js'
 import { invalidateStatuses } from './status-lists.js'
 
 export interface AuthorizationCode {
@@ -15,30 +16,12 @@ export interface AuthorizationCode {
   consumedAt: number | null
 }
 
-interface CodeRow {
-  code_hash: string
-  grant_id: string
-  client_id: string
-  redirect_uri: string
-  redirect_uri_sent: number
-  code_challenge: string
-  nonce: string | null
-  created_at: number
-  expires_at: number
-  consumed_at: number | null
-}
+/** SQL has no booleans on both backends: `redirect_uri_sent` is 0 or 1. */
+type CodeRow = Snaked<Omit<AuthorizationCode, 'redirectUriSent'>> & { redirect_uri_sent: number }
 
 const toCode = (row: CodeRow): AuthorizationCode => ({
-  codeHash: row.code_hash,
-  grantId: row.grant_id,
-  clientId: row.client_id,
-  redirectUri: row.redirect_uri,
+  ...fromRow(row),
   redirectUriSent: row.redirect_uri_sent !== 0,
-  codeChallenge: row.code_challenge,
-  nonce: row.nonce,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-  consumedAt: row.consumed_at,
 })
 
 /** The outcome of an atomic redemption: won, already used (a replay), or never existed. */
@@ -47,8 +30,13 @@ export type Redemption<T> =
   | { status: 'replayed'; value: T }
   | { status: 'unknown' }
 
-/** The row after a conditional UPDATE, and whether this call (rowCount 1) was the one that changed it. */
-function redemption<T>(rowCount: number, value: T | undefined): Redemption<T> {
+/** Runs a conditional UPDATE, then reads the row back: whether this call (rowCount 1) was the one that changed it. */
+async function redeem<T>(
+  update: Promise<{ rowCount: number }>,
+  find: () => Promise<T | undefined>,
+): Promise<Redemption<T>> {
+  const { rowCount } = await update
+  const value = await find()
   if (value === undefined) return { status: 'unknown' }
   return { status: rowCount === 1 ? 'won' : 'replayed', value }
 }
@@ -57,22 +45,21 @@ export class CodeRepository {
   constructor(private readonly db: Queryable) {}
 
   async create(code: Omit<AuthorizationCode, 'consumedAt'>): Promise<void> {
-    await this.db.execute(
-      `INSERT INTO authorization_codes
-         (code_hash, grant_id, client_id, redirect_uri, redirect_uri_sent, code_challenge, nonce, created_at,
-          expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    await insertRow(
+      this.db,
+      'authorization_codes',
       [
-        code.codeHash,
-        code.grantId,
-        code.clientId,
-        code.redirectUri,
-        code.redirectUriSent ? 1 : 0,
-        code.codeChallenge,
-        code.nonce,
-        code.createdAt,
-        code.expiresAt,
+        'codeHash',
+        'grantId',
+        'clientId',
+        'redirectUri',
+        'redirectUriSent',
+        'codeChallenge',
+        'nonce',
+        'createdAt',
+        'expiresAt',
       ],
+      { ...code, redirectUriSent: code.redirectUriSent ? 1 : 0 },
     )
   }
 
@@ -89,11 +76,13 @@ export class CodeRepository {
    * rowCount 1 (RFC 6749 §4.1.2: a code is single-use).
    */
   async consume(codeHash: string, now: number): Promise<Redemption<AuthorizationCode>> {
-    const marked = await this.db.execute(
-      'UPDATE authorization_codes SET consumed_at = $1 WHERE code_hash = $2 AND consumed_at IS NULL',
-      [now, codeHash],
+    return redeem(
+      this.db.execute(
+        'UPDATE authorization_codes SET consumed_at = $1 WHERE code_hash = $2 AND consumed_at IS NULL',
+        [now, codeHash],
+      ),
+      () => this.find(codeHash),
     )
-    return redemption(marked.rowCount, await this.find(codeHash))
   }
 }
 
@@ -108,42 +97,20 @@ export interface RefreshToken {
   revokedAt: number | null
 }
 
-interface RefreshRow {
-  token_hash: string
-  grant_id: string
-  client_id: string
-  created_at: number
-  expires_at: number
-  rotated_at: number | null
-  revoked_at: number | null
-}
-
-const toRefresh = (row: RefreshRow): RefreshToken => ({
-  tokenHash: row.token_hash,
-  grantId: row.grant_id,
-  clientId: row.client_id,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-  rotatedAt: row.rotated_at,
-  revokedAt: row.revoked_at,
-})
-
 export class RefreshTokenRepository {
   constructor(private readonly db: Queryable) {}
 
   async create(token: Omit<RefreshToken, 'rotatedAt' | 'revokedAt'>): Promise<void> {
-    await this.db.execute(
-      `INSERT INTO refresh_tokens (token_hash, grant_id, client_id, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5)`,
-      [token.tokenHash, token.grantId, token.clientId, token.createdAt, token.expiresAt],
+    await insertRow(
+      this.db,
+      'refresh_tokens',
+      ['tokenHash', 'grantId', 'clientId', 'createdAt', 'expiresAt'],
+      token,
     )
   }
 
   async find(tokenHash: string): Promise<RefreshToken | undefined> {
-    const row = await this.db.one<RefreshRow>('SELECT * FROM refresh_tokens WHERE token_hash = $1', [
-      tokenHash,
-    ])
-    return row && toRefresh(row)
+    return oneRecord(this.db, 'SELECT * FROM refresh_tokens WHERE token_hash = $1', [tokenHash])
   }
 
   /**
@@ -151,12 +118,14 @@ export class RefreshTokenRepository {
    * several concurrent uses wins; a later use of a rotated token is a replay.
    */
   async rotate(tokenHash: string, now: number): Promise<Redemption<RefreshToken>> {
-    const marked = await this.db.execute(
-      `UPDATE refresh_tokens SET rotated_at = $1
-       WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL`,
-      [now, tokenHash],
+    return redeem(
+      this.db.execute(
+        `UPDATE refresh_tokens SET rotated_at = $1
+         WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL`,
+        [now, tokenHash],
+      ),
+      () => this.find(tokenHash),
     )
-    return redemption(marked.rowCount, await this.find(tokenHash))
   }
 }
 
@@ -172,36 +141,16 @@ export interface AccessTokenRecord {
   revokedAt: number | null
 }
 
-interface AccessRow {
-  jti: string
-  grant_id: string | null
-  client_id: string
-  subject: string
-  audience: string
-  scope: string
-  issued_at: number
-  expires_at: number
-  revoked_at: number | null
-}
-
 /** Records an issued access token, inside the caller's transaction when `db` is one. */
 export async function recordAccessToken(
   db: Queryable,
   token: Omit<AccessTokenRecord, 'revokedAt'>,
 ): Promise<void> {
-  await db.execute(
-    `INSERT INTO access_tokens (jti, grant_id, client_id, subject, audience, scope, issued_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      token.jti,
-      token.grantId,
-      token.clientId,
-      token.subject,
-      token.audience,
-      token.scope,
-      token.issuedAt,
-      token.expiresAt,
-    ],
+  await insertRow(
+    db,
+    'access_tokens',
+    ['jti', 'grantId', 'clientId', 'subject', 'audience', 'scope', 'issuedAt', 'expiresAt'],
+    token,
   )
 }
 
@@ -214,19 +163,7 @@ export class AccessTokenRepository {
   }
 
   async find(jti: string): Promise<AccessTokenRecord | undefined> {
-    const row = await this.db.one<AccessRow>('SELECT * FROM access_tokens WHERE jti = $1', [jti])
-    if (!row) return undefined
-    return {
-      jti: row.jti,
-      grantId: row.grant_id,
-      clientId: row.client_id,
-      subject: row.subject,
-      audience: row.audience,
-      scope: row.scope,
-      issuedAt: row.issued_at,
-      expiresAt: row.expires_at,
-      revokedAt: row.revoked_at,
-    }
+    return oneRecord(this.db, 'SELECT * FROM access_tokens WHERE jti = $1', [jti])
   }
 
   /** Revokes the token and sets its status-list entry to INVALID in one transaction. */
