@@ -43,7 +43,8 @@ export class FaultProxy {
     }
     if (mode === 'slow') await sleep(this.delayMs)
     const headers: Record<string, string> = {}
-    for (const name of ['authorization', 'content-type', 'accept']) {
+    // What a client's request carries through a real proxy: credentials (Bearer or DPoP, with its proof).
+    for (const name of ['authorization', 'dpop', 'content-type', 'accept']) {
       const value = req.headers[name]
       if (typeof value === 'string') headers[name] = value
     }
@@ -54,7 +55,15 @@ export class FaultProxy {
         ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
       })
       const body = Buffer.from(await upstream.arrayBuffer())
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' })
+      const answered: Record<string, string> = {
+        'content-type': upstream.headers.get('content-type') ?? 'text/plain',
+      }
+      // The challenges and hints a client acts on: RFC 6750/9449 challenges, DPoP nonces, Retry-After.
+      for (const name of ['www-authenticate', 'dpop-nonce', 'retry-after']) {
+        const value = upstream.headers.get(name)
+        if (value !== null) answered[name] = value
+      }
+      res.writeHead(upstream.status, answered)
       res.end(body)
     } catch {
       // The service behind is down: so is the connection to it.

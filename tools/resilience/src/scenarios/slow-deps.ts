@@ -35,7 +35,8 @@ export async function slowDeps(ctx: ScenarioContext) {
     onAuthReady: (auth) => {
       jwks.target = auth.url
     },
-    inventory: apiEnv,
+    // orders-api reaches inventory-api through the fault proxy: that is the URL its DPoP proofs name (`htu`).
+    inventory: { ...apiEnv, PUBLIC_URL: toInventory.url },
     orders: { ...apiEnv, INVENTORY_TIMEOUT_MS: String(INVENTORY_TIMEOUT_MS) },
     inventoryUrlFor: async (inventory) => {
       toInventory.target = inventory.url
@@ -102,8 +103,14 @@ export async function slowDeps(ctx: ScenarioContext) {
   await placeOrders('inventory down', 2 * profile.concurrency, (s) => s === 503)
   const restartedAt = Date.now()
   await inventory!.start()
-  await until(async () => (await order('inventory back', () => true))?.status === 201, 30_000)
+  const back = await until(async () => (await order('inventory back', () => true))?.status === 201, 30_000)
   const recovered = Date.now() - restartedAt
+  if (!back) result.violations.push('no order was placed within 30 s of inventory-api starting again')
+  const upFailures = rec.samples.filter((s) => s.label === 'inventory up' && s.cause !== 'ok')
+  if (upFailures.length > 0)
+    result.violations.push(
+      `inventory up: ${upFailures.length} orders not answered 201 (${[...new Set(upFailures.map((s) => s.cause))].join(', ')})`,
+    )
   // The slow proxy delivers late reservations (and any compensation) after the callers gave up: let them land.
   await sleep(toInventory.delayMs * 2 + 1000)
 
