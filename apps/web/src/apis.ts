@@ -1,4 +1,5 @@
-import { DpopClient, type DpopKey, decodeJwt } from '@stateless-auth/experiments'
+import { DpopClient, type DpopKey } from '@stateless-auth/dpop-client'
+import { decodeJwt } from '@stateless-auth/experiments'
 import type { Api } from './session/store.js'
 
 /** What one API answered, as the page shows it. */
