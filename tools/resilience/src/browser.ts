@@ -36,6 +36,13 @@ interface Answer {
 /** Statuses that send a browser elsewhere with `Location`. */
 export const isRedirect = (status: number) => status === 302 || status === 303
 
+/**
+ * How long a request may take before it counts as failed (`timeout`): a browser's patience, not a service's
+ * timeout, so that a slow answer on a loaded machine is measured (p99) and a service's own timeout shows as its
+ * own answer.
+ */
+export const BROWSER_TIMEOUT_MS = 30_000
+
 /** How a request's answer is judged: `true`, `false` (its status is the cause) or the cause. */
 type Judge = (status: number, body: string, headers: Headers) => boolean | string
 
@@ -80,6 +87,7 @@ export class Browser {
         ok = verdict === true
         return verdict
       },
+      BROWSER_TIMEOUT_MS,
     )
     if (!answer) return undefined
     for (const header of answer.headers.getSetCookie()) applySetCookie(jar, header)

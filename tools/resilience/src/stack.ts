@@ -84,6 +84,9 @@ export async function startStack(ctx: RunContext, options: StackOptions = {}): P
       RATE_LIMIT_TOKEN_MAX: '1000000',
       RATE_LIMIT_LOGIN_MAX: '1000000',
       RATE_LIMIT_AUTHORIZE_MAX: '1000000',
+      // Concurrent correct sign-ins of one account from 127.0.0.1 hold failure slots until their password is
+      // checked; more than LOGIN_MAX_FAILURES at once would be told to wait (429).
+      LOGIN_MAX_FAILURES: '1000',
       // The admin listener gets its own port where the auth-server has one (never a fixed default).
       ADMIN_PORT: String(await freePort()),
       ...(webPort ? { CLIENTS_FILE: clientsFileFor(ctx, `http://127.0.0.1:${webPort}`) } : {}),

@@ -1,4 +1,4 @@
-import { Browser, isRedirect } from './browser.js'
+import { BROWSER_TIMEOUT_MS, Browser, isRedirect } from './browser.js'
 import type { Recorder } from './traffic.js'
 
 /** The web app's session cookie (apps/web/src/session/plugin.ts). */
@@ -159,6 +159,7 @@ export class WebClient {
         body: '{}',
       },
       (status) => status === 401,
+      BROWSER_TIMEOUT_MS,
     )
     return stale?.status === 401
   }
