@@ -5,14 +5,18 @@ import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 
-export type AppName = 'auth-server' | 'orders-api' | 'inventory-api'
+export type AppName = 'auth-server' | 'orders-api' | 'inventory-api' | 'web'
 
 // Static specifiers, so that knip sees each dependency used; the apps' code is run, never imported.
 const manifests: Record<AppName, string> = {
   'auth-server': import.meta.resolve('@stateless-auth/auth-server/package.json'),
   'orders-api': import.meta.resolve('@stateless-auth/orders-api/package.json'),
   'inventory-api': import.meta.resolve('@stateless-auth/inventory-api/package.json'),
+  web: import.meta.resolve('@stateless-auth/web/package.json'),
 }
+
+/** The folder of an app's package (its `dist/`, and files such as the auth-server's `clients.json`). */
+export const appDir = (name: AppName): string => dirname(fileURLToPath(manifests[name]))
 
 export interface Exit {
   code: number | null
@@ -53,7 +57,7 @@ export class AppProcess {
   /** Starts the process and resolves with the milliseconds until its `/ready` answered 200. */
   async start(timeoutMs = 60_000): Promise<number> {
     if (this.running) throw new Error(`${this.name} is already running`)
-    const dir = dirname(fileURLToPath(manifests[this.name]))
+    const dir = appDir(this.name)
     const entry = join(dir, 'dist/server.js')
     if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (pnpm build)`)
     const started = Date.now()

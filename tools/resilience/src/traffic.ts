@@ -33,34 +33,49 @@ export class Recorder {
     return Date.now() - this.origin
   }
 
+  /** The first failed answers in full enough to act on: request, status or cause, and the start of the body. */
+  readonly examples: string[] = []
+
   /**
-   * Sends one request and records it; `expected` says which statuses are a success for this request
-   * (default 2xx). Resolves with the response (body read as text) or undefined when none came.
+   * Sends one request and records it; `expected` says which answers are a success for this request (default
+   * 2xx): `true`, or `false` (cause `HTTP <status>`), or the cause as a string. Resolves with the response (body
+   * read as text) or undefined when none came.
    */
   async send(
     label: string,
     url: string,
     init: RequestInit = {},
-    expected: (status: number) => boolean = (s) => s >= 200 && s < 300,
+    expected: (status: number, body: string, headers: Headers) => boolean | string = (s) =>
+      s >= 200 && s < 300,
     timeoutMs = 10_000,
   ): Promise<{ status: number; body: string; headers: Headers } | undefined> {
     const start = this.now()
+    const request = `${label}: ${init.method ?? 'GET'} ${url}`
     try {
       const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
       const body = await res.text()
-      this.samples.push({
-        label,
-        start,
-        end: this.now(),
-        status: res.status,
-        cause: expected(res.status) ? 'ok' : `HTTP ${res.status}`,
-        headers: res.headers,
-      })
+      const verdict = expected(res.status, body, res.headers)
+      const cause = verdict === true ? 'ok' : verdict === false ? `HTTP ${res.status}` : verdict
+      this.samples.push({ label, start, end: this.now(), status: res.status, cause, headers: res.headers })
+      if (cause !== 'ok') this.#example(`${request} → ${res.status} (${cause}) ${body.slice(0, 300)}`)
       return { status: res.status, body, headers: res.headers }
     } catch (error) {
-      this.samples.push({ label, start, end: this.now(), status: 0, cause: causeOf(error) })
+      const cause = causeOf(error)
+      this.samples.push({ label, start, end: this.now(), status: 0, cause })
+      this.#example(`${request} → no answer (${cause})`)
       return undefined
     }
+  }
+
+  /** Records a step that failed without a request of its own to blame (a redirect loop, a missing header). */
+  failed(label: string, cause: string): void {
+    const at = this.now()
+    this.samples.push({ label, start: at, end: at, status: 0, cause })
+    this.#example(`${label}: ${cause}`)
+  }
+
+  #example(line: string): void {
+    if (this.examples.length < 10) this.examples.push(line)
   }
 
   /** Records a multi-request step (a sign-in) as one sample: ok when `fn` resolves, its error's cause if not. */
