@@ -71,25 +71,18 @@ describe('calls to the APIs when a replica restarts', () => {
     expect(requests).toHaveLength(3)
   })
 
-  it('never sends a POST twice: a reset is reported as a network error', async () => {
-    const { client, requests } = await stubApi(firstOnly('reset'))
-    const call = await client.call('orders', 'POST', '/orders', 'a-token', {
-      sku: 'widget-blue',
-      quantity: 1,
-    })
-    expect(call.status).toBeUndefined()
-    expect(call.networkError).toMatch(/\((ECONNRESET|UND_ERR_SOCKET|EPIPE)\)$/)
-    expect(call.retried).toBeUndefined()
-    expect(requests).toHaveLength(1)
-  })
-
-  it('never sends a POST twice: a 503 is shown as it is', async () => {
-    const { client, requests } = await stubApi(firstOnly('503'))
-    const call = await client.call('orders', 'POST', '/orders', 'bound-token', {
-      sku: 'widget-blue',
-      quantity: 1,
-    })
-    expect(call).toMatchObject({ status: 503, body: { error: 'unavailable' } })
+  it.each([
+    [
+      'a reset is reported as a network error',
+      'reset',
+      { networkError: expect.stringMatching(/\((ECONNRESET|UND_ERR_SOCKET|EPIPE)\)$/) },
+    ],
+    ['a 503 is shown as it is', '503', { status: 503, body: { error: 'unavailable' } }],
+  ] as const)('never sends a POST twice: %s', async (_, failure, shown) => {
+    const { client, requests } = await stubApi(firstOnly(failure))
+    const order = { sku: 'widget-blue', quantity: 1 }
+    const call = await client.call('orders', 'POST', '/orders', 'bound-token', order)
+    expect(call).toMatchObject(shown)
     expect(call.retried).toBeUndefined()
     expect(requests).toHaveLength(1)
   })
