@@ -454,10 +454,11 @@ async function webOrders(web) {
 }
 
 /**
- * Alice's page keeps calling orders-api through the web app (three loops listing her orders, one placing an order
- * every 300 ms, at most 20) while one orders-api replica is restarted. The web app sends a GET again on a reset,
- * a refused connection or a 503 (apps/web/src/apis.ts); a POST never, so each either placed its order (201) or the
- * page was told why not (orders-api's error, or the network error) — and no order exists twice.
+ * Alice's page keeps calling orders-api through the web app (three loops listing her orders, six once the replica
+ * is started again, and one placing an order every 300 ms, at most 20) while one orders-api replica is restarted.
+ * The web app sends a GET again on a reset, a refused connection or a 503 (apps/web/src/apis.ts); a POST never, so
+ * each either placed its order (201) or the page was told why not (orders-api's error, or the network error) — and
+ * no order exists twice.
  *
  * `restart(id)` restarts the container `id`. `docker compose restart` (v2.26 here) has no `--index`: it would restart
  * all three; `docker restart` of the one container does what it does to each (SIGTERM, up to the timeout, then
@@ -507,6 +508,9 @@ async function restartUnderLoad(web, restart) {
   const at = Date.now()
   await restart(id)
   const restarted = Date.now()
+  // Three more loops while the replica boots: the web app opens new connections now, and Docker's DNS already names
+  // the booting replica, which refuses them until it listens.
+  loops.push(listing(), listing(), listing())
   let readyAfter
   for (let i = 0; readyAfter === undefined; i++) {
     // Docker may give the new process another port of the block.
