@@ -26,6 +26,12 @@ module.exports = {
       { path: '^apps/', pathNot: '^apps/$1/' },
     ),
     rule(
+      'production-apps-import-no-demo-experiments',
+      'The experiments are the demo’s; the auth-server and the APIs run without them (DPoP: packages/dpop-client).',
+      { path: '^apps/(auth-server|orders-api|inventory-api)/' },
+      { path: '^packages/experiments/' },
+    ),
+    rule(
       'tools-and-e2e-run-apps-not-import-them',
       'Tools and e2e start the built apps as processes (dist/server.js) and talk HTTP; no app code.',
       { path: '^(tools|e2e)/' },

@@ -1,8 +1,8 @@
 import type { ErrorFormat } from '@stateless-auth/service-kit/error-handler'
 import type { ServiceError } from '@stateless-auth/service-kit/errors'
-import { isDatabaseUnavailable } from '@stateless-auth/sql'
+import { databaseOutage } from '@stateless-auth/sql'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { NotFound, OAuthError, TemporarilyUnavailable } from './errors.js'
+import { NotFound, OAuthError } from './errors.js'
 import { pageCsp } from './pages/html.js'
 import { errorPage } from './pages/pages.js'
 
@@ -14,9 +14,6 @@ function isHtmlRoute(request: FastifyRequest): boolean {
 
 /** The auth-server's wording of the framework and plugin errors it meets, as OAuth errors. */
 function map(error: FastifyError): ServiceError | undefined {
-  // Issue 15, scenario 2: PostgreSQL restarting or stopped is a 503 to retry, never a 500.
-  if (isDatabaseUnavailable(error))
-    return new TemporarilyUnavailable('the database is unavailable; retry shortly', 2)
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new OAuthError('invalid_request', 400, 'the body must be application/x-www-form-urlencoded')
@@ -35,6 +32,8 @@ function map(error: FastifyError): ServiceError | undefined {
  */
 export const authServerErrors: ErrorFormat = {
   map,
+  // Issue 15, scenario 2: PostgreSQL restarting or stopped is a 503 to retry, never a 500.
+  outages: [databaseOutage],
   serverErrorDescription: 'the server could not handle the request',
   notFound: (request) => new NotFound(`no route for ${request.method} ${request.url.split('?')[0]}`),
   send(error: ServiceError, request: FastifyRequest, reply: FastifyReply) {

@@ -1,4 +1,4 @@
-import { DpopClient, DpopKey } from '@stateless-auth/experiments'
+import { DpopClient, DpopKey } from '@stateless-auth/dpop-client'
 import { openAppDatabase, resourceServer } from '@stateless-auth/resource-server'
 import { fastifyOptions } from '@stateless-auth/service-kit/fastify'
 import type { LoggerOptions } from '@stateless-auth/service-kit/logger'

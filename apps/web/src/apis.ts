@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DpopClient, type DpopKey, decodeJwt } from '@stateless-auth/experiments'
+import { DpopClient, type DpopKey } from '@stateless-auth/dpop-client'
+import { decodeJwt } from '@stateless-auth/experiments'
 import type { Api } from './session/store.js'
 
 /** What one API answered, as the page shows it. */

@@ -23,6 +23,12 @@ export const AuthServerUnreachable = defineError<[string]>(
   503,
   'the auth-server could not be reached for a new token: %s',
 )
+/** The token endpoint refused a refresh for something other than the refresh token (this app's client or proof). */
+export const RefreshFailed = defineError<[string]>(
+  'WEB_ERR_REFRESH_FAILED',
+  502,
+  'the auth-server refused to refresh this session’s tokens (the session is kept): %s',
+)
 export const UnknownExperiment = defineError<[string]>(
   'WEB_ERR_UNKNOWN_EXPERIMENT',
   404,

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { DpopKey, decodeJwt } from '@stateless-auth/experiments'
+import { DpopKey } from '@stateless-auth/dpop-client'
+import { decodeJwt } from '@stateless-auth/experiments'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApiClient } from '../src/apis.js'
 

@@ -1,5 +1,4 @@
 export { readBody } from './body.js'
-export { DpopClient, type DpopFetchInit, DpopKey, type DpopProofInput } from './dpop.js'
 export {
   type Api,
   type ApiAnswer,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { DpopClient } from './dpop.js'
+import type { DpopClient } from '@stateless-auth/dpop-client'
 
 /** A token endpoint answer (RFC 6749 §5.1) or refusal (§5.2), with its status. */
 export interface TokenAnswer {

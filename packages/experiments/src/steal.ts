@@ -1,4 +1,4 @@
-import { DpopKey } from './dpop.js'
+import { DpopKey } from '@stateless-auth/dpop-client'
 import type { ApiAnswer } from './experiments.js'
 
 /**

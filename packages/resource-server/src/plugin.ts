@@ -1,5 +1,6 @@
 import { installErrorHandler } from '@stateless-auth/service-kit/error-handler'
 import { healthRoutes } from '@stateless-auth/service-kit/health'
+import { databaseOutage } from '@stateless-auth/sql'
 import verifierPlugin from '@stateless-auth/verifier/fastify'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -37,7 +38,10 @@ async function resourceServer(app: FastifyInstance, options: ResourceServerOptio
   const { config } = options
   const metrics = resourceServerMetrics()
   app.decorate('metrics', metrics)
-  installErrorHandler(app, { map: verifierErrors(options.realm, config.verifier.dpop.mode) })
+  installErrorHandler(app, {
+    map: verifierErrors(options.realm, config.verifier.dpop.mode),
+    outages: [databaseOutage],
+  })
   await registerDocs(app, { ...options.docs, issuer: config.issuer })
   await app.register(verifierPlugin, {
     issuer: config.issuer,

@@ -316,6 +316,28 @@ export function expectBearerChallenge(
   if (scope !== undefined) expect(challenge).toContain(`scope="${scope}"`)
 }
 
+/**
+ * The answer of a database-backed route while the database is down (issue 15, scenario 2): 503
+ * `temporarily_unavailable` with a `Retry-After` in whole seconds and the OAuth-style JSON body, never a 500.
+ */
+export function expectDatabaseUnavailable(res: LightMyRequestResponse): void {
+  expect(res.statusCode, res.body).toBe(503)
+  expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]?$/)
+  expect(res.headers['content-type']).toMatch(/^application\/json/)
+  expect(res.json()).toEqual({
+    error: 'temporarily_unavailable',
+    error_description: expect.stringMatching(/database/i),
+  })
+}
+
+/** `/ready` while the database is down: 503 naming the `database` check, with `Retry-After`. */
+export async function expectNotReady(app: FastifyInstance): Promise<void> {
+  const ready = await app.inject({ url: '/ready' })
+  expect(ready.statusCode, ready.body).toBe(503)
+  expect(ready.headers['retry-after']).toMatch(/^[0-9]+$/)
+  expect(ready.json()).toMatchObject({ error: 'temporarily_unavailable', checks: { database: 'failed' } })
+}
+
 /** A throwaway SQLite database for one test: `url` is its file, in a directory of its own that `remove()` deletes. */
 export interface TempDatabase {
   url: string

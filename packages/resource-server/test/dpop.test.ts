@@ -1,4 +1,4 @@
-import { DpopKey } from '@stateless-auth/experiments'
+import { DpopKey } from '@stateless-auth/dpop-client'
 import { readConfig, Type } from '@stateless-auth/service-kit/config'
 import { claimsOf } from '@stateless-auth/verifier/fastify'
 import Fastify, { type FastifyInstance } from 'fastify'

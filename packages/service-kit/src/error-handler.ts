@@ -10,7 +10,7 @@ import type {
   FastifyRequest,
   FastifyServerOptions,
 } from 'fastify'
-import { ServiceError } from './errors.js'
+import { DependencyUnavailableError, ServiceError } from './errors.js'
 
 /** Fastify's own request errors that deserve a specific status; any other 4xx it raises keeps its own. */
 const FRAMEWORK_STATUS: Record<string, number> = {
@@ -21,12 +21,27 @@ const FRAMEWORK_STATUS: Record<string, number> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 400,
 }
 
+/** How to tell that a dependency is down for now (e.g. `databaseOutage` of `@stateless-auth/sql`). */
+export interface Outage {
+  /** What is down, in the error description: "The database is unavailable; retry shortly". */
+  dependency: string
+  /** Seconds of the `Retry-After` header. */
+  retryAfter: number
+  /** Whether `error` means that dependency cannot be reached right now (rather than a request it refused). */
+  test(error: unknown): boolean
+}
+
 export interface ErrorFormat {
   /**
    * Maps an error that is not a `ServiceError` (a library's, a framework code the service words its own way)
    * onto one; `undefined` leaves it to the defaults: validation and framework 4xx → `invalid_request`, else 500.
    */
   map?: (error: FastifyError, request: FastifyRequest) => ServiceError | undefined
+  /**
+   * Dependencies whose outage answers 503 `temporarily_unavailable` with `Retry-After`, never a 500, when `map`
+   * left the error alone: the request may be retried once the dependency is back.
+   */
+  outages?: readonly Outage[]
   /** Sends the error; default: its headers and `toJSON()` body. */
   send?: (error: ServiceError, request: FastifyRequest, reply: FastifyReply) => FastifyReply
   /** The `error_description` of a 500 (nothing of our internals reaches the wire). */
@@ -56,6 +71,8 @@ export function toServiceError(
   if (error instanceof ServiceError) return error
   const mapped = format.map?.(error, request)
   if (mapped) return mapped
+  const outage = format.outages?.find((candidate) => candidate.test(error))
+  if (outage) return new DependencyUnavailableError(outage.dependency, outage.retryAfter, error)
   if (error.validation) {
     // Ajv's message names the field (`body/quantity must be >= 1`), which is what the caller needs to fix it.
     return new ServiceError('SERVICE_ERR_VALIDATION', 400, 'invalid_request', error.message, { cause: error })

@@ -86,3 +86,19 @@ export function defineError<Args extends unknown[] = [string?]>(
     }
   }
 }
+
+/**
+ * A dependency the service cannot do without (its database) is down for now: 503 `temporarily_unavailable` with
+ * `Retry-After` (RFC 9110 §15.6.4, §10.2.3), so callers retry later instead of taking a 500 for a broken server.
+ */
+export class DependencyUnavailableError extends ServiceError {
+  constructor(dependency: string, retryAfterSeconds: number, cause?: unknown) {
+    super(
+      'SERVICE_ERR_DEPENDENCY_UNAVAILABLE',
+      503,
+      'temporarily_unavailable',
+      `The ${dependency} is unavailable; retry shortly`,
+      { headers: { 'retry-after': String(retryAfterSeconds) }, cause },
+    )
+  }
+}

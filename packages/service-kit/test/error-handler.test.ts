@@ -5,6 +5,7 @@ import { defineError, ServiceError } from '../src/errors.js'
 import { fastifyOptions } from '../src/fastify-options.js'
 
 class LibraryError extends Error {}
+class StoreDownError extends Error {}
 
 async function app() {
   const format = {
@@ -12,6 +13,9 @@ async function app() {
       error instanceof LibraryError
         ? new ServiceError('X_ERR_UPSTREAM', 502, 'bad_gateway', 'upstream')
         : undefined,
+    outages: [
+      { dependency: 'database', retryAfter: 2, test: (error: unknown) => error instanceof StoreDownError },
+    ],
   }
   const instance = Fastify(fastifyOptions({ bodyLimit: 64, errors: format }))
   installErrorHandler(instance, format)
@@ -26,6 +30,9 @@ async function app() {
   })
   instance.get('/library', async () => {
     throw new LibraryError('raw')
+  })
+  instance.get('/store', async () => {
+    throw new StoreDownError('connect ECONNREFUSED')
   })
   instance.post('/items/:id', async (request) => request.body)
   await instance.ready()
@@ -51,6 +58,18 @@ describe('one error handler', () => {
     const bug = await a.inject({ url: '/bug' })
     expect(bug.statusCode).toBe(500)
     expect(bug.json()).toEqual({ error: 'server_error', error_description: 'An unexpected error occurred' })
+    await a.close()
+  })
+
+  it('answers an outage of a dependency with 503 temporarily_unavailable and Retry-After, not a 500', async () => {
+    const a = await app()
+    const down = await a.inject({ url: '/store' })
+    expect(down.statusCode).toBe(503)
+    expect(down.headers['retry-after']).toBe('2')
+    expect(down.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'The database is unavailable; retry shortly',
+    })
     await a.close()
   })
 

@@ -65,3 +65,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     /^Connection terminated|Client has encountered a connection error/.test(message)
   )
 }
+
+/**
+ * {@link isDatabaseUnavailable} as the chassis' error handler takes it (`outages` of
+ * `@stateless-auth/service-kit/error-handler`): a 503 `temporarily_unavailable`, to retry in 2 s.
+ */
+export const databaseOutage = {
+  dependency: 'database',
+  retryAfter: 2,
+  test: isDatabaseUnavailable,
+} as const

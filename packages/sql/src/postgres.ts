@@ -60,6 +60,13 @@ export class PostgresDatabase implements Database {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect()
+    // The pool listens for a lost connection only on idle clients: one lost while checked out here would emit
+    // 'error' with nobody listening, and crash the process (issue 15, scenario 2). The query fails anyway.
+    let lost: Error | undefined
+    const onError = (error: Error) => {
+      lost = error
+    }
+    client.on('error', onError)
     try {
       await client.query('BEGIN')
       const result = await fn(queryable(client))
@@ -69,7 +76,9 @@ export class PostgresDatabase implements Database {
       await client.query('ROLLBACK').catch(() => {})
       throw error
     } finally {
-      client.release()
+      client.off('error', onError)
+      // With an error the pool discards the client instead of handing out a dead connection.
+      client.release(lost)
     }
   }
 

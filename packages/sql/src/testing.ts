@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { type AddressInfo, createConnection, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -110,4 +111,75 @@ export async function breakInserts(db: Database, table: string): Promise<() => P
       $body$ BEGIN RAISE EXCEPTION '${table} store is down'; END $body$;
     CREATE TRIGGER ${table}_down BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_down();`)
   return () => db.exec(`DROP TRIGGER ${table}_down ON ${table}; DROP FUNCTION ${table}_down();`)
+}
+
+/** A TCP relay in front of a PostgreSQL database, to take the database away from a service and give it back. */
+export interface DatabaseRelay {
+  /** The database's URL with the relay as its host: what the service under test connects to. */
+  readonly url: string
+  /**
+   * What a service sees when PostgreSQL stops: every open connection is reset and new ones are refused, while
+   * the cluster other suites share keeps running.
+   */
+  cut(): Promise<void>
+  /** Accepts connections again, on the same port. */
+  restore(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * Starts a relay on 127.0.0.1 to the PostgreSQL server of `databaseUrl`.
+ *
+ * @example
+ * const relay = await relayDatabase(store.url)
+ * const app = await buildApp(loadConfig({ DATABASE_URL: relay.url }))
+ * await relay.cut() // the app's requests now fail as if PostgreSQL had stopped
+ * await relay.restore()
+ */
+export async function relayDatabase(databaseUrl: string): Promise<DatabaseRelay> {
+  const target = new URL(databaseUrl)
+  const sockets = new Set<Socket>()
+  let server: Server | undefined
+  let port = 0
+
+  const relay = (inbound: Socket) => {
+    const outbound = createConnection(Number(target.port || 5432), target.hostname)
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => {
+        sockets.delete(socket)
+        // One side gone is the whole connection gone, as when the server process dies.
+        inbound.destroy()
+        outbound.destroy()
+      })
+    }
+    inbound.pipe(outbound).pipe(inbound)
+  }
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const next = createServer(relay)
+      next.once('error', reject)
+      next.listen(port, '127.0.0.1', () => {
+        port = (next.address() as AddressInfo).port
+        server = next
+        resolve()
+      })
+    })
+  const cut = async () => {
+    const current = server
+    server = undefined
+    for (const socket of sockets) socket.destroy()
+    if (current) await new Promise((resolve) => current.close(resolve))
+  }
+
+  await listen()
+  const url = new URL(databaseUrl)
+  url.host = `127.0.0.1:${port}`
+  return {
+    url: url.toString(),
+    cut,
+    restore: () => (server ? Promise.resolve() : listen()),
+    close: cut,
+  }
 }

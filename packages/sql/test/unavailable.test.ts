@@ -1,7 +1,14 @@
 import { createServer } from 'node:net'
-import { describe, expect, it } from 'vitest'
-import { isDatabaseUnavailable, openDatabase } from '../src/index.js'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type Database, isDatabaseUnavailable, openDatabase } from '../src/index.js'
 import { PostgresDatabase } from '../src/postgres.js'
+import {
+  backends,
+  type DatabaseRelay,
+  postgresSkipReason,
+  relayDatabase,
+  type TestStore,
+} from '../src/testing.js'
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -41,5 +48,37 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(error)).toBe(false)
     expect(isDatabaseUnavailable(Object.assign(new Error('duplicate'), { code: '23505' }))).toBe(false)
     expect(isDatabaseUnavailable(undefined)).toBe(false)
+  })
+})
+
+const postgres = backends().find((b) => b.name === 'postgres')
+describe.skipIf(!postgres)(`PostgreSQL going away under an open pool ${postgresSkipReason() ?? ''}`, () => {
+  let store: TestStore
+  let relay: DatabaseRelay
+  let db: Database
+  beforeEach(async () => {
+    store = await postgres!.createStore()
+    relay = await relayDatabase(store.url)
+    db = await openDatabase(relay.url)
+    await db.exec('CREATE TABLE t (x INTEGER)')
+  })
+  afterEach(async () => {
+    await db.close()
+    await relay.close()
+    await store.drop()
+  })
+
+  // A transaction took a pooled connection that had just been lost: its 'error' event, unheard, crashed the
+  // process (vitest reports it as an uncaught exception, failing the run).
+  it('fails a transaction as unavailable, without crashing, and works again once it is back', async () => {
+    await db.transaction((tx) => tx.execute('INSERT INTO t VALUES (1)'))
+    await relay.cut()
+    const lost = await db.transaction((tx) => tx.execute('INSERT INTO t VALUES (2)')).catch((e: unknown) => e)
+    expect(isDatabaseUnavailable(lost)).toBe(true)
+    const refused = await db.query('SELECT 1').catch((e: unknown) => e)
+    expect(isDatabaseUnavailable(refused)).toBe(true)
+    await relay.restore()
+    await db.transaction((tx) => tx.execute('INSERT INTO t VALUES (3)'))
+    expect(await db.query('SELECT x FROM t ORDER BY x')).toEqual([{ x: 1 }, { x: 3 }])
   })
 })

@@ -113,8 +113,12 @@ export interface StatusOptions {
   maxStale?: number
   /** Seconds between two fetches of one list after a failure (or a 304), whatever tokens ask. Default 5. */
   minRefetchInterval?: number
-  /** Seconds before a list's freshness ends that a background refetch starts. Default 2 (at most half the ttl). */
-  refreshAhead?: number
+  /**
+   * Seconds past its `ttl` that a held list still answers while the one refetch it triggered runs, so that no request
+   * waits for it (the `stale-while-revalidate` of RFC 5861). Later than that, a request waits for the fresh list.
+   * Default 2 (at most the ttl); 0 makes every request after the ttl wait.
+   */
+  staleWhileRevalidate?: number
   /** Seconds a list is fresh when its token has no `ttl` (still never past its `exp`). Default 60. */
   defaultTtl?: number
   /** Most lists held at once. Default 100. */
@@ -224,7 +228,7 @@ export interface ResolvedStatus {
   fetchUrl: (uri: string) => string
   maxStaleMs: number
   minRefetchIntervalMs: number
-  refreshAheadMs: number
+  staleWhileRevalidateMs: number
   defaultTtlMs: number
   maxLists: number
 }
@@ -381,7 +385,8 @@ function resolveStatus(
     fetchUrl: fetchUrlFor(options.fetchBase, new URL(issuer).origin),
     maxStaleMs: positive('status.maxStale', options.maxStale, 300, true) * 1000,
     minRefetchIntervalMs: positive('status.minRefetchInterval', options.minRefetchInterval, 5, true) * 1000,
-    refreshAheadMs: positive('status.refreshAhead', options.refreshAhead, 2, true) * 1000,
+    staleWhileRevalidateMs:
+      positive('status.staleWhileRevalidate', options.staleWhileRevalidate, 2, true) * 1000,
     defaultTtlMs: positive('status.defaultTtl', options.defaultTtl, 60) * 1000,
     maxLists: Math.floor(positive('status.maxLists', options.maxLists, 100)),
   }

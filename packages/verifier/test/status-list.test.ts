@@ -141,7 +141,7 @@ describe('status checks', () => {
 
 describe('list lifetime', () => {
   it('keeps the list for ttl, then revalidates with If-None-Match (304) and sees a revocation after ttl', async () => {
-    const { verifier, token } = await afterFirstRead(7, { refreshAhead: 0 })
+    const { verifier, token } = await afterFirstRead(7, { staleWhileRevalidate: 0 })
     vi.setSystemTime(Date.now() + 30_000)
     await verifier.verify(token)
     expect(as.listHits).toBe(1)
@@ -158,12 +158,17 @@ describe('list lifetime', () => {
     expect(as.listHits).toBe(3)
   })
 
-  it('refreshes in the background shortly before expiry, so requests do not wait', async () => {
-    const { verifier, token } = await afterFirstRead(7, { refreshAhead: 5 })
-    vi.setSystemTime(Date.now() + 56_000)
+  it('at ttl, one request starts a refetch and requests keep being answered from the held list meanwhile', async () => {
+    const { verifier, token } = await afterFirstRead(7, { staleWhileRevalidate: 5 })
+    // Fresh: no fetch, however close to the end of the ttl.
+    vi.setSystemTime(Date.now() + 59_900)
+    await verifier.verify(token)
+    expect(as.listHits).toBe(1)
+    vi.setSystemTime(Date.now() + 600)
     as.list.set(7, 1)
     const release = as.hold()
-    // Inside the refresh window: answered at once from the held list, while a refetch starts.
+    // Just past ttl: answered at once from the held list, while one refetch starts.
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' })
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'alice' })
     await vi.waitFor(() => expect(as.listHits).toBe(2))
     release()
@@ -171,8 +176,38 @@ describe('list lifetime', () => {
     expect(as.listHits).toBe(2)
   })
 
+  it('after a quiet spell longer than staleWhileRevalidate, the first request waits for the fresh list', async () => {
+    const { verifier, token } = await afterFirstRead(7, { staleWhileRevalidate: 5 })
+    as.list.set(7, 1)
+    vi.setSystemTime(Date.now() + 65_500)
+    await expect(verifier.verify(token)).rejects.toMatchObject(REVOKED)
+    expect(as.listHits).toBe(2)
+  })
+
+  it('under steady traffic fetches a list exactly once per ttl, whatever the fetch takes', async () => {
+    const { verifier, events } = await afterFirstRead(7, {})
+    const start = Date.now()
+    const token = tokenAt(7, as.listUri, { exp: Math.floor(start / 1000) + 3600 })
+    const fetched = () => events.filter((e) => e.type === 'status_list_fetch').length
+    const fetchedAt: number[] = []
+    // A request every 250 ms for ten ttls (60 s each); each refetch takes 400 ms of (fake) time to answer.
+    for (let t = 250; t <= 600_000; t += 250) {
+      vi.setSystemTime(start + t)
+      const started = verifier.stats().statusListFetches
+      await verifier.verify(token)
+      if (verifier.stats().statusListFetches > started) {
+        fetchedAt.push(t)
+        vi.setSystemTime(start + t + 400)
+        await vi.waitFor(() => expect(fetched()).toBe(started + 1))
+      }
+    }
+    expect(events.filter((e) => e.type === 'status_list_fetch' && !e.ok)).toEqual([])
+    // One fetch at each ttl boundary (60 s, 120 s, … 600 s after the first), not earlier and not more often.
+    expect(fetchedAt).toEqual(Array.from({ length: 10 }, (_, i) => (i + 1) * 60_000))
+  })
+
   it('a cached token is checked against the current list on every use', async () => {
-    const { verifier, token } = await afterFirstRead(9, { refreshAhead: 0 }, { cache: { max: 100 } })
+    const { verifier, token } = await afterFirstRead(9, { staleWhileRevalidate: 0 }, { cache: { max: 100 } })
     await verifier.verify(token)
     expect(verifier.stats().tokenCacheHits).toBe(1)
     as.list.set(9, 1)
@@ -188,7 +223,7 @@ describe('list lifetime', () => {
     it(`a list that is unusable (${fault}) leaves the last good one in use up to maxStale, then 503`, async () => {
       const { verifier, events, token } = await afterFirstRead(4, {
         maxStale: 30,
-        refreshAhead: 0,
+        staleWhileRevalidate: 0,
         minRefetchInterval: 5,
       })
       as.fault = fault
@@ -318,7 +353,7 @@ describe('through the Fastify adapter', () => {
   afterEach(() => app?.close())
 
   const build = async (extra: Partial<VerifierOptions> = {}) => {
-    app = await pluginApp(as, { status: { maxStale: 0, refreshAhead: 0 }, ...extra })
+    app = await pluginApp(as, { status: { maxStale: 0, staleWhileRevalidate: 0 }, ...extra })
     app.get('/me', { preHandler: app.authenticate }, async (request) => ({ sub: claimsOf(request).sub }))
     return app
   }

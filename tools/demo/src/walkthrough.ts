@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { DpopClient, DpopKey } from '@stateless-auth/dpop-client'
 import {
   audienceExperiment,
-  DpopClient,
-  DpopKey,
   decodeJwt as decode,
   expiryExperiment,
   listTtl,

@@ -1,4 +1,4 @@
-import type { DpopClient } from '@stateless-auth/experiments'
+import type { DpopClient } from '@stateless-auth/dpop-client'
 import {
   BadGatewayError,
   OutOfStockError,

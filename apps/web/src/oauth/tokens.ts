@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { OAuth2Namespace, Token } from '@fastify/oauth2'
-import { DpopClient, DpopKey } from '@stateless-auth/experiments'
-import { AuthServerUnreachable } from '../errors.js'
+import { DpopClient, DpopKey } from '@stateless-auth/dpop-client'
+import { AuthServerUnreachable, RefreshFailed } from '../errors.js'
 import type { Api, HeldToken, SessionData, SessionStore } from '../session/store.js'
 
 /** What the token endpoint said when it refused: RFC 6749 §5.2 `{ error, error_description }` plus the status. */
@@ -11,12 +11,16 @@ export interface TokenEndpointRefusal {
   error_description?: string
 }
 
+/**
+ * The session's refresh token is dead (refused with `invalid_grant`, or there is none): the session has ended, and
+ * the page says so ("signed out … sign in again", 401).
+ */
 export class RefreshRefused extends Error {
   readonly code = 'WEB_ERR_REFRESH_REFUSED'
   readonly statusCode = 401
   constructor(readonly refusal: TokenEndpointRefusal) {
     super(
-      `refresh refused: ${refusal.error}${refusal.error_description ? ` (${refusal.error_description})` : ''}`,
+      `signed out: the auth-server refused this session's refresh token: ${refusal.error}${refusal.error_description ? ` (${refusal.error_description})` : ''}`,
     )
   }
 }
@@ -195,38 +199,52 @@ export function createTokenService(options: TokenServiceOptions) {
         if (held && session?.refreshToken !== seen && held.expiresAt > now()) {
           return { token: handOut(session, held), refreshed: false }
         }
-        return { token: (await refreshNow(sessionId, api)).token, refreshed: true }
+        return { token: await exchangeRefresh(sessionId, session, api, 'dpop'), refreshed: true }
       }),
     )
   }
 
-  /** Exchanges the refresh token for an access token for `api` (RFC 8707 §2.2: `resource` on refresh). */
-  async function refreshNow(
+  /**
+   * The one refresh exchange of `session` (RFC 6749 §6, `resource` per RFC 8707 §2.2): `dpop` with a proof of the
+   * session's key (RFC 9449 §5), `bearer` without, for the steal experiment's unbound token only. The rotated
+   * refresh token (RFC 9700 §4.14.2) is saved with the session at once; a bound access token is kept as the
+   * session's token for `api`, an unbound one never.
+   *
+   * One rule for a failure, whoever asked: when the auth-server refuses the grant (`invalid_grant`: revoked,
+   * expired, reused, or the user was disabled) or there is no refresh token, the session's tokens are dead and the
+   * session ends with them (issue 12, item 1), so a disabled user keeps no way in here: `RefreshRefused`, 401.
+   * Anything else leaves the session and its refresh token as they were, good for a later try: no answer or a 5xx
+   * (`AuthServerUnreachable`, 503), or a refusal of this app rather than of the token (`RefreshFailed`, 502).
+   */
+  async function exchangeRefresh(
     sessionId: string,
+    session: SessionData | undefined,
     api: Api,
-  ): Promise<{ session: SessionData; token: HeldToken }> {
-    const session = await store.get(sessionId)
-    if (!session?.refreshToken) throw new RefreshRefused({ status: 400, error: 'no_refresh_token' })
+    binding: 'dpop' | 'bearer',
+  ): Promise<HeldToken> {
+    if (!session?.refreshToken) {
+      await store.destroy(sessionId)
+      throw new RefreshRefused({ status: 400, error: 'no_refresh_token' })
+    }
+    const key = binding === 'dpop' ? sessionKey(session) : undefined
     let fresh: Record<string, unknown>
     try {
-      fresh = await dpopTokenRequest(options.endpoint, sessionKey(session), {
+      fresh = await dpopTokenRequest(options.endpoint, key, {
         grant_type: 'refresh_token',
         refresh_token: session.refreshToken,
         resource: audiences[api],
       })
     } catch (err) {
-      // No answer at all (the auth-server is down): the refresh token is still good, keep it for later.
       if (!(err instanceof TokenRequestRefused)) throw err
-      // The server has revoked or refused the grant (the user may have been disabled): the refresh token is dead
-      // and the web session ends with it (issue 12, item 1), so a disabled user keeps no way in here.
+      if (err.refusal.error !== 'invalid_grant') throw new RefreshFailed(err.message)
       await store.destroy(sessionId)
       throw new RefreshRefused(err.refusal)
     }
     const token = { accessToken: String(fresh.access_token), expiresAt: now() + Number(fresh.expires_in) }
-    session.tokens[api] = token
     if (typeof fresh.refresh_token === 'string') session.refreshToken = fresh.refresh_token
+    if (key) session.tokens[api] = token
     await store.save(sessionId, session)
-    return { session, token: handOut(session, token) }
+    return key ? handOut(session, token) : token
   }
 
   return {
@@ -258,20 +276,7 @@ export function createTokenService(options: TokenServiceOptions) {
       return serialise(sessionId, () =>
         leased(sessionId, async () => {
           const session = await store.get(sessionId)
-          if (!session?.refreshToken) throw new RefreshRefused({ status: 400, error: 'no_refresh_token' })
-          let fresh: Record<string, unknown>
-          try {
-            fresh = await dpopTokenRequest(options.endpoint, undefined, {
-              grant_type: 'refresh_token',
-              refresh_token: session.refreshToken,
-              resource: audiences[api],
-            })
-          } catch (err) {
-            throw err instanceof TokenRequestRefused ? new RefreshRefused(err.refusal) : err
-          }
-          if (typeof fresh.refresh_token === 'string') session.refreshToken = fresh.refresh_token
-          await store.save(sessionId, session)
-          return String(fresh.access_token)
+          return (await exchangeRefresh(sessionId, session, api, 'bearer')).accessToken
         }),
       )
     },

@@ -60,6 +60,8 @@ document.addEventListener('click', async (event) => {
     const { status, body } = await post(button.dataset.url)
     if (status !== 200) {
       target.replaceChildren(el('p', { class: 'status refused', role: 'alert' }, 'HTTP ' + status + ': ' + (body.error_description || body.error || body.message)))
+      // 401: this session has ended (refresh token refused, or signed out elsewhere); offer the way back in.
+      if (status === 401) target.append(el('p', {}, el('a', { class: 'button', href: '/login', id: 'sign-in-again' }, 'Sign in again')))
     } else if (!experiment) {
       target.replaceChildren(renderCall(body))
     } else {

@@ -22,7 +22,7 @@ interface ListEntry {
   etag: string | undefined
   /** The held list token's `exp` (ms), if it has one: a 304 never stretches a list past it. */
   expAt: number
-  /** ms until which the list is fresh (fetch time + ttl, never past exp). */
+  /** ms until which the list is fresh (when the fetch that brought it was sent + ttl, never past exp). */
   freshUntil: number
   /** ms until which the list may still answer when it cannot be refetched (freshUntil + maxStale). */
   staleUntil: number
@@ -55,8 +55,11 @@ function isListTyp(typ: unknown): boolean {
  * verifier's own JWKS cache and JWS code. Once a list is held, a check is one Map lookup and one bit read.
  *
  * Fetch policy:
- * - single flight per URI; a list is fresh for its `ttl` (never past its `exp`) and refreshed in the background
- *   `refreshAhead` before that, so requests do not wait once warm;
+ * - single flight per URI; a list is fresh for its `ttl` (never past its `exp`), counted from when the request that
+ *   brought it was sent. The first request after that starts one refetch; requests arriving within
+ *   `staleWhileRevalidate` of the list going stale are answered from it while that fetch runs (RFC 5861's idea), so
+ *   under traffic a list is fetched exactly once per `ttl` and no request waits; after a quiet spell longer than
+ *   that, the first request waits for the fresh list;
  * - revalidation with `If-None-Match`: a 304 keeps the held list for another `ttl`;
  * - at most one fetch per URI per `minRefetchInterval` after a failure, whatever tokens ask for;
  * - a list that cannot be fetched or verified leaves the last good one in use up to `maxStale` past its freshness,
@@ -96,9 +99,8 @@ export class StatusLists {
   check(ref: StatusRef): undefined | Promise<void> {
     const now = Date.now()
     const entry = this.#lists.get(ref.uri)
-    if (entry?.list !== undefined && now < entry.freshUntil) {
-      const ahead = Math.min(this.status.refreshAheadMs, entry.ttlMs / 2)
-      if (now >= entry.freshUntil - ahead) this.#background(ref.uri, entry, now)
+    if (entry?.list !== undefined && now < entry.freshUntil + this.#revalidateWindow(entry)) {
+      if (now >= entry.freshUntil) this.#background(ref.uri, entry, now)
       this.#lookup(entry.list, ref.idx)
       return undefined
     }
@@ -131,6 +133,11 @@ export class StatusLists {
     return verifierError('VERIFIER_ERR_STATUS_UNAVAILABLE', 'The token status cannot be checked right now', {
       retryAfter: Math.max(1, Math.ceil(wait / 1000)),
     })
+  }
+
+  // How long past its freshness a held list answers while one refetch runs: never longer than a ttl.
+  #revalidateWindow(entry: ListEntry): number {
+    return Math.min(this.status.staleWhileRevalidateMs, entry.ttlMs)
   }
 
   #background(uri: string, entry: ListEntry, now: number): void {
@@ -184,7 +191,7 @@ export class StatusLists {
     const started = Date.now()
     entry.lastAttempt = started
     this.hooks.onFetch()
-    const run = this.#fetch(uri, entry).then(
+    const run = this.#fetch(uri, entry, started).then(
       (outcome) => {
         entry.inflight = undefined
         this.#emit({
@@ -219,7 +226,9 @@ export class StatusLists {
     this.hooks.emit(event)
   }
 
-  async #fetch(uri: string, entry: ListEntry): Promise<'updated' | 'not_modified'> {
+  // `sent` is when the request left: the list is at least that fresh, so its ttl counts from then and a refetch
+  // every ttl under traffic is exactly one, whatever the fetch's latency.
+  async #fetch(uri: string, entry: ListEntry, sent: number): Promise<'updated' | 'not_modified'> {
     const signal = AbortSignal.any([AbortSignal.timeout(this.options.fetchTimeout), this.#closer.signal])
     const headers: Record<string, string> = { accept: STATUS_LIST_JWT_MEDIA_TYPE }
     if (entry.etag !== undefined && entry.list !== undefined) headers['if-none-match'] = entry.etag
@@ -233,11 +242,10 @@ export class StatusLists {
         cause: err,
       })
     }
-    const now = Date.now()
     if (response.status === 304 && entry.list !== undefined) {
       await response.body?.cancel().catch(() => {})
       // The same list token: another ttl, but never past its own exp.
-      entry.freshUntil = Math.min(now + entry.ttlMs, entry.expAt)
+      entry.freshUntil = Math.min(sent + entry.ttlMs, entry.expAt)
       entry.staleUntil = entry.freshUntil + this.status.maxStaleMs
       return 'not_modified'
     }
@@ -246,13 +254,13 @@ export class StatusLists {
       throw new Error(`Cannot load ${uri}: HTTP ${response.status}`)
     }
     const jwt = (await readCapped(response, this.options.maxResponseBytes)).trim()
-    const { list, exp, ttl } = await this.#verifyListToken(jwt, uri, now)
+    const { list, exp, ttl } = await this.#verifyListToken(jwt, uri, Date.now())
     const ttlMs = ttl === undefined ? this.status.defaultTtlMs : ttl * 1000
     entry.list = list
     entry.etag = response.headers.get('etag') ?? undefined
     entry.ttlMs = ttlMs
     entry.expAt = exp === undefined ? Number.POSITIVE_INFINITY : exp * 1000
-    entry.freshUntil = Math.min(now + ttlMs, entry.expAt)
+    entry.freshUntil = Math.min(sent + ttlMs, entry.expAt)
     entry.staleUntil = entry.freshUntil + this.status.maxStaleMs
     return 'updated'
   }

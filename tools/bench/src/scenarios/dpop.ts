@@ -1,4 +1,4 @@
-import { DpopKey } from '@stateless-auth/experiments'
+import { DpopKey } from '@stateless-auth/dpop-client'
 import { BenchError } from '../errors.js'
 import { BenchIssuer } from '../issuer.js'
 import { bearerRequests, type LoadRequest, runLoadWithCpu } from '../load.js'

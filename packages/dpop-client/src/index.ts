@@ -1,0 +1,2 @@
+export { DpopClient, type DpopFetchInit } from './client.js'
+export { DpopKey, type DpopProofInput } from './key.js'
