@@ -40,8 +40,29 @@ export async function hostPorts(service, port) {
   return ports
 }
 
-/** When the (single) container of `service` last started: changes on every restart. */
-export async function startedAt(service) {
-  const id = await compose(['ps', '-q', service])
-  return run('docker', ['inspect', '--format', '{{.State.StartedAt}}', id])
+/** When the container of `service` (its only one), or the container `id`, last started: changes on every restart. */
+export async function startedAt(service, id) {
+  const container = id ?? (await compose(['ps', '-q', service]))
+  return run('docker', ['inspect', '--format', '{{.State.StartedAt}}', container])
+}
+
+/** `docker …args` (the engine's own commands, for one container rather than a whole service). */
+export const docker = (args) => run('docker', args)
+
+/**
+ * The container of replica `index` of `service`: the one whose `com.docker.compose.container-number` label is
+ * `index`, the number `docker compose port --index` uses.
+ */
+export async function containerOf(service, index) {
+  const ids = (await compose(['ps', '-q', service])).split('\n').filter(Boolean)
+  for (const id of ids) {
+    const number = await docker([
+      'inspect',
+      '--format',
+      '{{index .Config.Labels "com.docker.compose.container-number"}}',
+      id,
+    ])
+    if (number === String(index)) return id
+  }
+  throw new Error(`${service} has no replica #${index} (containers ${ids})`)
 }

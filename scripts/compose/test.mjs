@@ -2,7 +2,7 @@
 // a person would see — sign-in through the web app, both APIs, scaling, a second auth-server replica and an
 // auth-server restart. Run through scripts/compose-test.sh (`pnpm test:compose`), which tears the stack down.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { compose, hostPorts, startedAt } from './docker.mjs'
+import { compose, containerOf, docker, hostPorts, startedAt } from './docker.mjs'
 import {
   Browser,
   callApi,
@@ -430,6 +430,174 @@ async function main() {
     for (const port of [...ordersPorts, ...inventoryPorts])
       assert((await keyFetches(`http://127.0.0.1:${port}`)) === 1, `port ${port} fetched the JWKS again`)
   })
+
+  // --- One orders-api replica restarted while the web app calls it (issue 15, scenario 4) -------------------
+  await check(
+    'one of three orders-api replicas restarts under the web app: every GET 200, no order lost or doubled',
+    () => restartUnderLoad(web, (id) => docker(['restart', '--time', '10', id])),
+  )
+  // The same without the graceful shutdown: SIGKILL cuts the connections of requests in flight, which the graceful
+  // restart above drains, so the web app's retries are really needed here.
+  await check('the same when that replica is killed (SIGKILL) and started again', () =>
+    restartUnderLoad(web, async (id) => {
+      await docker(['kill', '--signal', 'KILL', id])
+      await docker(['start', id])
+    }),
+  )
+}
+
+/** Alice's orders as the web app lists them (orders-api's default page of 50, newest first). */
+async function webOrders(web) {
+  const answer = await webPost(web, '/api/call/orders')
+  assert(answer.status === 200 && answer.body.status === 200, `listing: ${JSON.stringify(answer)}`)
+  return answer.body.body.orders.map((order) => order.id)
+}
+
+/**
+ * Alice's page keeps calling orders-api through the web app (three loops listing her orders, six once the replica
+ * is started again, and one placing an order every 300 ms, at most 20) while one orders-api replica is restarted.
+ * The web app sends a GET again on a reset, a refused connection or a 503 (apps/web/src/apis.ts); a POST never, so
+ * each either placed its order (201) or the page was told why not (orders-api's error, or the network error) — and
+ * no order exists twice.
+ *
+ * `restart(id)` restarts the container `id`. `docker compose restart` (v2.26 here) has no `--index`: it would restart
+ * all three; `docker restart` of the one container does what it does to each (SIGTERM, up to the timeout, then
+ * start). Which replica: the one that served
+ * the web app most during the warm-up, so that the restart really cuts its connections (Docker's DNS spreads the web
+ * app's connections over the replicas at random).
+ */
+async function restartUnderLoad(web, restart) {
+  const MAX_POSTS = 20
+  const before = await webOrders(web)
+  assert(before.length + MAX_POSTS <= 50, `alice already has ${before.length} orders: the check lists 50`)
+  const ports = await hostPorts('orders-api', 4001)
+  assert(ports.length === 3, `orders-api runs ${ports.length} replicas, not 3`)
+  const verified = (port) =>
+    counter(`http://127.0.0.1:${port}`, 'token_verifications_total', 'outcome="verified"')
+
+  const gets = []
+  const posts = []
+  let running = true
+  const send = async (path) => {
+    try {
+      return await webPost(web, path)
+    } catch (error) {
+      return { status: 0, body: { error: String(error?.cause?.code ?? error) } }
+    }
+  }
+  const listing = async () => {
+    while (running) gets.push(await send('/api/call/orders'))
+  }
+  const placing = async () => {
+    while (running && posts.length < MAX_POSTS) {
+      posts.push(await send('/api/orders'))
+      await sleep(300)
+    }
+  }
+  const loops = [listing(), listing(), listing(), placing()]
+
+  // Warm-up: which replica does the web app talk to?
+  const served = await Promise.all(ports.map(verified))
+  await sleep(2000)
+  const deltas = await Promise.all(ports.map(async (port, i) => (await verified(port)) - served[i]))
+  const index = deltas.indexOf(Math.max(...deltas)) + 1
+  const id = await containerOf('orders-api', index)
+  const startedBefore = await startedAt('orders-api', id)
+  const sentBefore = gets.length + posts.length
+
+  const at = Date.now()
+  await restart(id)
+  const restarted = Date.now()
+  // Three more loops while the replica boots: the web app opens new connections now, and Docker's DNS already names
+  // the booting replica, which refuses them until it listens.
+  loops.push(listing(), listing(), listing())
+  let readyAfter
+  for (let i = 0; readyAfter === undefined; i++) {
+    // Docker may give the new process another port of the block.
+    const [port] = await hostPorts('orders-api', 4001).then(
+      (all) => [all[index - 1]],
+      () => [],
+    )
+    const ready = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (ready) readyAfter = Date.now() - at
+    else {
+      assert(i < 120, `replica #${index} not ready 60 s after the restart`)
+      await sleep(500)
+    }
+  }
+  await sleep(2000)
+  running = false
+  await Promise.all(loops)
+
+  const retried = [...gets, ...posts].filter((a) => a.body.retried)
+  const failedGets = gets.filter((a) => a.status !== 200 || a.body.status !== 200)
+  const created = posts.filter((a) => a.status === 200 && a.body.status === 201)
+  // Refused cleanly: the web app answered (200) with orders-api's error body or the network error it met.
+  const refused = posts.filter(
+    (a) =>
+      a.status === 200 &&
+      a.body.status !== 201 &&
+      (a.body.networkError || (a.body.status >= 400 && typeof a.body.body?.error === 'string')),
+  )
+  /** "2 × ECONNRESET, 1 × 503": why answers were retried, or (not retried) why they failed. */
+  const causes = (answers) => {
+    const counts = new Map()
+    for (const a of answers)
+      for (const cause of a.body.retried ?? [a.body.networkError ?? `HTTP ${a.body.status ?? a.status}`])
+        counts.set(cause, (counts.get(cause) ?? 0) + 1)
+    return [...counts].map(([cause, n]) => `${n} × ${cause}`).join(', ') || 'none'
+  }
+  console.log(
+    `     replica #${index} (web calls in warm-up per replica: ${deltas}) restarted in ${restarted - at} ms, ` +
+      `ready ${readyAfter} ms after the restart began; ${sentBefore} calls before it`,
+  )
+  console.log(
+    `     GET ${gets.length} sent, ${retried.filter((a) => gets.includes(a)).length} retried (${causes(
+      retried.filter((a) => gets.includes(a)),
+    )}), ${failedGets.length} failed`,
+  )
+  console.log(
+    `     POST ${posts.length} sent, ${created.length} created, ${refused.length} refused cleanly (${causes(
+      refused,
+    )}), ${posts.length - created.length - refused.length} otherwise`,
+  )
+
+  assert(deltas[index - 1] > 0, `the web app called no orders-api replica during the warm-up (${deltas})`)
+  assert((await startedAt('orders-api', id)) !== startedBefore, `replica #${index} did not restart`)
+  assert(
+    failedGets.length === 0,
+    `${failedGets.length} listings failed: ${JSON.stringify(failedGets.slice(0, 3).map((a) => a.body))}`,
+  )
+  assert(
+    posts.every((a) => created.includes(a) || refused.includes(a)),
+    `a POST neither placed an order nor was refused cleanly: ${JSON.stringify(
+      posts.filter((a) => !created.includes(a) && !refused.includes(a)).slice(0, 3),
+    )}`,
+  )
+  assert(
+    retried.every((a) => gets.includes(a)),
+    'the web app sent a POST again (it must never: no idempotency key)',
+  )
+  const after = await webOrders(web)
+  assert(new Set(after).size === after.length, 'an order is listed twice')
+  const missing = created.filter((a) => !after.includes(a.body.body.id))
+  assert(missing.length === 0, `${missing.length} orders answered 201 are not listed`)
+  const extra = after.length - before.length - created.length
+  // An order whose answer was lost (a network error after orders-api committed) could exist unreported; none is
+  // expected from a graceful shutdown, and never more than the POSTs that met a network error.
+  const unreported = refused.filter((a) => a.body.networkError).length
+  assert(
+    extra >= 0 && extra <= unreported,
+    `${after.length - before.length} new orders for ${created.length} created and ${unreported} unknown`,
+  )
+  if (extra > 0) console.log(`     ${extra} order(s) placed although the page was told the call failed`)
+  // And the restarted replica serves her again.
+  const port = (await hostPorts('orders-api', 4001))[index - 1]
+  const { access_token } = await signInCli(AUTH, { ...alice, resources: [ORDERS] })
+  await expectStatus(`http://127.0.0.1:${port}/orders`, access_token, 200)
 }
 
 try {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { DpopClient, type DpopKey } from '@stateless-auth/dpop-client'
 import { decodeJwt } from '@stateless-auth/experiments'
 import type { Api } from './session/store.js'
@@ -11,6 +12,11 @@ export interface ApiAnswer {
   wwwAuthenticate: string | undefined
   /** Set when the API could not be reached at all. */
   networkError?: string
+  /**
+   * Why each earlier attempt failed, when an idempotent call (GET, HEAD) was sent again: a connection error's code
+   * (`ECONNRESET`, …) or `503` (a replica draining or not ready yet).
+   */
+  retried?: string[]
 }
 
 /** The API's own counters, read from its `/metrics` before and after a call. */
@@ -41,6 +47,25 @@ export function parseCounters(text: string): Map<string, { total: number; series
     counters.set(name, entry)
   }
   return counters
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD'])
+/** The pauses before the second and third attempt of an idempotent call. */
+const RETRY_DELAYS_MS = [100, 300]
+/**
+ * Connection failures worth a second attempt, as undici's `fetch` reports them (a `TypeError` whose `cause` has the
+ * code): refused (a replica restarting), reset or closed under the request (`UND_ERR_SOCKET`, "other side closed":
+ * a replica closing a keep-alive connection as the request went out). Not a timeout: the deadline is spent.
+ */
+const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'UND_ERR_SOCKET'])
+
+/** The retryable connection failure's code in an error's `cause` chain, if it is one. */
+function connectionFailure(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && RETRYABLE_CODES.has(e.code)) return e.code
+    e = e.cause as typeof e
+  }
+  return undefined
 }
 
 interface Snapshot {
@@ -100,29 +125,54 @@ export function createApiClient(
       body: undefined,
       wwwAuthenticate: undefined,
     }
-    try {
-      const init = {
-        method,
-        headers: (body === undefined ? {} : { 'content-type': 'application/json' }) as Record<string, string>,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      }
-      const res = key
-        ? await new DpopClient(key).fetch(url, { ...init, accessToken: token })
+    // One deadline for every attempt: a retry never makes the page wait longer than `timeoutMs`.
+    const signal = AbortSignal.timeout(timeoutMs)
+    const init = {
+      method,
+      headers: (body === undefined ? {} : { 'content-type': 'application/json' }) as Record<string, string>,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal,
+    }
+    const dpop = key ? new DpopClient(key) : undefined
+    // Each attempt is a new request: with DPoP, a new proof (a proof's jti is good once, RFC 9449 §11.1).
+    const attempt = async () => {
+      const res = dpop
+        ? await dpop.fetch(url, { ...init, accessToken: token })
         : await fetch(url, {
             ...init,
             headers: { ...init.headers, ...(raw ?? { authorization: `Bearer ${token}` }) },
           })
-      answer.status = res.status
-      answer.wwwAuthenticate = res.headers.get('www-authenticate') ?? undefined
-      const text = await res.text()
-      try {
-        answer.body = JSON.parse(text)
-      } catch {
-        answer.body = text
+      // Read here, so that a connection reset in the middle of the body counts as a failed attempt too.
+      return { res, text: await res.text() }
+    }
+    // Only idempotent calls are sent again (RFC 9110 §9.2.2), and never `raw` ones: their proof was used.
+    const retries = IDEMPOTENT.has(method) && !raw ? RETRY_DELAYS_MS : []
+    try {
+      for (let n = 0; ; n++) {
+        let cause: string | undefined
+        try {
+          const { res, text } = await attempt()
+          if (res.status === 503 && n < retries.length) cause = '503'
+          else {
+            answer.status = res.status
+            answer.wwwAuthenticate = res.headers.get('www-authenticate') ?? undefined
+            try {
+              answer.body = JSON.parse(text)
+            } catch {
+              answer.body = text
+            }
+            break
+          }
+        } catch (err) {
+          cause = connectionFailure(err)
+          if (cause === undefined || n >= retries.length) throw err
+        }
+        answer.retried = [...(answer.retried ?? []), cause]
+        await sleep(retries[n], undefined, { signal })
       }
     } catch (err) {
-      answer.networkError = (err as Error).message
+      const code = connectionFailure(err)
+      answer.networkError = code ? `${(err as Error).message} (${code})` : (err as Error).message
     }
     return answer
   }

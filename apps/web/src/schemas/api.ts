@@ -31,6 +31,8 @@ const CallFields = {
   body: Type.Optional(Type.Unknown()),
   wwwAuthenticate: Type.Optional(Type.String()),
   networkError: Type.Optional(Type.String()),
+  /** Why earlier attempts of an idempotent call failed, when it was sent again (`ECONNRESET`, `503`, …). */
+  retried: Type.Optional(Type.Array(Type.String())),
   observation: Type.Object({ jwksFetches: Counter, verified: Counter, failed: Counter }),
 }
 export const ObservedCall = Type.Object(CallFields)

@@ -34,7 +34,8 @@ const count = (pair) => pair.before === undefined || pair.after === undefined ? 
 function renderCall(call) {
   const box = el('div', { class: 'call' })
   const who = call.api === 'orders' ? 'orders-api' : 'inventory-api'
-  const status = call.networkError ? 'unreachable (' + call.networkError + ')' : 'HTTP ' + call.status
+  const retried = call.retried ? ' (sent again after: ' + call.retried.join(', ') + ')' : ''
+  const status = (call.networkError ? 'unreachable (' + call.networkError + ')' : 'HTTP ' + call.status) + retried
   box.append(el('p', { class: 'status ' + (call.status < 300 ? 'ok' : 'refused') }, call.request.method + ' ' + call.request.url + ': ' + status))
   if (call.status && call.status < 400) {
     box.append(el('p', {}, 'Verified locally by ' + who + ' with key kid ', el('code', {}, String(call.request.kid)), '.'))
