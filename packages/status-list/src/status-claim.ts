@@ -14,6 +14,23 @@ export interface StatusListReference {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
+// Every token of an issuer names one of a few list URIs, and parsing a URL is most of what reading the claim costs
+// (about 3 µs of the ~200 µs a verified request takes): each URI's verdict is remembered. Bounded and cleared when
+// full, so made-up URIs cost no more than the parse they would have cost anyway.
+const MAX_URIS = 256
+const origins = new Map<string, string | null>()
+
+function originOf(uri: unknown): string | undefined {
+  if (typeof uri !== 'string') return undefined
+  let origin = origins.get(uri)
+  if (origin === undefined) {
+    origin = parseStatusListUri(uri)?.origin ?? null
+    if (origins.size >= MAX_URIS) origins.clear()
+    origins.set(uri, origin)
+  }
+  return origin ?? undefined
+}
+
 /**
  * Reads the `status.status_list` claim of a verified referenced token (draft §6.2, §8.3 step 1): `idx` a
  * non-negative integer, `uri` an absolute `https:`/`http:` URI without credentials or fragment. Returns
@@ -47,12 +64,12 @@ export function readStatusClaim(claims: Readonly<Record<string, unknown>>): Stat
       'status.status_list.idx must be a non-negative integer',
     )
   }
-  const url = parseStatusListUri(uri)
-  if (url === undefined) {
+  const origin = originOf(uri)
+  if (origin === undefined) {
     throw statusListError(
       'STATUS_LIST_ERR_STATUS_CLAIM_INVALID',
       'status.status_list.uri must be an absolute http(s) URI without credentials or fragment',
     )
   }
-  return { idx, uri: uri as string, origin: url.origin }
+  return { idx, uri: uri as string, origin }
 }
