@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { openDatabase } from '@stateless-auth/sql'
 import type { FastifyInstance } from 'fastify'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { SESSION_COOKIE } from '../src/session/plugin.js'
@@ -180,5 +180,27 @@ describe('the bearer refresh of the steal experiment', () => {
     expect(session?.refreshToken).toBe('refresh-2')
     expect(session?.tokens.orders?.accessToken).toBe('access-2')
     expect(Object.values(session?.tokens ?? {}).map((t) => t.accessToken)).not.toContain('access-1')
+  })
+})
+
+describe('DPoP keys held in memory', () => {
+  it("forgets a replaced token's key a minute after the refresh and keeps the current one's", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'], shouldAdvanceTime: true })
+    try {
+      const { id, cookie } = await signedIn()
+      expect((await post('/api/call/orders', cookie)).statusCode).toBe(200)
+      const first = (await app.sessions.get(id))!.tokens.orders!.accessToken
+      expect(app.tokens.keyFor(first)).toBeDefined()
+      const second = (await app.tokens.refresh(id, 'orders')).accessToken
+      expect(second).not.toBe(first)
+      // A call that took the first token just before the refresh still finds its key…
+      expect(app.tokens.keyFor(first)).toBeDefined()
+      vi.advanceTimersByTime(60_000)
+      // …but not a minute later: the map holds the session's tokens, not every token ever handed out.
+      expect(app.tokens.keyFor(first)).toBeUndefined()
+      expect(app.tokens.keyFor(second)).toBeDefined()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -131,6 +131,8 @@ const LEASE_MS = 15_000
 const LEASE_POLL_MS = 50
 /** Access tokens whose DPoP key is remembered in memory (oldest forgotten first; a miss re-reads the session). */
 const MAX_KEYS = 10_000
+/** How long a replaced token's key stays known: longer than any call that took the token can still be running. */
+const FORGET_AFTER_MS = 60_000
 
 /**
  * Hands out a session's access token for one API, refreshing it shortly before expiry. A refresh rotates the
@@ -151,6 +153,17 @@ export function createTokenService(options: TokenServiceOptions) {
       keys.set(token.accessToken, DpopKey.fromPrivateJwk(session.dpopKey))
     }
     return token
+  }
+
+  // A key is held while its token is the session's: once a refresh replaces the token or the session ends, it goes
+  // (after a grace, so that a call that took the token just before still signs with its key). The map then holds
+  // about two entries per live session, not every token ever handed out (MAX_KEYS is only the bound).
+  function forget(...tokens: Array<HeldToken | undefined>): void {
+    const gone = tokens.flatMap((token) => (token ? [token.accessToken] : []))
+    if (gone.length === 0) return
+    setTimeout(() => {
+      for (const accessToken of gone) keys.delete(accessToken)
+    }, FORGET_AFTER_MS).unref()
   }
 
   function serialise<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
@@ -224,6 +237,7 @@ export function createTokenService(options: TokenServiceOptions) {
   ): Promise<HeldToken> {
     if (!session?.refreshToken) {
       await store.destroy(sessionId)
+      if (session) forget(...Object.values(session.tokens))
       throw new RefreshRefused({ status: 400, error: 'no_refresh_token' })
     }
     const key = binding === 'dpop' ? sessionKey(session) : undefined
@@ -238,11 +252,15 @@ export function createTokenService(options: TokenServiceOptions) {
       if (!(err instanceof TokenRequestRefused)) throw err
       if (err.refusal.error !== 'invalid_grant') throw new RefreshFailed(err.message)
       await store.destroy(sessionId)
+      forget(...Object.values(session.tokens))
       throw new RefreshRefused(err.refusal)
     }
     const token = { accessToken: String(fresh.access_token), expiresAt: now() + Number(fresh.expires_in) }
     if (typeof fresh.refresh_token === 'string') session.refreshToken = fresh.refresh_token
-    if (key) session.tokens[api] = token
+    if (key) {
+      forget(session.tokens[api])
+      session.tokens[api] = token
+    }
     await store.save(sessionId, session)
     return key ? handOut(session, token) : token
   }
@@ -288,6 +306,7 @@ export function createTokenService(options: TokenServiceOptions) {
       return serialise(sessionId, async () => {
         const session = await store.get(sessionId)
         await store.destroy(sessionId)
+        if (session) forget(...Object.values(session.tokens))
         const idToken = session?.idToken === undefined ? {} : { idToken: session.idToken }
         if (!session?.refreshToken) return idToken
         try {
